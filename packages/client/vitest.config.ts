@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    setupFiles: ["./test/setup/fail-on-console.ts"],
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts", "test/types/**/*.test.ts"], environment: "node" } },
+      { extends: true, test: { name: "dom", include: ["test/dom/**/*.test.ts"], environment: "happy-dom" } },
+      { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"], environment: "node" } },
+      { extends: true, test: { name: "runtimes", include: ["test/runtimes/**/*.test.ts"], environment: "node", fileParallelism: false } },
+      { extends: true, test: { name: "package", include: ["test/package/**/*.test.ts"], environment: "node" } },
+    ],
+  },
+});
