@@ -44,11 +44,13 @@ export type SendResult = "sent" | "queued" | "dropped";
 /** The `type` values of a discriminated union of messages. */
 export type MessageType<In> = In extends { readonly type: infer T } ? (T extends string | number ? T : never) : never;
 
-export interface RequestOptions {
-  /** ms until the request rejects with `TIMEOUT`. @default 10_000 */
+export interface RequestOptions<Reply extends StandardSchemaV1 = StandardSchemaV1> {
+  /** ms until the request rejects with `TIMEOUT`. @default the client's `requestTimeout` (10_000) */
   timeout?: number;
   /** Aborting rejects the request with `ABORTED`. */
   signal?: AbortSignal;
+  /** Validates (and types) the reply instead of the client's `incoming` schema. */
+  schema?: Reply;
 }
 
 /** A lifeline client. Create one with {@link createClient}. */
@@ -65,7 +67,12 @@ export interface Client<In = unknown, Out = unknown> {
    * Sends `message` with a fresh `id` and resolves with the first incoming
    * message whose `re` equals that id.
    */
-  request<Reply = In>(message: Out, options?: RequestOptions): Promise<Reply>;
+  request<Reply extends StandardSchemaV1 | undefined = undefined>(
+    message: Out,
+    options?: RequestOptions<NonNullable<Reply>> & { schema?: Reply },
+  ): Promise<Reply extends StandardSchemaV1 ? InferOutput<Reply> : In>;
+  /** Acknowledged delivery only: this client's session id (kept across reconnects). */
+  readonly session: string | undefined;
   /** Subscribes; returns the unsubscribe function. */
   on<K extends keyof ClientEvents<In, Out>>(type: K, handler: (event: ClientEvents<In, Out>[K]) => void): () => void;
   /** Unsubscribes a handler given to `on()`. */
@@ -91,9 +98,15 @@ const ABNORMAL = 1006;
 const LATE_MS = 1_000;
 
 interface Pending {
+  schema: StandardSchemaV1 | undefined;
   resolve(value: unknown): void;
   reject(error: LifelineError): void;
 }
+
+/** The JSON envelopes of acknowledged delivery (docs/protocol.md). */
+type Envelope =
+  | { t: "ack"; seq: number }
+  | { t: "msg"; data: unknown; seq?: number; re?: string };
 
 // `Symbol.dispose` is missing in older runtimes; `using` then falls back to these.
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for("Symbol.dispose") as typeof Symbol.dispose);
@@ -148,6 +161,14 @@ export function createClient<In extends StandardSchemaV1 = StandardSchemaV1<unkn
   const phaseTimers = new Set<unknown>();
   const waiters: Array<{ resolve(): void; reject(error: LifelineError): void }> = [];
   const requests = new Map<string, Pending>();
+
+  // Acknowledged delivery: the queue then holds every message not yet
+  // acknowledged; the first `inFlight` of them went out on this connection.
+  const acked = opts.delivery === "at-least-once";
+  let session = acked ? randomId(opts.random) : undefined;
+  let nextSeq = 1;
+  let serverSeq = 0;
+  let inFlight = 0;
 
   // ---- events -------------------------------------------------------------
 
@@ -334,6 +355,10 @@ export function createClient<In extends StandardSchemaV1 = StandardSchemaV1<unkn
     // a connection that stays up resetAfter ms is stable: the next failure starts from retry 1
     phaseTimer(opts.backoff.resetAfter, () => (retries = 0));
     if (hb) startHeartbeat();
+    if (acked) {
+      inFlight = 0;
+      if (!transmit(JSON.stringify({ t: "hello", session, ack: serverSeq }))) return;
+    }
     flushQueue();
     // the socket may have refused the flush and been dropped already
     if (phase.kind !== "open") return;
@@ -447,14 +472,16 @@ export function createClient<In extends StandardSchemaV1 = StandardSchemaV1<unkn
       else if (typeof (data as Blob | null)?.arrayBuffer === "function") {
         // a Blob: only when something reset binaryType; read it in order
         const blob = data as Blob;
-        return enqueue(() => blob.arrayBuffer().then((buffer) => decode(buffer)));
+        return later(() => blob.arrayBuffer().then((buffer) => decode(buffer)));
       }
     }
-    if (chain) enqueue(() => decode(data));
-    else decode(data);
+    if (chain) return later(() => decode(data));
+    const pending = decode(data);
+    // an asynchronous schema: frames after this one wait for it
+    if (pending) later(() => pending);
   }
 
-  function enqueue(step: () => Promise<void> | void): void {
+  function later(step: () => Promise<void> | void): void {
     const next = (chain ?? Promise.resolve()).then(step).catch((cause: unknown) => report(cause, "reading a message failed"));
     chain = next;
     void next.then(() => {
@@ -469,33 +496,62 @@ export function createClient<In extends StandardSchemaV1 = StandardSchemaV1<unkn
     } catch (cause) {
       return invalid(data, `could not decode the message: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
     }
-    if (!opts.incoming) return deliver(value);
-    const result = opts.incoming["~standard"].validate(value);
-    if (result instanceof Promise) {
-      // keep later frames behind this one
-      const step = result.then((r) => validated(data, r));
-      chain = chain ? chain.then(() => step) : step;
-      return step;
+    if (!acked) return route(data, value, (value as { re?: unknown } | null)?.re);
+    const envelope = value as Envelope | null;
+    switch (typeof envelope === "object" && envelope !== null ? envelope.t : undefined) {
+      case "ack":
+        return acknowledge((envelope as { seq: unknown }).seq);
+      case "msg": {
+        const { seq, re, data: inner } = envelope as { seq?: unknown; re?: unknown; data: unknown };
+        if (typeof seq === "number") {
+          // a replayed message we already have
+          if (seq <= serverSeq) return;
+          serverSeq = seq;
+        }
+        return route(data, inner, re);
+      }
+      default:
+        return invalid(data, "not a lifeline envelope (expected t: \"msg\" or \"ack\")", envelope);
     }
-    validated(data, result);
   }
 
-  function validated(data: unknown, result: StandardResult<unknown>): void {
-    if (result.issues) invalid(data, `the message does not match the incoming schema: ${describeIssues(result.issues)}`, result.issues);
-    else deliver(result.value);
+  /** A reply to a pending request settles it; anything else is a message. Both pass a schema first. */
+  function route(data: unknown, value: unknown, re: unknown): Promise<void> | void {
+    const request = typeof re === "string" && requests.size > 0 ? requests.get(re) : undefined;
+    const schema = request?.schema ?? opts.incoming;
+    if (!schema) return deliver(value, request);
+    const result = schema["~standard"].validate(value);
+    if (result instanceof Promise) return result.then((r) => validated(data, r, request));
+    validated(data, result, request);
+  }
+
+  function validated(data: unknown, result: StandardResult<unknown>, request: Pending | undefined): void {
+    if (result.issues) {
+      const message = `the message does not match the ${request?.schema ? "reply" : "incoming"} schema: ${describeIssues(result.issues)}`;
+      invalid(data, message, result.issues);
+      request?.reject(new LifelineError("INVALID_MESSAGE", message, { cause: result.issues }));
+    } else deliver(result.value, request);
   }
 
   function invalid(data: unknown, message: string, cause: unknown): void {
     emit("invalid", { data, error: new LifelineError("INVALID_MESSAGE", message, { cause }) });
   }
 
-  function deliver(message: unknown): void {
-    if (requests.size > 0 && typeof message === "object" && message !== null) {
-      const re = (message as { re?: unknown }).re;
-      const request = typeof re === "string" ? requests.get(re) : undefined;
-      if (request) return request.resolve(message);
+  function deliver(message: unknown, request: Pending | undefined): void {
+    if (request) request.resolve(message);
+    else emit("message", message);
+  }
+
+  /** The server has every message up to `seq`: forget them. */
+  function acknowledge(seq: unknown): void {
+    if (typeof seq !== "number") return;
+    const messages: O[] = [];
+    for (let entry = queue.peek(); entry?.seq !== undefined && entry.seq <= seq; entry = queue.peek()) {
+      messages.push(queue.shift()!.message);
     }
-    emit("message", message);
+    if (messages.length === 0) return;
+    inFlight = Math.max(0, inFlight - messages.length);
+    emit("delivered", { messages, seq });
   }
 
   // ---- outgoing -----------------------------------------------------------
@@ -512,18 +568,28 @@ export function createClient<In extends StandardSchemaV1 = StandardSchemaV1<unkn
   }
 
   function expire(): void {
-    for (const entry of queue.expire(clock.now())) emit("drop", { message: entry.message, reason: "expired" });
+    const expired = queue.expire(clock.now());
+    inFlight = Math.max(0, inFlight - expired.length);
+    for (const entry of expired) emit("drop", { message: entry.message, reason: "expired" });
   }
 
   function flushQueue(): void {
     expire();
+    if (acked) {
+      // unacknowledged messages stay queued until their ack
+      for (let entry = queue.at(inFlight); entry && phase.kind === "open" && socket; entry = queue.at(inFlight)) {
+        if (!transmit(entry.wire)) return;
+        inFlight++;
+      }
+      return;
+    }
     for (let entry = queue.peek(); entry && phase.kind === "open" && socket; entry = queue.peek()) {
       if (!transmit(entry.wire)) return;
       queue.shift();
     }
   }
 
-  function encode(message: O): string | ArrayBuffer | Uint8Array {
+  function encode(message: O, envelope?: (data: unknown) => unknown): string | ArrayBuffer | Uint8Array {
     let value: unknown = message;
     if (opts.outgoing) {
       const result = opts.outgoing["~standard"].validate(message);
@@ -538,7 +604,7 @@ export function createClient<In extends StandardSchemaV1 = StandardSchemaV1<unkn
       value = result.value;
     }
     try {
-      return opts.codec.encode(value);
+      return opts.codec.encode(envelope ? envelope(value) : value);
     } catch (cause) {
       throw new LifelineError("INVALID_MESSAGE", `could not encode the message: ${cause instanceof Error ? cause.message : String(cause)}`, {
         cause,
@@ -547,7 +613,18 @@ export function createClient<In extends StandardSchemaV1 = StandardSchemaV1<unkn
   }
 
   function send(message: O): SendResult {
-    const wire = encode(message);
+    return accept(message);
+  }
+
+  /** Validates, encodes and sends or queues a message; `id` marks a request. */
+  function accept(message: O, id?: string): SendResult {
+    if (acked) {
+      const seq = nextSeq;
+      const wire = encode(message, (data) => (id === undefined ? { t: "msg", seq, data } : { t: "req", seq, id, data }));
+      nextSeq++;
+      return enqueue({ message, wire, at: clock.now(), seq }, true);
+    }
+    const wire = encode(id === undefined ? message : ({ ...(message as object), id } as O));
     return batch(() => {
       if (phase.kind === "open" && socket) {
         // what waited in the queue goes first
@@ -555,15 +632,26 @@ export function createClient<In extends StandardSchemaV1 = StandardSchemaV1<unkn
         // a socket that refuses the frame is finished: keep the message for the next connection
         if (queue.size === 0 && socket && transmit(wire)) return "sent";
       }
+      return enqueue({ message, wire, at: clock.now() }, false);
+    });
+  }
+
+  function enqueue(entry: QueueEntry<O>, flush: boolean): SendResult {
+    return batch(() => {
       expire();
-      const entry: QueueEntry<O> = { message, wire, at: clock.now() };
       const result = queue.push(entry);
       switch (result.kind) {
-        case "queued":
-          if (result.dropped) emit("drop", { message: result.dropped.message, reason: "overflow" });
-          return "queued";
+        case "queued": {
+          if (result.dropped) {
+            inFlight = Math.max(0, inFlight - 1);
+            emit("drop", { message: result.dropped.message, reason: "overflow" });
+          }
+          if (!flush || phase.kind !== "open" || !socket) return "queued";
+          flushQueue();
+          return inFlight === queue.size ? "sent" : "queued";
+        }
         case "dropped":
-          emit("drop", { message, reason: "overflow" });
+          emit("drop", { message: entry.message, reason: "overflow" });
           return "dropped";
         case "full":
           throw new LifelineError("QUEUE_FULL", `the queue holds queue.max (${opts.queue.max}) messages and queue.overflow is "error"`);
@@ -571,11 +659,11 @@ export function createClient<In extends StandardSchemaV1 = StandardSchemaV1<unkn
     });
   }
 
-  function request<Reply>(message: O, { timeout = opts.requestTimeout, signal }: RequestOptions = {}): Promise<Reply> {
-    return new Promise<Reply>((resolve, reject) => {
+  function request(message: O, { timeout = opts.requestTimeout, signal, schema }: RequestOptions = {}): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
       if (signal?.aborted) return reject(new LifelineError("ABORTED", "the request was aborted", { cause: signal.reason }));
       if (phase.kind === "closed") return reject(new LifelineError("CLOSED", "the client is closed"));
-      if (typeof message !== "object" || message === null || Array.isArray(message)) {
+      if (!acked && (typeof message !== "object" || message === null || Array.isArray(message))) {
         return reject(new LifelineError("INVALID_MESSAGE", "request() needs an object message to carry its id"));
       }
       const id = randomId(opts.random);
@@ -593,12 +681,13 @@ export function createClient<In extends StandardSchemaV1 = StandardSchemaV1<unkn
         reject(new LifelineError("TIMEOUT", `no reply within ${timeout} ms`));
       }, timeout);
       requests.set(id, {
-        resolve: (reply) => (settle(), resolve(reply as Reply)),
+        schema,
+        resolve: (reply) => (settle(), resolve(reply)),
         reject: (error) => (settle(), reject(error)),
       });
       signal?.addEventListener("abort", onAbort, { once: true });
       try {
-        send({ ...(message as object), id } as O);
+        accept(message, id);
       } catch (error) {
         settle();
         reject(error);
@@ -643,6 +732,12 @@ export function createClient<In extends StandardSchemaV1 = StandardSchemaV1<unkn
     batch(() => {
       if (phase.kind !== "idle" && phase.kind !== "closed") return;
       retries = 0;
+      if (acked && phase.kind === "closed" && queue.size === 0) {
+        // nothing left to deliver for the old session: start a fresh one
+        session = randomId(opts.random);
+        nextSeq = 1;
+        serverSeq = 0;
+      }
       attachHooks();
       attempt({ type: "connect" });
     });
@@ -709,8 +804,11 @@ export function createClient<In extends StandardSchemaV1 = StandardSchemaV1<unkn
       batch(expire);
       return queue.messages();
     },
+    get session() {
+      return session;
+    },
     send,
-    request,
+    request: request as Client<I, O>["request"],
     on: on as Client<I, O>["on"],
     off: off as Client<I, O>["off"],
     onType(type, handler) {

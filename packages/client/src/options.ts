@@ -294,6 +294,10 @@ export function resolveOptions(options: ClientOptions<any, any>): ResolvedOption
     throw invalid(`codec must be an object with encode() and decode(), got ${show(codec)}`);
   }
 
+  if (options.codec !== undefined && options.delivery === "at-least-once") {
+    throw invalid(`codec cannot be combined with delivery "at-least-once", which speaks JSON envelopes`);
+  }
+
   const autoConnect = options.autoConnect ?? DEFAULTS.autoConnect;
   if (typeof autoConnect !== "boolean") throw invalid(`autoConnect must be a boolean, got ${show(autoConnect)}`);
 

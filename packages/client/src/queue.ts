@@ -5,6 +5,8 @@ export interface QueueEntry<T> {
   readonly message: T;
   readonly wire: string | ArrayBuffer | Uint8Array;
   readonly at: number;
+  /** Acknowledged delivery only: the message's sequence number in its session. */
+  readonly seq?: number;
 }
 
 export type PushResult<T> =
@@ -62,6 +64,11 @@ export class OutboundQueue<T> {
 
   peek(): QueueEntry<T> | undefined {
     return this.#items[this.#head];
+  }
+
+  /** The entry `index` places behind the head. */
+  at(index: number): QueueEntry<T> | undefined {
+    return this.#items[this.#head + index];
   }
 
   /** Removes and returns every entry older than `ttl` at time `now`. */
