@@ -69,6 +69,15 @@ export interface ServerOptions {
    * @default undefined
    */
   onMessage?: (ctx: MessageContext) => boolean | void;
+  /**
+   * `"at-least-once"` speaks lifeline's acknowledged-delivery envelopes
+   * (docs/protocol.md): acks, per-session de-duplication, and a record of what
+   * the application received in `server.delivery`. Envelope frames are then
+   * answered by the protocol (echo: `{t:"msg",data}` to the sender, or to all
+   * in broadcast mode; a request gets `{t:"msg",re,data}`) and skip `onMessage`.
+   * @default "at-most-once"
+   */
+  delivery?: "at-most-once" | "at-least-once";
 }
 
 export const DEFAULTS = {
@@ -95,6 +104,7 @@ export interface ResolvedOptions {
   /** Longest prefix first, so `/lib/` wins over `/`. */
   static: StaticMount[];
   onMessage: ((ctx: MessageContext) => boolean | void) | undefined;
+  delivery: "at-most-once" | "at-least-once";
 }
 
 const MODES: readonly ServerMode[] = ["echo", "broadcast"];
@@ -150,6 +160,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     heartbeat: resolveHeartbeat(options.heartbeat ?? DEFAULTS.heartbeat),
     static: resolveStatic(options.static ?? DEFAULTS.static),
     onMessage: options.onMessage,
+    delivery: oneOfDelivery(options.delivery ?? "at-most-once"),
   };
 }
 
@@ -182,4 +193,11 @@ function resolveStatic(value: Record<string, string>): StaticMount[] {
     mounts.push({ prefix: prefix.replace(/\/+$/, ""), dir: path.resolve(dir) });
   }
   return mounts.sort((a, b) => b.prefix.length - a.prefix.length);
+}
+
+function oneOfDelivery(value: unknown): "at-most-once" | "at-least-once" {
+  if (value !== "at-most-once" && value !== "at-least-once") {
+    throw new TypeError(`delivery must be "at-most-once" or "at-least-once", got ${show(value)}`);
+  }
+  return value;
 }
