@@ -96,6 +96,8 @@ export interface Client<In = unknown, Out = unknown> {
 const ABNORMAL = 1006;
 /** A timer firing this much later than due means the device slept. */
 const LATE_MS = 1_000;
+/** While offline, how often `navigator.onLine` is re-read at most (a drawn delay of 0 would otherwise spin). */
+const OFFLINE_RECHECK_MS = 1_000;
 
 interface Pending {
   schema: StandardSchemaV1 | undefined;
@@ -161,6 +163,8 @@ export function createClient<In extends StandardSchemaV1 = StandardSchemaV1<unkn
   const phaseTimers = new Set<unknown>();
   const waiters: Array<{ resolve(): void; reject(error: LifelineError): void }> = [];
   const requests = new Map<string, Pending>();
+  /** Suffix of request ids: keeps them unique even when an injected `random` repeats itself. */
+  let requestCount = 0;
 
   // Acknowledged delivery: the queue then holds every message not yet
   // acknowledged; the first `inFlight` of them went out on this connection.
@@ -388,13 +392,13 @@ export function createClient<In extends StandardSchemaV1 = StandardSchemaV1<unkn
     const delay = backoffDelay(opts.backoff, retries, opts.random);
     go({ type: "wait" });
     emit("reconnecting", { attempt: retries, delay });
-    const wait = () =>
-      phaseTimer(delay, () => {
+    const wait = (ms: number) =>
+      phaseTimer(ms, () => {
         // while the browser says it is offline, no attempt is spent; `online` cuts the wait short
-        if ((globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false) wait();
+        if ((globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false) wait(Math.max(delay, OFFLINE_RECHECK_MS));
         else attempt({ type: "attempt" });
       });
-    wait();
+    wait(delay);
   }
 
   function stop(): void {
@@ -666,7 +670,7 @@ export function createClient<In extends StandardSchemaV1 = StandardSchemaV1<unkn
       if (!acked && (typeof message !== "object" || message === null || Array.isArray(message))) {
         return reject(new LifelineError("INVALID_MESSAGE", "request() needs an object message to carry its id"));
       }
-      const id = randomId(opts.random);
+      const id = `${randomId(opts.random)}${(++requestCount).toString(36)}`;
       const settle = () => {
         requests.delete(id);
         clock.clearTimeout(timer);

@@ -179,7 +179,12 @@ function show(value: unknown): string {
   try {
     return String(JSON.stringify(value) ?? value);
   } catch {
-    return String(value);
+    try {
+      return String(value);
+    } catch {
+      // a BigInt inside an object without a prototype: neither JSON nor toString works
+      return Object.prototype.toString.call(value);
+    }
   }
 }
 

@@ -1,0 +1,229 @@
+import { describe, expect, it } from "vitest";
+import { isLifelineError } from "../../src/index.js";
+import { OutboundQueue } from "../../src/queue.js";
+import { sentJson, setup } from "./helpers.js";
+
+describe("outbound queue", () => {
+  it("send() returns 'sent' when open and 'queued' otherwise", () => {
+    const { fake, client } = setup();
+    expect(client.send({ n: 1 })).toBe("queued");
+    fake.last().open();
+    expect(client.send({ n: 2 })).toBe("sent");
+    expect(sentJson(fake.last())).toEqual([{ n: 1 }, { n: 2 }]);
+    client.close();
+  });
+
+  it("flushes in FIFO order on open, before anything sent from an open handler", () => {
+    const { fake, client } = setup({ heartbeat: false });
+    for (const n of [1, 2, 3]) client.send({ n });
+    client.on("open", () => client.send({ n: "from open" }));
+    client.on("state", ({ to }) => to === "open" && client.send({ n: "from state" }));
+    fake.last().open();
+    expect(sentJson(fake.last())).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: "from state" }, { n: "from open" }]);
+    expect(client.pending).toEqual([]);
+    client.close();
+  });
+
+  it("keeps what was queued across failed attempts and reconnects, and sends it once", () => {
+    const { clock, fake, client } = setup({ backoff: { jitter: "none" } });
+    client.send("a");
+    fake.last().fail();
+    client.send("b");
+    clock.advance(500);
+    client.send("c");
+    fake.last().open();
+    expect(sentJson(fake.last())).toEqual(["a", "b", "c"]);
+    fake.last().serverClose(1001);
+    // the second retry in a row (the connection lived less than resetAfter)
+    clock.advance(1_000);
+    fake.last().open();
+    expect(fake.sockets).toHaveLength(3);
+    expect(fake.last().sent).toEqual([]);
+    client.close();
+  });
+
+  it("pending holds the messages as passed, not encoded", () => {
+    const first = { type: "chat", when: new Date(0) };
+    const second = ["not", "an", "object"];
+    const { client } = setup();
+    client.send(first);
+    client.send(second);
+    expect(client.pending).toHaveLength(2);
+    expect(client.pending[0]).toBe(first);
+    expect(client.pending[1]).toBe(second);
+    client.close();
+  });
+
+  it("close() keeps the queue and a later connect() sends it", () => {
+    const { fake, client } = setup();
+    client.send({ n: 1 });
+    client.close();
+    client.send({ n: 2 });
+    expect(client.pending).toEqual([{ n: 1 }, { n: 2 }]);
+    client.connect();
+    fake.last().open();
+    expect(sentJson(fake.last())).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(client.pending).toEqual([]);
+    client.close();
+  });
+
+  it("a socket that refuses a frame keeps it queued for the next connection", () => {
+    const { clock, fake, client, log } = setup({ backoff: { jitter: "none" } });
+    fake.last().open();
+    const socket = fake.last();
+    socket.send = () => {
+      throw new Error("socket is gone");
+    };
+    expect(client.send("kept")).toBe("queued");
+    expect(log.of("close")).toMatchObject([{ reason: "send failed", willReconnect: true }]);
+    expect(client.pending).toEqual(["kept"]);
+    clock.advance(500);
+    fake.last().open();
+    expect(fake.last().sent).toEqual(['"kept"']);
+    client.close();
+  });
+
+  describe("overflow", () => {
+    it('"drop-oldest" queues the new message and drops the oldest', () => {
+      const { fake, client, log } = setup({ queue: { max: 2, overflow: "drop-oldest" } });
+      const [a, b, c, d] = [{ n: "a" }, { n: "b" }, { n: "c" }, { n: "d" }];
+      expect(client.send(a)).toBe("queued");
+      expect(client.send(b)).toBe("queued");
+      expect(client.send(c)).toBe("queued");
+      expect(client.send(d)).toBe("queued");
+      expect(log.of("drop")).toEqual([
+        { message: a, reason: "overflow" },
+        { message: b, reason: "overflow" },
+      ]);
+      expect(log.of("drop")[0]!.message).toBe(a);
+      expect(client.pending).toEqual([c, d]);
+      fake.last().open();
+      expect(sentJson(fake.last())).toEqual([c, d]);
+      client.close();
+    });
+
+    it('"drop-newest" drops the message being sent and send() returns "dropped"', () => {
+      const { fake, client, log } = setup({ queue: { max: 2, overflow: "drop-newest" } });
+      const c = { n: "c" };
+      expect(client.send({ n: "a" })).toBe("queued");
+      expect(client.send({ n: "b" })).toBe("queued");
+      expect(client.send(c)).toBe("dropped");
+      expect(log.of("drop")).toEqual([{ message: c, reason: "overflow" }]);
+      expect(log.of("drop")[0]!.message).toBe(c);
+      expect(client.pending).toEqual([{ n: "a" }, { n: "b" }]);
+      fake.last().open();
+      expect(sentJson(fake.last())).toEqual([{ n: "a" }, { n: "b" }]);
+      client.close();
+    });
+
+    it('"error" makes send() throw QUEUE_FULL and keeps the queue as it was', () => {
+      const { client, log } = setup({ queue: { max: 2, overflow: "error" } });
+      client.send(1);
+      client.send(2);
+      let error: unknown;
+      try {
+        client.send(3);
+      } catch (e) {
+        error = e;
+      }
+      expect(isLifelineError(error)).toBe(true);
+      expect(error).toMatchObject({ code: "QUEUE_FULL" });
+      expect((error as Error).message).toContain("queue.max");
+      expect(client.pending).toEqual([1, 2]);
+      expect(log.of("drop")).toEqual([]);
+      client.close();
+    });
+
+    it("max 0 queues nothing", () => {
+      const { client, log } = setup({ queue: { max: 0 } });
+      expect(client.send("x")).toBe("dropped");
+      expect(log.of("drop")).toEqual([{ message: "x", reason: "overflow" }]);
+      expect(client.pending).toEqual([]);
+      client.close();
+    });
+
+    it("does not limit sends while open", () => {
+      const { fake, client, log } = setup({ queue: { max: 1, overflow: "error" } });
+      fake.last().open();
+      for (let i = 0; i < 10; i++) expect(client.send(i)).toBe("sent");
+      expect(fake.last().sent).toHaveLength(10);
+      expect(log.of("drop")).toEqual([]);
+      client.close();
+    });
+  });
+
+  describe("ttl", () => {
+    it('drops a message that waited longer than ttl with reason "expired"', () => {
+      const { clock, fake, client, log } = setup({ queue: { ttl: 1_000 } });
+      const old = { n: "old" };
+      client.send(old);
+      clock.advance(600);
+      client.send({ n: "young" });
+      clock.advance(399);
+      expect(client.pending).toEqual([old, { n: "young" }]);
+      clock.advance(1);
+      expect(client.pending).toEqual([{ n: "young" }]);
+      expect(log.of("drop")).toEqual([{ message: old, reason: "expired" }]);
+      fake.last().open();
+      expect(sentJson(fake.last())).toEqual([{ n: "young" }]);
+      client.close();
+    });
+
+    it("expires lazily: the drop is reported when the queue is next touched (open, send, pending)", () => {
+      const { clock, fake, client, log } = setup({ queue: { ttl: 1_000 }, connectTimeout: 60_000 });
+      client.send("stale");
+      clock.advance(5_000);
+      // no timer runs the expiry
+      expect(log.of("drop")).toEqual([]);
+      fake.last().open();
+      expect(log.of("drop")).toEqual([{ message: "stale", reason: "expired" }]);
+      expect(fake.last().sent).toEqual([]);
+      client.close();
+    });
+
+    it("a send() finds the stale ones and drops them first", () => {
+      const { clock, client, log } = setup({ queue: { ttl: 1_000, max: 1, overflow: "error" } });
+      client.send("stale");
+      clock.advance(1_000);
+      // the queue is full of an expired message: it goes, the new one fits
+      expect(client.send("fresh")).toBe("queued");
+      expect(log.of("drop")).toEqual([{ message: "stale", reason: "expired" }]);
+      expect(client.pending).toEqual(["fresh"]);
+      client.close();
+    });
+  });
+});
+
+describe("OutboundQueue (pure)", () => {
+  const entry = (message: string, at = 0) => ({ message, wire: message, at });
+
+  it("is FIFO and reports what it dropped", () => {
+    const q = new OutboundQueue<string>({ max: 2, overflow: "drop-oldest", ttl: Infinity });
+    q.push(entry("a"));
+    q.push(entry("b"));
+    expect(q.push(entry("c"))).toEqual({ kind: "queued", dropped: entry("a") });
+    expect(q.messages()).toEqual(["b", "c"]);
+    expect(q.shift()?.message).toBe("b");
+    expect(q.size).toBe(1);
+  });
+
+  it("stays FIFO across its internal compaction", () => {
+    const q = new OutboundQueue<string>({ max: 10_000, overflow: "error", ttl: Infinity });
+    const out: string[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      q.push(entry(String(i)));
+      if (i % 3 === 0) out.push(q.shift()!.message);
+    }
+    while (q.size > 0) out.push(q.shift()!.message);
+    expect(out).toEqual(Array.from({ length: 5_000 }, (_, i) => String(i)));
+  });
+
+  it("expires only from the front, in arrival order", () => {
+    const q = new OutboundQueue<string>({ max: 10, overflow: "error", ttl: 100 });
+    q.push(entry("a", 0));
+    q.push(entry("b", 50));
+    q.push(entry("c", 120));
+    expect(q.expire(150).map((e) => e.message)).toEqual(["a", "b"]);
+    expect(q.messages()).toEqual(["c"]);
+  });
+});
