@@ -42,6 +42,9 @@ async function defaultMounts(): Promise<Record<string, string>> {
   const client = fileURLToPath(new URL("../../client/dist", import.meta.url));
   if (await isDirectory(playground)) mounts["/"] = playground;
   if (await isDirectory(client)) mounts["/lib/"] = client;
+  // the client's ESM build imports the bare name "mitt"; the playground maps it here with an import map
+  const mitt = fileURLToPath(new URL("../../../node_modules/mitt/dist", import.meta.url));
+  if (await isDirectory(mitt)) mounts["/vendor/mitt/"] = mitt;
   return mounts;
 }
 

@@ -1,0 +1,172 @@
+// The playground in real headless Chromium (Debian's, never a downloaded one)
+// against the test server: freeze → the heartbeat declares the line dead,
+// thaw → open again; restart → what was sent meanwhile arrives in order.
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startServer, type TestServer } from "@lifeline/test-server";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { countColor, decodePng, distinctColors } from "./png.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const docsDir = fileURLToPath(new URL("..", import.meta.url));
+const artifacts = path.join(docsDir, ".artifacts");
+const clientPackage = createRequire(import.meta.url).resolve("@lifeline/client/package.json");
+const clientDist = path.join(path.dirname(clientPackage), "dist");
+// the mitt the client itself resolves: the page maps the bare import to it
+const mittDist = path.dirname(createRequire(clientPackage).resolve("mitt"));
+
+const found = existsSync(CHROMIUM);
+const onCI = process.env.CI === "true";
+if (!found && !onCI) process.stdout.write(`\nSKIPPED: chromium not found (${CHROMIUM}); the playground e2e test did not run\n\n`);
+
+/** Text of an element, read in the page. */
+function text(page: Page, selector: string): Promise<string> {
+  return page.locator(selector).innerText();
+}
+
+/** Waits until the element's text matches, in the page, without polling from here. */
+async function waitForText(page: Page, selector: string, expected: string | RegExp, timeout = 20_000): Promise<void> {
+  const source = expected instanceof RegExp ? { re: expected.source, flags: expected.flags } : { exact: expected };
+  await page.waitForFunction(
+    ({ selector, source }) => {
+      const value = document.querySelector(selector)?.textContent ?? "";
+      return "exact" in source ? value === source.exact : new RegExp(source.re, source.flags).test(value);
+    },
+    { selector, source },
+    { timeout, polling: 50 },
+  );
+}
+
+describe.skipIf(!found && !onCI)("playground in Chromium", () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!found) throw new Error(`chromium not found at ${CHROMIUM}, and CI=true: the playground e2e test must run on CI`);
+    server = await startServer({
+      port: 0,
+      heartbeat: false,
+      static: { "/": path.join(docsDir, "playground"), "/lib/": clientDist, "/vendor/mitt/": mittDist },
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    await page.goto(`${server.httpUrl}/`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("connects to the test server and shows heartbeat round trips", async () => {
+    await waitForText(page, "#state", "open");
+    expect(await text(page, "#url")).toBe(server.url);
+    // faster heartbeat through the settings form: the client is recreated
+    await page.fill("#hb-interval", "800");
+    await page.fill("#hb-timeout", "1000");
+    await page.click("#apply-settings");
+    await server.waitForConnections(2, 20_000);
+    await waitForText(page, "#state", "open");
+    await waitForText(page, "#latency", /^\d+ ms$/);
+    // a dot on the round-trip chart for the pong
+    await page.locator("#rtt-chart circle").first().waitFor({ timeout: 10_000 });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("freeze: the heartbeat declares the line dead; thaw: open again", async () => {
+    const before = server.connections;
+    await page.click("#fault-freeze");
+    await expect.poll(() => server.frozen, { timeout: 10_000 }).toBe(true);
+    // nothing else can notice a half-open line: only the heartbeat timeout
+    await waitForText(page, "#last-close", /heartbeat timeout/);
+    await waitForText(page, "#state", "reconnecting");
+    expect(await page.locator("#log li.dead").count()).toBeGreaterThan(0);
+    expect(await page.locator("#attempts tr:not(.empty)").count()).toBeGreaterThan(0);
+
+    await page.click("#fault-thaw");
+    await expect.poll(() => server.frozen, { timeout: 10_000 }).toBe(false);
+    await waitForText(page, "#state", "open", 30_000);
+    expect(server.connections).toBeGreaterThan(before);
+    // the timeline shows the reconnecting band and the red tick of the heartbeat timeout
+    await page.locator('#timeline rect[data-state="reconnecting"]').first().waitFor({ state: "attached", timeout: 10_000 });
+    await page.locator("#timeline line.tick.dead").first().waitFor({ state: "attached", timeout: 10_000 });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("restart: messages queued during the downtime are flushed in order", async () => {
+    const down = new Promise<void>((resolve) => server.events.once("down", () => resolve()));
+    const up = new Promise<void>((resolve) => server.events.once("up", () => resolve()));
+    let isUp = false;
+    void up.then(() => (isUp = true));
+    const lastClientBefore = Math.max(0, ...server.received.map((m) => m.client));
+    const receivedBefore = server.received.length;
+
+    // long enough for five sends through the UI on a busy machine
+    await page.fill("#restart-ms", "6000");
+    await page.click("#fault-restart");
+    await down;
+    await waitForText(page, "#state", "reconnecting");
+    const sent = ["queued-1", "queued-2", "queued-3", "queued-4", "queued-5"];
+    for (const message of sent) {
+      await page.fill("#message-input", message);
+      await page.click("#send");
+    }
+    // the UI counted them as queued (the server cannot have them: it is down)
+    expect(isUp).toBe(false);
+    await waitForText(page, "#queue-depth", "5");
+    expect(await page.locator("#log li.queued").count()).toBeGreaterThanOrEqual(sent.length);
+
+    await up;
+    await waitForText(page, "#state", "open", 30_000);
+    await server.waitForMessages(receivedBefore + sent.length, 20_000);
+    const after = server.received.slice(receivedBefore).map((m) => ({ client: m.client, body: JSON.parse(String(m.data)) }));
+    const queued = after.filter((m) => typeof m.body.text === "string" && m.body.text.startsWith("queued-"));
+    expect(queued.map((m) => m.body.text)).toEqual(sent);
+    // all on one new connection, numbered in the order they were sent
+    expect(new Set(queued.map((m) => m.client)).size).toBe(1);
+    expect(queued[0]!.client).toBeGreaterThan(lastClientBefore);
+    const numbers = queued.map((m) => m.body.n as number);
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+    await waitForText(page, "#queue-depth", "0");
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("renders a non-blank page (screenshot saved as docs/.artifacts/playground.png)", async () => {
+    // the server panel has caught up, and one more pong came after the restart,
+    // so the picture shows the line alive again
+    await waitForText(page, "#server-state", /up · 1 client · [1-9]\d* received/);
+    const dots = await page.locator("#rtt-chart circle").count();
+    await page.waitForFunction((dots) => document.querySelectorAll("#rtt-chart circle").length > dots, dots, { timeout: 20_000 });
+    const png = await page.screenshot({ fullPage: true });
+    await mkdir(artifacts, { recursive: true });
+    await writeFile(path.join(artifacts, "playground.png"), png);
+    const image = decodePng(png);
+    expect(image.width).toBeGreaterThanOrEqual(1366);
+    // text, bands and charts: a blank or failed page has a handful of colours
+    expect(distinctColors(image)).toBeGreaterThan(200);
+    // the timeline's open (green) and reconnecting (orange) bands are on screen
+    expect(countColor(image, [0x2f, 0x9e, 0x62], 6)).toBeGreaterThan(500);
+    expect(countColor(image, [0xe0, 0x71, 0x3a], 6)).toBeGreaterThan(100);
+  });
+});

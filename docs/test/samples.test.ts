@@ -1,0 +1,167 @@
+// Every ```ts block in docs/*.md type-checks against the built client and
+// zod; every ```ts run block runs in Node 22 against a real test server and,
+// when a ```text output block follows it, prints exactly that.
+import { execFile } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { generateTestCertificates, startServer, type TestCertificates } from "@lifeline/test-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { extractSamples, samplesOf, toJavaScript, typecheck, type Sample } from "./samples.js";
+
+const docsDir = fileURLToPath(new URL("..", import.meta.url));
+const artifacts = path.join(docsDir, ".artifacts");
+const globals = fileURLToPath(new URL("./sample-globals.d.ts", import.meta.url));
+const samples = extractSamples(docsDir);
+const runnable = samples.filter((s) => s.run);
+const RUN_TIMEOUT_MS = 30_000;
+
+/** The guides this task owns; each must carry samples. */
+const GUIDES = [
+  "getting-started.md",
+  "options.md",
+  "heartbeat.md",
+  "auth.md",
+  "reconnect.md",
+  "tls.md",
+  "recipes.md",
+  "migrating.md",
+  "testing.md",
+];
+
+describe("extracting samples", () => {
+  it("finds ts blocks, their run flags and output blocks", () => {
+    const md = [
+      "# t",
+      "```ts",
+      "const a = 1;",
+      "```",
+      "",
+      "```ts run",
+      "console.log(2);",
+      "```",
+      "",
+      "```text output",
+      "2",
+      "```",
+      "```js",
+      "ignored()",
+      "```",
+      "1. a list",
+      "   ```ts run tls",
+      "   indented();",
+      "   ```",
+    ].join("\n");
+    const found = samplesOf("t.md", md);
+    expect(found.map((s) => [s.name, s.run, s.code, s.output])).toEqual([
+      ["t-L3", false, "const a = 1;\n", undefined],
+      ["t-L7", "ws", "console.log(2);\n", "2\n"],
+      ["t-L18", "tls", "indented();\n", undefined],
+    ]);
+  });
+
+  it("every guide has type-checked samples, and some run", () => {
+    for (const guide of GUIDES) expect(samples.filter((s) => s.doc === guide).length, guide).toBeGreaterThan(0);
+    expect(runnable.length).toBeGreaterThanOrEqual(8);
+    expect(runnable.some((s) => s.run === "tls")).toBe(true);
+  });
+});
+
+describe("type-checking the samples", () => {
+  // A sample that misuses the API, checked in the same program: proves the
+  // check resolves the real types rather than passing everything.
+  const canary: Sample = {
+    name: "canary",
+    doc: "canary.md",
+    line: 1,
+    run: false,
+    code: [
+      'import { createClient } from "@lifeline/client";',
+      'import { z } from "zod";',
+      'const client = createClient({ url: "ws://x.test/ws", outgoing: z.object({ type: z.literal("chat") }) });',
+      'client.send({ type: "chat", text: 1 });',
+      "client.send({ type: \"nope\" });",
+      "createClient({ url: 42 });",
+      "",
+    ].join("\n"),
+  };
+  let diagnostics: Map<string, string[]>;
+
+  beforeAll(() => {
+    diagnostics = typecheck([...samples, canary], path.join(artifacts, "samples"), [globals]);
+  }, 120_000);
+
+  it("rejects a sample that misuses the API", () => {
+    const errors = diagnostics.get("canary")!;
+    expect(errors.join("\n")).toMatch(/canary\.md:5:.*"nope"/);
+    expect(errors.join("\n")).toMatch(/canary\.md:6:.*number/);
+  });
+
+  it.each(samples.map((s) => ({ name: s.name, sample: s })))("$name", ({ sample }) => {
+    expect(diagnostics.get(sample.name), `${sample.doc}:${sample.line}`).toEqual([]);
+  });
+});
+
+interface Ran {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runNode(file: string, env: NodeJS.ProcessEnv): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [file],
+      { cwd: docsDir, env, timeout: RUN_TIMEOUT_MS, killSignal: "SIGKILL", maxBuffer: 4 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const failure = error as (Error & { code?: number | string; signal?: string }) | null;
+        resolve({
+          code: failure ? (typeof failure.code === "number" ? failure.code : null) : 0,
+          signal: failure?.signal ?? null,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        });
+      },
+    );
+  });
+}
+
+describe.runIf(runnable.length > 0)("running the samples", () => {
+  const runDir = path.join(artifacts, "run");
+  let certs: TestCertificates;
+
+  beforeAll(async () => {
+    rmSync(runDir, { recursive: true, force: true });
+    mkdirSync(runDir, { recursive: true });
+    if (runnable.some((s) => s.run === "tls")) certs = await generateTestCertificates(path.join(artifacts, "certs"));
+  });
+
+  afterAll(() => {
+    if (certs) rmSync(certs.dir, { recursive: true, force: true });
+  });
+
+  it.each(runnable.map((s) => ({ name: s.name, sample: s })))(
+    "$name",
+    async ({ sample }) => {
+      const file = path.join(runDir, `${sample.name}.mjs`);
+      writeFileSync(file, toJavaScript(sample));
+      // a fresh server per sample, so one sample's traffic never leaks into another's
+      const server = await startServer({ port: 0, ...(sample.run === "tls" && { tls: { cert: certs.cert, key: certs.key } }) });
+      try {
+        const env: NodeJS.ProcessEnv = { ...process.env, LIFELINE_URL: server.url };
+        delete env["NODE_OPTIONS"];
+        if (sample.run === "tls") env["NODE_EXTRA_CA_CERTS"] = certs.caCertPath;
+        const ran = await runNode(file, env);
+        const where = `${sample.doc}:${sample.line} (${file})\nstdout:\n${ran.stdout}\nstderr:\n${ran.stderr}`;
+        expect(ran.signal, `killed after ${RUN_TIMEOUT_MS} ms: ${where}`).toBeNull();
+        expect(ran.code, where).toBe(0);
+        if (sample.output !== undefined) expect(ran.stdout.trimEnd(), where).toBe(sample.output.trimEnd());
+      } finally {
+        await server.close();
+      }
+    },
+    RUN_TIMEOUT_MS + 20_000,
+  );
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    environment: "node",
+    // Chromium, tsc and child Node processes on a shared 2-core machine: generous, and one file at a time.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    fileParallelism: false,
+    setupFiles: ["./test/setup/fail-on-console.ts"],
+  },
+});
