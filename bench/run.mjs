@@ -1,0 +1,399 @@
+// npm run bench: lifeline against the raw global WebSocket, partysocket and
+// reconnecting-websocket, on loopback. Every runtime measure runs one library
+// per child process (worker.mjs), and each worker talks to a server in a
+// separate process (server.mjs), so what is measured is the client's cost.
+// Libraries alternate within each round (the order rotates per round); the
+// tables show the median of the rounds and their min–max.
+//
+// Output: Markdown tables on stdout, bench/results.json, bench/herd.svg (copied
+// to docs/herd.svg), and the figures block of docs/performance.md.
+// BENCH_ROUNDS=n sets the number of rounds of every measure (default: 9 for
+// throughput and round trip, 5 for the others), e.g. 1 for a quick look.
+import { fork, spawnSync } from "node:child_process";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { LIBRARIES, NAMES, RECONNECTING } from "./libs.mjs";
+import {
+  fmtBytes,
+  fmtFixed,
+  fmtInt,
+  fmtRange,
+  fmtRatio,
+  fmtSeconds,
+  herdSvg,
+  peakInWindow,
+  percentile,
+  summary,
+  table,
+} from "./report.mjs";
+import { measureSizes } from "./sizes.mjs";
+
+const file = (path) => fileURLToPath(new URL(path, import.meta.url));
+const WORKER = file("./worker.mjs");
+const DOC = file("../docs/performance.md");
+
+// The quick measures (about a second a run) get more rounds: their medians
+// need them on a shared machine. BENCH_ROUNDS sets every measure's count.
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
+const QUICK_ROUNDS = process.env.BENCH_ROUNDS ? ROUNDS : 9;
+const CONFIG = {
+  throughput: { count: 100_000, warmup: 20_000 },
+  // enough warm-up for the optimizing compiler to reach every library's message path
+  roundTrip: { count: 5_000, warmup: 10_000 },
+  memory: { count: 1_000 },
+  herd: { count: 500, downMs: 1_000, boundMs: 60_000 },
+  // the freeze comes 100 ms after lifeline's first ping was answered: the
+  // worst case for detection, which then takes interval + timeout − 100 ms
+  halfOpen: { heartbeat: { interval: 1_000, timeout: 1_000 }, freezeAfterMs: 1_100, boundMs: 15_000 },
+};
+// A round trip is serial (client and server never run at the same time), so
+// both processes go on one CPU: a loopback round trip between two CPUs of a VM
+// is either ~15 µs or ~70 µs depending on whether the other vCPU was asleep,
+// and that noise would swamp the client's share. Needs taskset (util-linux).
+const PIN_CPU = spawnSync("taskset", ["-p", String(process.pid)], { stdio: "ignore" }).status === 0 ? os.cpus().length - 1 : undefined;
+
+const TARGETS = { sizeGzip: 2_560, throughput: 0.95, roundTrip: 1.05, memoryAbove: 2_048, herdPeak: 1 / 3, herdP99: 2, halfOpenSlack: 100 };
+
+const started = Date.now();
+const failures = [];
+const progress = (text) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${text}\n`);
+
+/** Runs one job in a worker process; resolves with its result, or undefined (recorded as a failure). */
+function runJob(job, { gc = false, timeoutMs = 120_000, cpu } = {}) {
+  return new Promise((resolve) => {
+    const execArgv = gc ? ["--expose-gc"] : [];
+    // the worker passes job.serverCpu on to its server
+    const where = cpu === undefined ? { execArgv } : { execPath: "taskset", execArgv: ["-c", String(cpu), process.execPath, ...execArgv] };
+    if (cpu !== undefined) job = { ...job, serverCpu: cpu };
+    const child = fork(WORKER, [JSON.stringify(job)], { ...where, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    let settled = false;
+    const finish = (result, error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) {
+        failures.push(`${job.measure} ${job.lib}: ${error}`);
+        progress(`FAILED ${job.measure} ${job.lib}: ${error}`);
+      }
+      resolve(result);
+    };
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      finish(undefined, `no result within ${timeoutMs} ms`);
+    }, timeoutMs);
+    child.on("message", (message) => (message.ok ? finish(message.result) : finish(undefined, message.error)));
+    child.on("exit", (code) => finish(undefined, `worker exited with ${code} and no result`));
+  });
+}
+
+/** Each round runs every library once, in an order that rotates per round. */
+async function rounds(measure, libs, options, count = ROUNDS) {
+  const results = Object.fromEntries(libs.map((lib) => [lib, []]));
+  for (let round = 0; round < count; round++) {
+    const order = libs.map((_, i) => libs[(i + round) % libs.length]);
+    for (const lib of order) {
+      progress(`${measure} round ${round + 1}/${count}: ${lib}`);
+      results[lib][round] = await runJob({ measure, lib, ...CONFIG[measure] }, options);
+    }
+  }
+  return results;
+}
+
+const field = (runs, key) => runs.map((run) => run?.[key]);
+/** Per-round differences (a paired comparison: both ran in the same round). */
+const pairedRatio = (runs, base, key) => runs.map((run, i) => (run && base[i] ? run[key] / base[i][key] : undefined));
+
+// ---- 1. bundle size -----------------------------------------------------------
+
+progress("bundle sizes");
+const sizes = await measureSizes();
+
+// ---- 2. throughput --------------------------------------------------------------
+
+const THROUGHPUT_LIBS = ["raw", "lifeline", "lifeline+zod", "partysocket", "reconnecting-websocket"];
+const throughputRuns = await rounds("throughput", THROUGHPUT_LIBS, {}, QUICK_ROUNDS);
+const throughput = Object.fromEntries(
+  THROUGHPUT_LIBS.map((lib) => {
+    const runs = throughputRuns[lib];
+    const perSecond = summary(field(runs, "perSecond"));
+    const ratio = summary(pairedRatio(runs, throughputRuns.raw, "perSecond"));
+    const cpu = summary(field(runs, "cpuPerMessage"));
+    const cpuRatio = summary(pairedRatio(runs, throughputRuns.raw, "cpuPerMessage"));
+    return [lib, { perSecond, ratio, cpu, cpuRatio, rounds: runs }];
+  }),
+);
+
+// ---- 3. round trip ----------------------------------------------------------------
+
+const rttRuns = await rounds("roundTrip", LIBRARIES, { cpu: PIN_CPU }, QUICK_ROUNDS);
+const roundTrip = Object.fromEntries(
+  LIBRARIES.map((lib) => {
+    const runs = rttRuns[lib];
+    return [
+      lib,
+      {
+        p50: summary(field(runs, "p50")),
+        p99: summary(field(runs, "p99")),
+        p50Ratio: summary(pairedRatio(runs, rttRuns.raw, "p50")),
+        p99Ratio: summary(pairedRatio(runs, rttRuns.raw, "p99")),
+        cpu: summary(field(runs, "cpuPerTrip")),
+        cpuRatio: summary(pairedRatio(runs, rttRuns.raw, "cpuPerTrip")),
+        rounds: runs,
+      },
+    ];
+  }),
+);
+
+// ---- 4. memory ----------------------------------------------------------------------
+
+const memoryRuns = await rounds("memory", LIBRARIES, { gc: true });
+const memory = Object.fromEntries(
+  LIBRARIES.map((lib) => {
+    const runs = memoryRuns[lib];
+    const above = runs.map((run, i) => (run && memoryRuns.raw[i] ? run.perClient - memoryRuns.raw[i].perClient : undefined));
+    return [lib, { perClient: summary(field(runs, "perClient")), aboveRaw: summary(above), rounds: runs }];
+  }),
+);
+
+// ---- 5. herd --------------------------------------------------------------------------
+
+const herdRuns = await rounds("herd", RECONNECTING, { timeoutMs: CONFIG.herd.boundMs + 60_000 });
+const herd = Object.fromEntries(
+  RECONNECTING.map((lib) => {
+    const runs = herdRuns[lib].map((run) =>
+      run
+        ? {
+            p50: percentile(run.times, 50),
+            p99: percentile(run.times, 99),
+            max: run.times.at(-1),
+            peak: peakInWindow(run.times, 100),
+            notBack: run.notBack,
+            downMs: run.downMs,
+            times: run.times,
+          }
+        : undefined,
+    );
+    const stat = (key) => summary(runs.map((r) => r?.[key]));
+    return [lib, { p50: stat("p50"), p99: stat("p99"), max: stat("max"), peak: stat("peak"), notBack: stat("notBack"), downMs: stat("downMs"), rounds: runs }];
+  }),
+);
+
+// ---- 6. half-open ------------------------------------------------------------------------
+
+// The lines are idle and the measure is bound by timers, so the rounds run side
+// by side (one client per round, each with its own pair of listeners) and the
+// libraries at the same time; this keeps the 15 s bound from costing 15 s per round.
+progress(`half-open: ${ROUNDS} rounds side by side for ${RECONNECTING.join(", ")}`);
+const halfOpenResults = await Promise.all(
+  RECONNECTING.map((lib) => runJob({ measure: "halfOpen", lib, samples: ROUNDS, ...CONFIG.halfOpen }, { timeoutMs: 60_000 })),
+);
+const halfOpen = Object.fromEntries(
+  RECONNECTING.map((lib, i) => {
+    const run = halfOpenResults[i];
+    const never = (values) => (values ?? []).filter((v) => v === null).length;
+    return [
+      lib,
+      {
+        detected: summary(run?.detected ?? []),
+        reconnected: summary(run?.reconnected ?? []),
+        neverDetected: never(run?.detected),
+        neverReconnected: never(run?.reconnected),
+        rounds: run,
+      },
+    ];
+  }),
+);
+
+// ---- report ------------------------------------------------------------------------------
+
+const cpus = os.cpus();
+const machine = {
+  cpu: cpus[0]?.model ?? "unknown",
+  cores: cpus.length,
+  memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+  os: `${os.type()} ${os.release()} ${os.arch()}`,
+  node: process.version,
+};
+const date = new Date().toISOString();
+const name = (lib) => NAMES[lib] ?? lib;
+
+const sizeTable = table(
+  ["bundle", "minified", "min+gzip", "min+brotli"],
+  Object.values(sizes).map((s) => [s.label, fmtInt(s.min), fmtInt(s.gzip), fmtInt(s.brotli)]),
+);
+
+const us2 = (n) => fmtFixed(n, 2);
+const throughputTable = table(
+  ["library", "messages/s", "× raw", "client CPU µs / message", "CPU × raw"],
+  THROUGHPUT_LIBS.map((lib) => {
+    const t = throughput[lib];
+    return [name(lib), fmtRange(t.perSecond, fmtInt), fmtRange(t.ratio, fmtRatio), fmtRange(t.cpu, us2), fmtRange(t.cpuRatio, fmtRatio)];
+  }),
+);
+
+const roundTripTable = table(
+  ["library", "p50 µs", "p99 µs", "p50 × raw", "p99 × raw", "client CPU µs / trip", "CPU × raw"],
+  LIBRARIES.map((lib) => {
+    const r = roundTrip[lib];
+    const us = (n) => fmtFixed(n, 1);
+    return [
+      name(lib),
+      fmtRange(r.p50, us),
+      fmtRange(r.p99, us),
+      fmtRange(r.p50Ratio, fmtRatio),
+      fmtRange(r.p99Ratio, fmtRatio),
+      fmtRange(r.cpu, us2),
+      fmtRange(r.cpuRatio, fmtRatio),
+    ];
+  }),
+);
+
+const memoryTable = table(
+  ["library", "bytes per client", "above raw"],
+  LIBRARIES.map((lib) => [name(lib), fmtRange(memory[lib].perClient, fmtInt), lib === "raw" ? "—" : fmtRange(memory[lib].aboveRaw, fmtInt)]),
+);
+
+const herdTable = table(
+  ["library", "p50", "p99", "max", "peak reconnects / 100 ms", "not back"],
+  [
+    [name("raw"), "does not reconnect", "", "", "", ""],
+    ...RECONNECTING.map((lib) => {
+      const h = herd[lib];
+      return [name(lib), fmtRange(h.p50, fmtSeconds), fmtRange(h.p99, fmtSeconds), fmtRange(h.max, fmtSeconds), fmtRange(h.peak, fmtInt), fmtRange(h.notBack, fmtInt)];
+    }),
+  ],
+);
+
+const bound = `never (> ${CONFIG.halfOpen.boundMs / 1000} s)`;
+const halfOpenCell = (s, nevers) =>
+  nevers === ROUNDS ? bound : `${fmtRange(s, fmtSeconds)}${nevers > 0 ? `, ${nevers}/${ROUNDS} never` : ""}`;
+const halfOpenTable = table(
+  ["library", "heartbeat", "dead line detected", "connected again"],
+  [
+    [name("raw"), "none", "never (no heartbeat)", "does not reconnect"],
+    ...RECONNECTING.map((lib) => {
+      const h = halfOpen[lib];
+      return [
+        name(lib),
+        lib === "lifeline" ? "1 s / 1 s" : "none",
+        halfOpenCell(h.detected, h.neverDetected),
+        halfOpenCell(h.reconnected, h.neverReconnected),
+      ];
+    }),
+  ],
+);
+
+// ---- targets ----------------------------------------------------------------------------------
+
+const med = (s) => s?.median;
+const hb = CONFIG.halfOpen.heartbeat;
+const halfOpenLimit = hb.interval + hb.timeout + TARGETS.halfOpenSlack;
+const targetRows = [
+  ["lifeline ≤ 2.5 kB min+gzip (zod external)", `${fmtInt(sizes.lifeline.gzip)} B`, sizes.lifeline.gzip <= TARGETS.sizeGzip],
+  [
+    "lifeline smaller than partysocket's core (min+gzip)",
+    `${fmtInt(sizes.lifeline.gzip)} B vs ${fmtInt(sizes.partysocket.gzip)} B`,
+    sizes.lifeline.gzip < sizes.partysocket.gzip,
+  ],
+  ["throughput ≥ 0.95× raw", fmtRatio(med(throughput.lifeline.ratio)), med(throughput.lifeline.ratio) >= TARGETS.throughput],
+  ["round trip p50 ≤ 1.05× raw", fmtRatio(med(roundTrip.lifeline.p50Ratio)), med(roundTrip.lifeline.p50Ratio) <= TARGETS.roundTrip],
+  ["memory ≤ raw + 2 kB per client", `+${fmtInt(med(memory.lifeline.aboveRaw))} B`, med(memory.lifeline.aboveRaw) <= TARGETS.memoryAbove],
+  [
+    "herd peak / 100 ms ≤ ⅓ of partysocket's",
+    `${fmtInt(med(herd.lifeline.peak))} vs ${fmtInt(med(herd.partysocket.peak))}`,
+    med(herd.lifeline.peak) <= med(herd.partysocket.peak) * TARGETS.herdPeak,
+  ],
+  [
+    "herd p99 ≤ 2× partysocket's",
+    `${fmtSeconds(med(herd.lifeline.p99))} vs ${fmtSeconds(med(herd.partysocket.p99))}`,
+    med(herd.lifeline.p99) <= med(herd.partysocket.p99) * TARGETS.herdP99,
+  ],
+  [
+    `half-open detected within interval + timeout + 100 ms (${halfOpenLimit} ms)`,
+    fmtRange(halfOpen.lifeline.detected, fmtSeconds),
+    halfOpen.lifeline.neverDetected === 0 && halfOpen.lifeline.detected.max <= halfOpenLimit,
+  ],
+  [
+    `half-open connected again within ${halfOpenLimit} ms`,
+    fmtRange(halfOpen.lifeline.reconnected, fmtSeconds),
+    halfOpen.lifeline.neverReconnected === 0 && halfOpen.lifeline.reconnected.max <= halfOpenLimit,
+  ],
+];
+const targetTable = table(
+  ["target", "lifeline", "met"],
+  targetRows.map(([what, figure, met]) => [what, figure, met ? "yes" : "**no**"]),
+);
+
+const sections = [
+  `Run of ${date} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; ` +
+    `median (min–max) of ${QUICK_ROUNDS} rounds for throughput and round trip, ${ROUNDS} for the others.`,
+  `### 1. Bundle size (bytes; esbuild minify, esm, platform browser; gzip -9, brotli q11)\n\n${sizeTable}`,
+  `### 2. Throughput (${fmtInt(CONFIG.throughput.count)} JSON messages of 54–62 bytes, echoed)\n\n${throughputTable}`,
+  `### 3. Round trip (${fmtInt(CONFIG.roundTrip.count)} sequential send → echo; ${
+    PIN_CPU === undefined ? "client and server not pinned (no taskset)" : `client and server pinned to CPU ${PIN_CPU}`
+  })\n\n${roundTripTable}`,
+  `### 4. Memory (${fmtInt(CONFIG.memory.count)} idle connected clients; JS heap + external after GC)\n\n${memoryTable}`,
+  `### 5. Herd (${CONFIG.herd.count} clients, server killed and back on its port after ${CONFIG.herd.downMs / 1000} s; time from the restart, default backoff)\n\n${herdTable}`,
+  `### 6. Half-open (server frozen, a fresh server for new connections; bounded at ${CONFIG.halfOpen.boundMs / 1000} s)\n\n${halfOpenTable}`,
+  `### Targets\n\n${targetTable}`,
+];
+const markdown = sections.join("\n\n");
+process.stdout.write(`\n${markdown}\n`);
+
+// the chart: for each library, the round whose p99 is the median one
+const representative = (lib) => {
+  const runs = herd[lib].rounds.filter(Boolean).sort((a, b) => a.p99 - b.p99);
+  return runs[(runs.length - 1) >> 1];
+};
+const svg = herdSvg(
+  RECONNECTING.filter((lib) => representative(lib)).map((lib) => {
+    const run = representative(lib);
+    return {
+      lib,
+      label: name(lib),
+      note: `peak ${run.peak} / 100 ms, p99 ${fmtSeconds(run.p99)}`,
+      times: run.times,
+    };
+  }),
+  { title: `${CONFIG.herd.count} clients reconnecting after a server restart (default backoff)` },
+);
+writeFileSync(file("./herd.svg"), svg);
+copyFileSync(file("./herd.svg"), file("../docs/herd.svg"));
+
+const results = {
+  date,
+  machine,
+  rounds: { throughput: QUICK_ROUNDS, roundTrip: QUICK_ROUNDS, memory: ROUNDS, herd: ROUNDS, halfOpen: ROUNDS },
+  config: { ...CONFIG, roundTripCpu: PIN_CPU ?? null },
+  targets: Object.fromEntries(targetRows.map(([what, figure, met]) => [what, { figure, met }])),
+  sizes,
+  throughput,
+  roundTrip,
+  memory,
+  herd: Object.fromEntries(
+    Object.entries(herd).map(([lib, h]) => [lib, { ...h, rounds: h.rounds.map((r) => (r ? { ...r, times: r.times.map((t) => Math.round(t * 10) / 10) } : r)) }]),
+  ),
+  halfOpen,
+  failures,
+};
+writeFileSync(file("./results.json"), JSON.stringify(results, null, 2) + "\n");
+
+// docs/performance.md: only the block between the markers is generated
+const START = "<!-- bench:results:start -->";
+const END = "<!-- bench:results:end -->";
+try {
+  const doc = readFileSync(DOC, "utf8");
+  const a = doc.indexOf(START);
+  const b = doc.indexOf(END);
+  if (a === -1 || b < a) throw new Error(`the markers ${START} … ${END} are missing`);
+  writeFileSync(DOC, `${doc.slice(0, a + START.length)}\n<!-- generated by npm run bench; do not edit by hand -->\n\n${markdown}\n\n${doc.slice(b)}`);
+} catch (error) {
+  progress(`docs/performance.md not updated: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+progress(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; results in bench/results.json, chart in bench/herd.svg and docs/herd.svg`);
+if (failures.length > 0) {
+  process.stderr.write(`\n${failures.length} job(s) failed:\n${failures.map((f) => `  ${f}`).join("\n")}\n`);
+  process.exitCode = 1;
+}
