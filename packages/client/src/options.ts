@@ -8,8 +8,8 @@ export interface WebSocketLike {
   binaryType: string;
   send(data: string | ArrayBuffer | ArrayBufferView): void;
   close(code?: number, reason?: string): void;
-  addEventListener(type: string, listener: (event: any) => void): void;
-  removeEventListener(type: string, listener: (event: any) => void): void;
+  addEventListener(type: string, listener: ((event: any) => void) | { handleEvent(event: any): void }): void;
+  removeEventListener(type: string, listener: ((event: any) => void) | { handleEvent(event: any): void }): void;
 }
 
 /** A `WebSocket` constructor: the runtime's, a polyfill, or the fake from `@lifeline/client/testing`. */
@@ -248,6 +248,20 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** `text` with `url`, its credentials and its query masked: for messages that quote a URL (a runtime's error may). */
+export function redactIn(text: string, url: string): string {
+  let out = text.split(url).join(redactUrl(url));
+  try {
+    const { username, password, search } = new URL(url);
+    const userinfo = username || password ? `${username}${password ? `:${password}` : ""}@` : "";
+    if (userinfo) out = out.split(userinfo).join("***@");
+    if (search) out = out.split(search).join("?***");
+  } catch {
+    // not a URL: only the whole string could be masked, and was
+  }
+  return out;
+}
+
 /**
  * Checks a URL and returns it as a `ws:`/`wss:` string; `http:`/`https:`
  * become `ws:`/`wss:`. Throws with `code` (INVALID_OPTIONS at createClient,
@@ -260,9 +274,11 @@ export function normalizeUrl(value: unknown, code: "INVALID_OPTIONS" | "URL_ERRO
       throw new TypeError("not a string or URL");
     }
     parsed = new URL(String(value));
-  } catch (cause) {
-    const shown = typeof value === "string" ? redactUrl(value) : show(value);
-    throw new LifelineError(code, `url must be a ws: or wss: URL, got ${shown}`, { cause });
+  } catch {
+    // no `cause`: URL's TypeError carries the raw input (credentials, tokens) in its `input` field
+    const href = typeof value === "string" ? value : (value as { href?: unknown } | null | undefined)?.href;
+    const shown = typeof href === "string" ? redactUrl(href) : show(value);
+    throw new LifelineError(code, `url must be a ws: or wss: URL, got ${shown}`);
   }
   if (parsed.protocol === "http:") parsed.protocol = "ws:";
   else if (parsed.protocol === "https:") parsed.protocol = "wss:";

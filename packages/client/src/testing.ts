@@ -16,7 +16,7 @@
  */
 import type { Clock, WebSocketConstructor, WebSocketLike } from "./options.js";
 
-type Listener = (event: any) => void;
+type Listener = ((event: any) => void) | { handleEvent(event: any): void };
 
 /** A socket created by the fake constructor; its methods play the server's and the network's part. */
 export interface FakeSocket extends WebSocketLike {
@@ -102,7 +102,11 @@ export function createFakeWebSocket(options: { closeCompletes?: boolean } = {}):
     }
 
     #dispatch(type: string, event: object): void {
-      for (const listener of [...(this.#listeners.get(type) ?? [])]) listener({ type, target: this, ...event });
+      for (const listener of [...(this.#listeners.get(type) ?? [])]) {
+        const payload = { type, target: this, ...event };
+        if (typeof listener === "function") listener(payload);
+        else listener.handleEvent(payload);
+      }
     }
 
     send(data: string | ArrayBuffer | ArrayBufferView): void {
