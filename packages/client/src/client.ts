@@ -142,6 +142,15 @@ function letGo(ws: object): void {
   }
 }
 
+/** What went wrong, as text, whatever was thrown (an object without a prototype has no toString). */
+function describe(thrown: unknown): string {
+  try {
+    return thrown instanceof Error ? thrown.message : String(thrown);
+  } catch {
+    return Object.prototype.toString.call(thrown);
+  }
+}
+
 function randomId(random: () => number): string {
   let id = "";
   for (let i = 0; i < 4; i++) id += Math.floor(random() * 0x10000_0000).toString(36).padStart(7, "0");
@@ -340,7 +349,7 @@ class LifelineClient<I, O> implements Client<I, O> {
 
   close(code = 1000, reason = ""): void {
     if (typeof code !== "number" || !Number.isInteger(code) || !(code === 1000 || (code >= 3000 && code <= 4999))) {
-      throw new LifelineError("INVALID_OPTIONS", `close code must be 1000 or an integer in 3000–4999, got ${String(code)}`);
+      throw new LifelineError("INVALID_OPTIONS", `close code must be 1000 or an integer in 3000–4999, got ${describe(code)}`);
     }
     this.#batch(() => {
       const hadSocket = this.#socket !== undefined;
@@ -434,7 +443,7 @@ class LifelineClient<I, O> implements Client<I, O> {
   }
 
   #report(cause: unknown, what: string): void {
-    const detail = cause instanceof Error ? cause.message : String(cause);
+    const detail = describe(cause);
     this.#emit("error", new LifelineError("HANDLER_ERROR", `${what}: ${detail}`, { cause }));
   }
 
@@ -511,7 +520,7 @@ class LifelineClient<I, O> implements Client<I, O> {
     const error =
       cause instanceof LifelineError
         ? cause
-        : new LifelineError("URL_ERROR", `the url function failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+        : new LifelineError("URL_ERROR", `the url function failed: ${describe(cause)}`, { cause });
     this.#emit("error", error);
     this.#lost({ code: ABNORMAL, reason: "url error", wasClean: false });
   }
@@ -528,7 +537,7 @@ class LifelineClient<I, O> implements Client<I, O> {
       if (href === undefined || cause instanceof LifelineError) return this.#urlFailed(cause);
       // the runtime's error may quote the URL (browsers do): pass on what it says, not the secrets in it,
       // and keep it as the cause only when it quotes none
-      const message = cause instanceof Error ? cause.message : String(cause);
+      const message = describe(cause);
       const said = redactIn(message, href);
       return this.#urlFailed(
         new LifelineError("URL_ERROR", `cannot open a WebSocket to ${redactUrl(href)}: ${said}`, said === message ? { cause } : undefined),
@@ -711,7 +720,7 @@ class LifelineClient<I, O> implements Client<I, O> {
     try {
       value = this.#o.codec.decode(data as string | ArrayBuffer);
     } catch (cause) {
-      return this.#invalid(data, `could not decode the message: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
+      return this.#invalid(data, `could not decode the message: ${describe(cause)}`, cause);
     }
     if (!this.#acked) return this.#route(data, value, (value as { re?: unknown } | null)?.re);
     const envelope = value as Envelope | null;
@@ -826,7 +835,7 @@ class LifelineClient<I, O> implements Client<I, O> {
     try {
       return this.#o.codec.encode(envelope ? envelope(value) : value);
     } catch (cause) {
-      throw new LifelineError("INVALID_MESSAGE", `could not encode the message: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      throw new LifelineError("INVALID_MESSAGE", `could not encode the message: ${describe(cause)}`, {
         cause,
       });
     }

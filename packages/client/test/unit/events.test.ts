@@ -245,3 +245,21 @@ describe("LifelineError and isLifelineError", () => {
     }
   });
 });
+
+describe("errors that are not Errors", () => {
+  it("reports a handler that throws an object without a prototype", async () => {
+    const { createClient } = await import("../../src/index.js");
+    const { createFakeClock, createFakeWebSocket } = await import("../../src/testing.js");
+    const fake = createFakeWebSocket();
+    const client = createClient({ url: "ws://test/ws", WebSocket: fake.WebSocket, clock: createFakeClock() });
+    const errors: Array<{ code: string; message: string }> = [];
+    client.on("error", (e) => errors.push(e));
+    client.on("open", () => {
+      throw Object.create(null);
+    });
+    fake.last().open();
+    expect(client.state).toBe("open");
+    expect(errors).toMatchObject([{ code: "HANDLER_ERROR", message: expect.stringContaining("[object Object]") }]);
+    client.close();
+  });
+});
