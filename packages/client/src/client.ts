@@ -187,7 +187,8 @@ class LifelineClient<I, O> implements Client<I, O> {
   // Timers, each owned by a phase and cleared when the phase is left:
   // connecting → connect timeout; waiting → backoff; open → resetAfter and heartbeat.
   #timer: unknown;
-  #resetTimer: unknown;
+  /** When the open connection opened: one that lasts `resetAfter` resets the retry count. */
+  #openedAt = 0;
   #beatTimer: unknown;
   #beatDue = 0;
   #awaitingPong = false;
@@ -343,6 +344,7 @@ class LifelineClient<I, O> implements Client<I, O> {
       const { kind } = this.#phase;
       if (kind === "idle" || kind === "closed") return this.connect();
       if (this.#socket) this.#emit("close", { code: 1000, reason: "reconnect", wasClean: true, willReconnect: true });
+      this.#settleRetries();
       this.#attempt({ type: "attempt" });
     });
   }
@@ -453,8 +455,9 @@ class LifelineClient<I, O> implements Client<I, O> {
     const next = transition(this.#phase, event);
     if (!next) return false;
     const { clock } = this.#o;
-    for (const handle of [this.#timer, this.#resetTimer, this.#beatTimer]) if (handle !== undefined) clock.clearTimeout(handle);
-    this.#timer = this.#resetTimer = this.#beatTimer = undefined;
+    if (this.#timer !== undefined) clock.clearTimeout(this.#timer);
+    if (this.#beatTimer !== undefined) clock.clearTimeout(this.#beatTimer);
+    this.#timer = this.#beatTimer = undefined;
     const from = publicState(this.#phase);
     this.#phase = next;
     const to = publicState(next);
@@ -572,7 +575,7 @@ class LifelineClient<I, O> implements Client<I, O> {
     const o = this.#o;
     this.#go({ type: "opened" });
     // a connection that stays up resetAfter ms is stable: the next failure starts from retry 1
-    this.#resetTimer = o.clock.setTimeout(this.#resetFired, o.backoff.resetAfter);
+    this.#openedAt = o.clock.now();
     if (o.heartbeat) {
       this.#lastReceived = o.clock.now();
       this.#awaitingPong = false;
@@ -589,13 +592,14 @@ class LifelineClient<I, O> implements Client<I, O> {
     for (const waiter of this.#waiters.splice(0)) waiter.resolve();
   }
 
-  #resetFired = () => {
-    this.#resetTimer = undefined;
-    this.#retries = 0;
-  };
+  /** Leaving an open connection: if it lasted `resetAfter`, it was stable and the retry count starts over (no timer needed for that). */
+  #settleRetries(): void {
+    if (this.#phase.kind === "open" && this.#o.clock.now() - this.#openedAt >= this.#o.backoff.resetAfter) this.#retries = 0;
+  }
 
   /** The socket failed, closed, timed out or was declared dead. */
   #lost(info: CloseInfo, force = false): void {
+    this.#settleRetries();
     this.#releaseSocket(1000, info.reason === "heartbeat timeout" ? info.reason : "");
     this.#retries++;
     let again = force;
