@@ -12,6 +12,7 @@ export const NAMES = {
   raw: "raw WebSocket",
   lifeline: "lifeline",
   "lifeline+zod": "lifeline + zod schema",
+  "lifeline+ack": "lifeline, at-least-once",
   partysocket: "partysocket",
   "reconnecting-websocket": "reconnecting-websocket",
 };
@@ -41,11 +42,14 @@ export async function load(lib) {
     case "raw":
       return (url) => wrapEventTarget(new WebSocket(typeof url === "function" ? url() : url), { reconnects: false });
     case "lifeline":
-    case "lifeline+zod": {
+    case "lifeline+zod":
+    case "lifeline+ack": {
       const { createClient } = await import("@lifeline/client");
       const incoming = lib === "lifeline+zod" ? (await import("./schema.mjs")).Message : undefined;
+      // acknowledged delivery: envelopes, acks from the server, resend on reconnect
+      const delivery = lib === "lifeline+ack" ? "at-least-once" : "at-most-once";
       return (url, { heartbeat } = {}) => {
-        const client = createClient({ url, incoming, ...(heartbeat ? { heartbeat } : {}) });
+        const client = createClient({ url, incoming, delivery, ...(heartbeat ? { heartbeat } : {}) });
         return {
           client,
           send: (message) => client.send(message),

@@ -111,7 +111,7 @@ const sizes = await measureSizes();
 
 // ---- 2. throughput --------------------------------------------------------------
 
-const THROUGHPUT_LIBS = ["raw", "lifeline", "lifeline+zod", "partysocket", "reconnecting-websocket"];
+const THROUGHPUT_LIBS = ["raw", "lifeline", "lifeline+zod", "lifeline+ack", "partysocket", "reconnecting-websocket"];
 const throughputRuns = await rounds("throughput", THROUGHPUT_LIBS, {}, QUICK_ROUNDS);
 const throughput = Object.fromEntries(
   THROUGHPUT_LIBS.map((lib) => {
@@ -126,9 +126,11 @@ const throughput = Object.fromEntries(
 
 // ---- 3. round trip ----------------------------------------------------------------
 
-const rttRuns = await rounds("roundTrip", LIBRARIES, { cpu: PIN_CPU }, QUICK_ROUNDS);
+// acknowledged delivery is measured beside the default mode: same server, which acks envelopes
+const RTT_LIBS = [...LIBRARIES.slice(0, 2), "lifeline+ack", ...LIBRARIES.slice(2)];
+const rttRuns = await rounds("roundTrip", RTT_LIBS, { cpu: PIN_CPU }, QUICK_ROUNDS);
 const roundTrip = Object.fromEntries(
-  LIBRARIES.map((lib) => {
+  RTT_LIBS.map((lib) => {
     const runs = rttRuns[lib];
     return [
       lib,
@@ -234,7 +236,7 @@ const throughputTable = table(
 
 const roundTripTable = table(
   ["library", "p50 µs", "p99 µs", "p50 × raw", "p99 × raw", "client CPU µs / trip", "CPU × raw"],
-  LIBRARIES.map((lib) => {
+  RTT_LIBS.map((lib) => {
     const r = roundTrip[lib];
     const us = (n) => fmtFixed(n, 1);
     return [

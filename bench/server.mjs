@@ -14,6 +14,9 @@ import { createServer } from "node:http";
 // declaring it a second time for the bench.
 const requireFromTestServer = createRequire(import.meta.resolve("@lifeline/test-server/package.json"));
 const { WebSocketServer } = requireFromTestServer("ws");
+// lifeline's acknowledged delivery (docs/protocol.md), for the at-least-once client
+const { createDelivery } = await import("@lifeline/test-server");
+const delivery = createDelivery({ onMessage: (message, reply) => reply(message.data), recordLimit: 0 });
 
 const wallClock = () => performance.timeOrigin + performance.now();
 
@@ -27,11 +30,17 @@ function listen(port) {
       ws._socket.pause();
       return;
     }
+    let envelopes;
     ws.on("message", (data, isBinary) => {
       if (listener.frozen) return;
       if (!isBinary && data.length === 4 && data.toString() === "ping") ws.send("pong");
-      else ws.send(data, { binary: isBinary });
+      // envelopes only from a client that opened with hello; everyone else gets a plain echo
+      else if (envelopes || (!isBinary && data[0] === 0x7b && data.toString().startsWith('{"t":"hello"'))) {
+        envelopes ??= delivery.connection((text) => ws.send(text));
+        envelopes.handle(data.toString());
+      } else ws.send(data, { binary: isBinary });
     });
+    ws.on("close", () => envelopes?.close());
     ws.on("error", () => {});
   });
   return new Promise((resolve, reject) => {
