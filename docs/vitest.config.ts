@@ -8,6 +8,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     fileParallelism: false,
-    setupFiles: ["./test/setup/fail-on-console.ts"],
+    // the same rule as the client's suites: unexpected console output fails the test
+    setupFiles: ["../packages/client/test/setup/fail-on-console.ts"],
   },
 });

@@ -6,12 +6,12 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startServer, type TestServer } from "@lifeline/test-server";
+import { CHROMIUM_ARGS, CHROMIUM_PATH, startServer, type TestServer } from "@lifeline/test-server";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countColor, decodePng, distinctColors } from "./png.js";
 
-const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = CHROMIUM_PATH;
 const docsDir = fileURLToPath(new URL("..", import.meta.url));
 const artifacts = path.join(docsDir, ".artifacts");
 const clientPackage = createRequire(import.meta.url).resolve("@lifeline/client/package.json");
@@ -57,17 +57,7 @@ describe.skipIf(!found && !onCI)("playground in Chromium", () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-      ],
+      args: [...CHROMIUM_ARGS],
     });
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     page.on("pageerror", (error) => pageErrors.push(error.message));

@@ -12,3 +12,4 @@ export { generateTestCertificates } from "./certs.js";
 export type { TestCertificates } from "./certs.js";
 export { createDelivery } from "./delivery.js";
 export type { DeliveredMessage, Delivery, DeliveryConnection, DeliveryOptions } from "./delivery.js";
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium.js";

@@ -23,14 +23,16 @@ function until(client: Client<any, any>, predicate: () => boolean, what: string,
   });
 }
 
+let server: TestServer | undefined;
+let client: Client<any, any> | undefined;
+afterEach(async () => {
+  client?.close();
+  client = undefined;
+  await server?.close();
+  server = undefined;
+});
+
 describe('delivery "at-least-once" against the test server', () => {
-  let server: TestServer;
-  let client: Client<any, any> | undefined;
-  afterEach(async () => {
-    client?.close();
-    client = undefined;
-    await server?.close();
-  });
 
   it("delivers every message exactly once and in order across terminations and drops", async () => {
     server = await startServer({ delivery: "at-least-once" });
@@ -45,9 +47,9 @@ describe('delivery "at-least-once" against the test server', () => {
     }
     const c = client;
     await until(c, () => c.state === "open" && c.pending.length === 0, "every message acknowledged");
-    const received = server.delivery!.delivered.map((m) => (m.data as { n: number }).n);
+    const received = server!.delivery!.delivered.map((m) => (m.data as { n: number }).n);
     expect(received).toEqual(Array.from({ length: total }, (_, i) => i + 1));
-    expect(new Set(server.delivery!.delivered.map((m) => m.session)).size).toBe(1);
+    expect(new Set(server!.delivery!.delivered.map((m) => m.session)).size).toBe(1);
   });
 
   it("survives a restart of the server with messages sent while it is down", async () => {
@@ -62,18 +64,11 @@ describe('delivery "at-least-once" against the test server', () => {
     await restarted;
     const c = client;
     await until(c, () => c.state === "open" && c.pending.length === 0, "the queue to drain");
-    expect(server.delivery!.delivered.map((m) => (m.data as { n: number }).n)).toEqual([1, 2, 3]);
+    expect(server!.delivery!.delivered.map((m) => (m.data as { n: number }).n)).toEqual([1, 2, 3]);
   });
 });
 
 describe("request()", () => {
-  let server: TestServer;
-  let client: Client<any, any> | undefined;
-  afterEach(async () => {
-    client?.close();
-    client = undefined;
-    await server?.close();
-  });
 
   it("resolves with the reply correlated by re (at-most-once: the server echoes id back as re)", async () => {
     server = await startServer({

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "@lifeline/test-server";
 import type { TestServer } from "@lifeline/test-server";
 import { build } from "esbuild";
 import { chromium, type Browser } from "playwright-core";
@@ -14,19 +15,8 @@ import { afterAll, describe, it } from "vitest";
 import { CLIENT_DIR, FIXTURES, ROOT, SCENARIO, emptyOutcome, requireBuild, scenarioSuite, type Outcome } from "./harness.js";
 import type { StepResult } from "./scenario.mjs";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  // nothing but loopback resolves: the page cannot reach the network by accident
-  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-];
+const CHROMIUM = CHROMIUM_PATH;
+const ARGS = [...CHROMIUM_ARGS];
 /** Every step bounds itself; this only stops a page that hangs as a whole. */
 const RUN_TIMEOUT_MS = 90_000;
 
