@@ -1,6 +1,6 @@
 import mitt from "mitt";
 import { backoffDelay } from "./backoff.js";
-import { LifelineError } from "./errors.js";
+import { LifelineError, describe } from "./errors.js";
 import { normalizeUrl, redactIn, redactUrl, resolveOptions } from "./options.js";
 import type { ClientOptions, CloseInfo, ResolvedOptions, WebSocketLike } from "./options.js";
 import { OutboundQueue } from "./queue.js";
@@ -142,14 +142,7 @@ function letGo(ws: object): void {
   }
 }
 
-/** What went wrong, as text, whatever was thrown (an object without a prototype has no toString). */
-function describe(thrown: unknown): string {
-  try {
-    return thrown instanceof Error ? thrown.message : String(thrown);
-  } catch {
-    return Object.prototype.toString.call(thrown);
-  }
-}
+const closedError = () => new LifelineError("CLOSED", "the client is closed");
 
 function randomId(random: () => number): string {
   let id = "";
@@ -248,7 +241,7 @@ class LifelineClient<I, O> implements Client<I, O> {
   request(message: O, { timeout = this.#o.requestTimeout, signal, schema }: RequestOptions = {}): Promise<any> {
     return new Promise<unknown>((resolve, reject) => {
       if (signal?.aborted) return reject(new LifelineError("ABORTED", "the request was aborted", { cause: signal.reason }));
-      if (this.#phase.kind === "closed") return reject(new LifelineError("CLOSED", "the client is closed"));
+      if (this.#phase.kind === "closed") return reject(closedError());
       if (!this.#acked && (typeof message !== "object" || message === null || Array.isArray(message))) {
         return reject(new LifelineError("INVALID_MESSAGE", "request() needs an object message to carry its id"));
       }
@@ -319,7 +312,7 @@ class LifelineClient<I, O> implements Client<I, O> {
 
   opened(): Promise<void> {
     if (this.#phase.kind === "open") return Promise.resolve();
-    if (this.#phase.kind === "closed") return Promise.reject(new LifelineError("CLOSED", "the client is closed"));
+    if (this.#phase.kind === "closed") return Promise.reject(closedError());
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
@@ -344,7 +337,6 @@ class LifelineClient<I, O> implements Client<I, O> {
       const { kind } = this.#phase;
       if (kind === "idle" || kind === "closed") return this.connect();
       if (this.#socket) this.#emit("close", { code: 1000, reason: "reconnect", wasClean: true, willReconnect: true });
-      this.#settleRetries();
       this.#attempt({ type: "attempt" });
     });
   }
@@ -482,6 +474,7 @@ class LifelineClient<I, O> implements Client<I, O> {
 
   /** Stops listening to the current socket and closes it; never waits for its `close` (a half-open peer may never send one). */
   #releaseSocket(code = 1000, reason = ""): void {
+    this.#settleRetries();
     this.#token++;
     const ws = this.#socket;
     const listener = this.#listener;
@@ -599,7 +592,6 @@ class LifelineClient<I, O> implements Client<I, O> {
 
   /** The socket failed, closed, timed out or was declared dead. */
   #lost(info: CloseInfo, force = false): void {
-    this.#settleRetries();
     this.#releaseSocket(1000, info.reason === "heartbeat timeout" ? info.reason : "");
     this.#retries++;
     let again = force;
@@ -629,9 +621,8 @@ class LifelineClient<I, O> implements Client<I, O> {
     if (!this.#go({ type: "stop" })) return;
     this.#releaseHooks?.();
     this.#releaseHooks = undefined;
-    const closed = () => new LifelineError("CLOSED", "the client closed");
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(closed());
-    for (const request of [...(this.#requests?.values() ?? [])]) request.reject(closed());
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(closedError());
+    for (const request of [...(this.#requests?.values() ?? [])]) request.reject(closedError());
   }
 
   // ---- heartbeat ----------------------------------------------------------
@@ -854,24 +845,13 @@ class LifelineClient<I, O> implements Client<I, O> {
       return this.#enqueue({ message, wire, at: this.#o.clock.now(), seq }, true);
     }
     const wire = this.#encode(id === undefined ? message : ({ ...(message as object), id } as O));
-    // the hot path: open, nothing waiting, the socket takes it
-    if (this.#phase.kind === "open" && this.#socket && this.#queue.size === 0) {
-      try {
-        this.#socket.send(wire);
-        return "sent";
-      } catch {
-        // a socket that refuses the frame is finished: keep the message for the next connection
-        this.#batch(() => this.#lost({ code: ABNORMAL, reason: "send failed", wasClean: false }));
-      }
+    if (this.#phase.kind === "open" && this.#socket) {
+      // what waited goes first (the queue is empty while open unless a flush was cut short)
+      if (this.#queue.size > 0) this.#batch(() => this.#flushQueue());
+      // a socket that refuses the frame is finished (#transmit starts the reconnect): the message is queued for the next one
+      if (this.#queue.size === 0 && this.#socket && this.#transmit(wire)) return "sent";
     }
-    return this.#batch(() => {
-      if (this.#phase.kind === "open" && this.#socket) {
-        // what waited in the queue goes first
-        if (this.#queue.size > 0) this.#flushQueue();
-        if (this.#queue.size === 0 && this.#socket && this.#transmit(wire)) return "sent";
-      }
-      return this.#enqueue({ message, wire, at: this.#o.clock.now() }, false);
-    });
+    return this.#enqueue({ message, wire, at: this.#o.clock.now() }, false);
   }
 
   #enqueue(entry: QueueEntry<O>, flush: boolean): SendResult {

@@ -49,6 +49,15 @@ export class LifelineError extends Error {
   }
 }
 
+/** What went wrong, as text, whatever was thrown (an object without a prototype has no toString). @internal */
+export function describe(thrown: unknown): string {
+  try {
+    return thrown instanceof Error ? thrown.message : String(thrown);
+  } catch {
+    return Object.prototype.toString.call(thrown);
+  }
+}
+
 /** True for any `LifelineError`, even one from another copy of the package. */
 export function isLifelineError(value: unknown): value is LifelineError {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;

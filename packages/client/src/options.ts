@@ -1,5 +1,5 @@
 import { defaultShouldReconnect } from "./close-codes.js";
-import { LifelineError } from "./errors.js";
+import { LifelineError, describe } from "./errors.js";
 import type { StandardSchemaV1 } from "./schema.js";
 
 /** The part of a WebSocket that lifeline uses; the global `WebSocket` fits. */
@@ -179,12 +179,8 @@ function show(value: unknown): string {
   try {
     return String(JSON.stringify(value) ?? value);
   } catch {
-    try {
-      return String(value);
-    } catch {
-      // a BigInt inside an object without a prototype: neither JSON nor toString works
-      return Object.prototype.toString.call(value);
-    }
+    // JSON cannot take it (a BigInt, a cycle): plain text, safe even without a prototype
+    return describe(value);
   }
 }
 

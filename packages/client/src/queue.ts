@@ -32,8 +32,8 @@ export class OutboundQueue<T> {
   }
 
   /** Adds an entry, applying `overflow` when the queue holds `max` already. */
-  push(entry: QueueEntry<T>, room = this.#options.max - this.size): PushResult<T> {
-    if (room > 0) {
+  push(entry: QueueEntry<T>): PushResult<T> {
+    if (this.size < this.#options.max) {
       this.#items.push(entry);
       return { kind: "queued" };
     }
@@ -84,10 +84,5 @@ export class OutboundQueue<T> {
 
   messages(): T[] {
     return this.#items.slice(this.#head).map((entry) => entry.message);
-  }
-
-  clear(): void {
-    this.#items = [];
-    this.#head = 0;
   }
 }
