@@ -13,7 +13,8 @@ const nothing = (): undefined => undefined;
  * const presence = useLatest(client, "presence"); // { type: "presence"; users: string[] } | undefined
  */
 export function useLatest<In>(client: Client<In, any>): In | undefined;
-export function useLatest<In, T extends MessageType<In>>(client: Client<In, any>, type: T): Extract<In, { readonly type: T }> | undefined;
+// `const T`: keeps the literal type ("chat") while `In` is still being inferred from `client`
+export function useLatest<In, const T extends MessageType<In>>(client: Client<In, any>, type: T): Extract<In, { readonly type: T }> | undefined;
 export function useLatest(client: Client<any, any>, type?: string | number): unknown {
   const store = useMemo(() => {
     let last: unknown;

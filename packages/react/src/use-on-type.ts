@@ -11,7 +11,8 @@ import { useLatestRef } from "./latest-ref.js";
  * @example
  * useOnType(client, "chat", (msg) => append(msg.text)); // msg: { type: "chat"; text: string }
  */
-export function useOnType<In, T extends MessageType<In>>(
+// `const T`: keeps the literal type ("chat") while `In` is still being inferred from `client`
+export function useOnType<In, const T extends MessageType<In>>(
   client: Client<In, any>,
   type: T,
   handler: (message: Extract<In, { readonly type: T }>) => void,
