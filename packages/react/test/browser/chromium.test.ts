@@ -2,7 +2,7 @@
 // a downloaded one) against the test server: one connection at the server
 // despite the double mount; freeze/thaw and restart show in the page's state
 // and what was sent meanwhile arrives, in order.
-import { existsSync, mkdtempSync, copyFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,7 +63,7 @@ function chats(server: TestServer): string[] {
 }
 
 describe.skipIf(!found && !onCI)("a React app under StrictMode in Chromium", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "lifeline-react-"));
+  let dir: string | undefined;
   let server: TestServer;
   let browser: Browser;
   let page: Page;
@@ -71,6 +71,7 @@ describe.skipIf(!found && !onCI)("a React app under StrictMode in Chromium", () 
 
   beforeAll(async () => {
     if (!found) throw new Error(`chromium not found at ${CHROMIUM_PATH}, and CI=true: the React browser test must run on CI`);
+    dir = mkdtempSync(path.join(tmpdir(), "lifeline-react-"));
     await bundle(dir);
     server = await startServer({ port: 0, heartbeat: false, static: { "/app/": dir } });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
@@ -88,7 +89,7 @@ describe.skipIf(!found && !onCI)("a React app under StrictMode in Chromium", () 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("mounts twice and opens one connection", async () => {
