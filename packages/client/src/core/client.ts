@@ -155,7 +155,8 @@ class LifelineClient<I, O> implements Client<I, O> {
   }
 
   on(type: string, handler: Handler): () => void {
-    return this.#events.on(type, handler);
+    this.#events.on(type, handler);
+    return () => this.off(type, handler);
   }
 
   off(type: string, handler: Handler): void {

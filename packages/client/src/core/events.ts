@@ -15,10 +15,9 @@ export class Events {
   #depth = 0;
   #dispatching = false;
 
-  on(type: string, handler: Handler): () => void {
+  on(type: string, handler: Handler): void {
     const list = this.#handlers[type] ?? [];
     if (!list.includes(handler)) this.#handlers[type] = [...list, handler];
-    return () => this.off(type, handler);
   }
 
   off(type: string, handler: Handler): void {
