@@ -20,7 +20,7 @@ import { publicState, transition } from "./phases.js";
 import type { Phase, State, Transition } from "./phases.js";
 import { advisedDelay, backoffDelay } from "./retry.js";
 import type { InferInput, InferOutput, StandardSchemaV1 } from "./schema.js";
-import { closeCode, frameData, openSocket, releaseSocket } from "./socket.js";
+import { closeCode, frameData, listen, releaseSocket } from "./socket.js";
 import type { SocketEvent, SocketListener } from "./socket.js";
 import { checkUrl, redactIn, redactUrl } from "./url.js";
 
@@ -315,7 +315,10 @@ class LifelineClient<I, O> implements Client<I, O> {
       href = checkUrl(url, "URL_ERROR");
       // one listener object per socket: it knows its socket, so late events of a socket we let go are ignored
       const listener: SocketListener = { handleEvent: (event) => ws === this.#socket && this.#onSocket(event) };
-      const ws = openSocket(this.#o.WebSocket, href, this.#o.protocols, listener);
+      const { WebSocket, protocols } = this.#o;
+      let supplied: WebSocketLike | undefined;
+      for (const x of this.#features) supplied ??= x.socket?.(href, protocols);
+      const ws = listen(supplied ?? new WebSocket(href, protocols), listener);
       this.#socket = ws;
       this.#listener = listener;
     } catch (cause) {

@@ -6,7 +6,7 @@
 // or another feature's; the core knows nothing of any feature.
 import type { Events } from "./events.js";
 import type { Entry } from "./outbox.js";
-import type { Frame, ResolvedOptions } from "./options.js";
+import type { Frame, ResolvedOptions, WebSocketLike } from "./options.js";
 import type { StandardSchemaV1 } from "./schema.js";
 
 /** Passes an incoming value on to the next feature (and finally to validation and `message`); `re` marks a reply. */
@@ -40,6 +40,8 @@ export interface Meta {
 }
 
 export interface Extension {
+  /** Supplies the socket for an attempt instead of `options.WebSocket` (a relay to another tab); `undefined`: the usual socket. */
+  socket?(href: string, protocols: string | string[] | undefined): WebSocketLike | undefined;
   /** `connect()` from idle or closed. */
   start?(): void;
   /** The socket opened; runs before the queue is flushed (handshakes, resends). */

@@ -1,5 +1,5 @@
 // Opening and letting go of the one socket a client has at a time.
-import type { WebSocketConstructor, WebSocketLike } from "./options.js";
+import type { WebSocketLike } from "./options.js";
 
 /** The socket events a client listens to, all through one listener object. */
 export type SocketEvent = { type: string; data?: unknown; code?: number; reason?: string; wasClean?: boolean };
@@ -8,9 +8,8 @@ export type SocketListener = { handleEvent(event: SocketEvent): void };
 const EVENTS = ["open", "close", "error", "message"] as const;
 const ABNORMAL = 1006;
 
-/** Opens a socket that delivers binary frames as `ArrayBuffer` to `listener`. */
-export function openSocket(WebSocket: WebSocketConstructor, href: string, protocols: string | string[] | undefined, listener: SocketListener): WebSocketLike {
-  const ws = new WebSocket(href, protocols);
+/** Listens to a socket (made by `options.WebSocket` or supplied by a feature) that delivers binary frames as `ArrayBuffer`. */
+export function listen(ws: WebSocketLike, listener: SocketListener): WebSocketLike {
   ws.binaryType = "arraybuffer";
   for (const type of EVENTS) ws.addEventListener(type, listener);
   return ws;
