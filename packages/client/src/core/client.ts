@@ -21,7 +21,7 @@ import type { Phase, State, Transition } from "./phases.js";
 import { advisedDelay, backoffDelay } from "./retry.js";
 import type { InferInput, InferOutput, StandardSchemaV1 } from "./schema.js";
 import { closeCode, frameData, listen, releaseSocket } from "./socket.js";
-import type { SocketEvent, SocketListener } from "./socket.js";
+import type { SocketEvent } from "./socket.js";
 import { checkUrl, redactIn, redactUrl } from "./url.js";
 
 /** `state` event: the public state changed. */
@@ -98,6 +98,9 @@ const OFFLINE_RECHECK_MS = 1_000;
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for("Symbol.dispose") as typeof Symbol.dispose);
 const asyncDisposeSymbol: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? (Symbol.for("Symbol.asyncDispose") as typeof Symbol.asyncDispose);
 
+/** Shared by every client without features, so such a client allocates no list of its own. */
+const NONE: Extension[] = [];
+
 const lostWith = (code: number, reason: string, wasClean = false): CloseInfo => ({ code, reason, wasClean });
 
 // A class so its methods live once on the prototype: a closure per method
@@ -112,7 +115,6 @@ class LifelineClient<I, O> implements Client<I, O> {
   #due = 0;
   /** The one socket open or opening; never more than one. */
   #socket: WebSocketLike | undefined;
-  #listener: SocketListener | undefined;
   /** Failed (or short-lived) connections in a row. */
   #retries = 0;
   /** Bumped whenever a socket is let go, so a url that resolves late for an abandoned attempt is ignored. */
@@ -123,10 +125,10 @@ class LifelineClient<I, O> implements Client<I, O> {
   #pingAt = 0;
   #secondPing = false;
   #latency: number | undefined;
-  #waiters: Array<{ resolve(): void; reject(error: LifelineError): void }> = [];
+  #waiters: Array<{ resolve(): void; reject(error: LifelineError): void }> | undefined;
   #unwatch: (() => void) | undefined;
   #order: InOrder | undefined;
-  #features: Extension[] = [];
+  #features: Extension[] = NONE;
   #line: Line | undefined;
 
   constructor(options: ClientOptions<any, any>) {
@@ -170,7 +172,7 @@ class LifelineClient<I, O> implements Client<I, O> {
   opened(): Promise<void> {
     if (this.#isOpen()) return Promise.resolve();
     if (this.#phase === "closed") return Promise.reject(closedError());
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => (this.#waiters ??= []).push({ resolve, reject }));
   }
 
   connect(): void {
@@ -223,7 +225,7 @@ class LifelineClient<I, O> implements Client<I, O> {
   /** Plugs a feature in (see extension.ts). @internal */
   [EXTEND](feature: Feature): Extension {
     const x = feature(this.#lend());
-    this.#features.push(x);
+    this.#features = [...this.#features, x];
     return x;
   }
 
@@ -313,14 +315,11 @@ class LifelineClient<I, O> implements Client<I, O> {
     let href: string | undefined;
     try {
       href = checkUrl(url, "URL_ERROR");
-      // one listener object per socket: it knows its socket, so late events of a socket we let go are ignored
-      const listener: SocketListener = { handleEvent: (event) => ws === this.#socket && this.#onSocket(event) };
       const { WebSocket, protocols } = this.#o;
       let supplied: WebSocketLike | undefined;
       for (const x of this.#features) supplied ??= x.socket?.(href, protocols);
-      const ws = listen(supplied ?? new WebSocket(href, protocols), listener);
-      this.#socket = ws;
-      this.#listener = listener;
+      // the client itself listens (no listener object per socket)
+      this.#socket = listen(supplied ?? new WebSocket(href, protocols), this);
     } catch (cause) {
       if (href === undefined || cause instanceof LifelineError) return this.#urlFailed(cause);
       // the runtime's error may quote the URL (browsers do): pass on what it says, not the secrets in it,
@@ -335,7 +334,10 @@ class LifelineClient<I, O> implements Client<I, O> {
     this.#lost(lostWith(ABNORMAL, "url error"));
   }
 
-  #onSocket(event: SocketEvent): void {
+  /** The socket's events. @internal */
+  handleEvent(event: SocketEvent): void {
+    // late events of a socket already let go are ignored
+    if (event.target !== undefined && event.target !== this.#socket) return;
     if (event.type === "message") return this.#receive(event.data);
     this.#events.batch(() =>
       event.type === "open"
@@ -355,7 +357,7 @@ class LifelineClient<I, O> implements Client<I, O> {
     // a handshake or the flush may have found the socket dead already
     if (!this.#isOpen()) return;
     this.#events.emit("open", { attempt });
-    for (const waiter of this.#waiters.splice(0)) waiter.resolve();
+    for (const waiter of this.#waiters?.splice(0) ?? []) waiter.resolve();
   }
 
   /** Stops listening to the current socket and closes it; a connection that lasted `resetAfter` was stable, so the retry count starts over. */
@@ -364,8 +366,8 @@ class LifelineClient<I, O> implements Client<I, O> {
     this.#token++;
     const ws = this.#socket;
     if (!ws) return;
-    releaseSocket(ws, this.#listener!, code, reason);
-    this.#socket = this.#listener = undefined;
+    releaseSocket(ws, this, code, reason);
+    this.#socket = undefined;
     for (const x of this.#features) x.lost?.();
   }
 
@@ -396,7 +398,7 @@ class LifelineClient<I, O> implements Client<I, O> {
     this.#unwatch?.();
     this.#unwatch = undefined;
     for (const x of this.#features) x.stop?.();
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(closedError());
+    for (const waiter of this.#waiters?.splice(0) ?? []) waiter.reject(closedError());
   }
 
   // ---- incoming (incoming.ts) ---------------------------------------------
@@ -437,12 +439,10 @@ class LifelineClient<I, O> implements Client<I, O> {
   /** Hands a value to the features in turn (each may consume it), then validates it and emits `message`. */
   #pass(index: number, data: unknown, value: unknown, re?: unknown): void | Promise<void> {
     const x = this.#features[index];
-    if (!x) return check(this.#events, data, value, this.#o.incoming, this.#message);
+    if (!x) return check(this.#events, data, value, this.#o.incoming);
     const next = (v: unknown, r?: unknown) => this.#pass(index + 1, data, v, r);
     return x.receive ? x.receive(data, value, next, re) : next(value, re);
   }
-
-  #message = (message: unknown) => this.#events.emit("message", message);
 
   // ---- outgoing (outbox.ts) -----------------------------------------------
 

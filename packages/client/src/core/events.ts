@@ -11,7 +11,7 @@ export class Events {
   // copy-on-write lists: dispatch iterates without copying, and handlers may
   // subscribe or unsubscribe while an event is being dispatched
   #handlers: Record<string, Handler[]> = {};
-  #held: Array<[string, unknown]> = [];
+  #held: Array<[string, unknown]> | undefined;
   #depth = 0;
   #dispatching = false;
 
@@ -27,8 +27,8 @@ export class Events {
 
   /** Delivers now, or after the current change (`batch`) or dispatch is complete. */
   emit(type: string, payload: unknown): void {
-    this.#held.push([type, payload]);
-    if (this.#depth === 0) this.#drain();
+    if (this.#depth > 0 || this.#dispatching) (this.#held ??= []).push([type, payload]);
+    else this.#run(type, payload);
   }
 
   /** Runs `change`; events it raises are delivered when it (and any outer batch) returns. */
@@ -37,27 +37,29 @@ export class Events {
     try {
       return change();
     } finally {
-      if (--this.#depth === 0) this.#drain();
+      const next = --this.#depth === 0 && !this.#dispatching && this.#held?.shift();
+      if (next) this.#run(...next);
     }
   }
 
-  #drain(): void {
-    if (this.#dispatching) return;
+  /** Dispatches one event, then every event held meanwhile, in order. */
+  #run(type: string, payload: unknown): void {
     this.#dispatching = true;
     try {
-      for (let next = this.#held.shift(); next; next = this.#held.shift()) {
-        const [type, payload] = next;
-        for (const handler of this.#handlers[type] ?? []) {
+      for (let next: [string, unknown] | undefined = [type, payload]; next; next = this.#held?.shift()) {
+        for (const handler of this.#handlers[next[0]] ?? []) {
           try {
-            handler(payload);
+            handler(next[1]);
           } catch (cause) {
             // an error handler that throws has nowhere left to report to
-            if (type !== "error") this.emit("error", new LifelineError("HANDLER_ERROR", `a "${type}" handler threw: ${describe(cause)}`, { cause }));
+            if (next[0] !== "error") this.emit("error", new LifelineError("HANDLER_ERROR", `a "${next[0]}" handler threw: ${describe(cause)}`, { cause }));
           }
         }
       }
     } finally {
       this.#dispatching = false;
+      // an idle client keeps no grown array behind
+      if (this.#held?.length === 0) this.#held = undefined;
     }
   }
 }

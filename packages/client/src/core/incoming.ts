@@ -24,26 +24,29 @@ export function decode(events: Events, codec: Codec, data: string | ArrayBuffer)
 
 /**
  * Validates `value` (without a schema it passes as it is), then calls `done`
- * with the schema's output, or reports `invalid` and calls `fail`. Returns a
- * promise only for a schema that validates asynchronously.
+ * with the schema's output (by default: emits it as `message`), or reports
+ * `invalid` and calls `fail`. Returns a promise only for a schema that
+ * validates asynchronously.
  */
 export function check(
   events: Events,
   data: unknown,
   value: unknown,
   schema: StandardSchemaV1 | undefined,
-  done: (value: unknown) => void,
+  done?: (value: unknown) => void,
   fail?: (error: LifelineError) => void,
 ): void | Promise<void> {
-  if (!schema) return done(value);
+  if (!schema) return pass(events, value, done);
   const settle = (result: StandardResult<unknown>) => {
-    if (!result.issues) return done(result.value);
+    if (!result.issues) return pass(events, result.value, done);
     const error = invalid(events, data, `the message does not match its schema: ${describeIssues(result.issues)}`, result.issues);
     fail?.(error);
   };
   const result = schema["~standard"].validate(value);
   return result instanceof Promise ? result.then(settle) : settle(result);
 }
+
+const pass = (events: Events, value: unknown, done: ((value: unknown) => void) | undefined) => (done ? done(value) : events.emit("message", value));
 
 /**
  * Keeps frames in order behind one that is still being read (a Blob) or

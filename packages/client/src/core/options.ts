@@ -241,7 +241,7 @@ const RULES: Record<string, Rule> = {
   random: FUNCTION,
 };
 
-/** `given` over `defaults`, skipping what is `undefined`; untouched defaults are shared, not copied per client. */
+/** A nested option: `given` over `defaults`, skipping what is `undefined`; untouched, the defaults themselves (shared by every client). */
 function merge<T extends object>(defaults: T, given: unknown): T {
   if (!isObject(given)) return (given ?? defaults) as T;
   const out: Record<string, unknown> = { ...(defaults as object) };
@@ -261,11 +261,11 @@ export function resolveOptions(options: ClientOptions<any, any>): ResolvedOption
   if (!isFunction(WebSocket)) {
     throw new LifelineError("NO_WEBSOCKET", options.WebSocket === undefined ? "no global WebSocket: pass one as the WebSocket option" : `WebSocket must be a constructor, got ${show(WebSocket)}`);
   }
-  const o = merge(DEFAULTS as unknown as ResolvedOptions, options);
+  // what was not given is read through the prototype from DEFAULTS: a client holds only what it was given
+  const o = Object.create(DEFAULTS) as ResolvedOptions & Record<string, unknown>;
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) o[key] = value;
   o.WebSocket = WebSocket;
-  o.backoff = merge(DEFAULTS.backoff, o.backoff);
-  o.heartbeat = merge(DEFAULTS.heartbeat, o.heartbeat);
-  o.queue = merge(DEFAULTS.queue, o.queue);
+  for (const key of ["backoff", "heartbeat", "queue"] as const) o[key] = merge(DEFAULTS[key], options[key]) as never;
   for (const [name, [test, expected]] of Object.entries(RULES)) {
     const [outer, inner] = name.split(".") as [keyof ResolvedOptions, string?];
     const parent = o[outer] as Record<string, unknown> | false;

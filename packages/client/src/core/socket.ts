@@ -2,7 +2,7 @@
 import type { WebSocketLike } from "./options.js";
 
 /** The socket events a client listens to, all through one listener object. */
-export type SocketEvent = { type: string; data?: unknown; code?: number; reason?: string; wasClean?: boolean };
+export type SocketEvent = { type: string; target?: unknown; data?: unknown; code?: number; reason?: string; wasClean?: boolean };
 export type SocketListener = { handleEvent(event: SocketEvent): void };
 
 const EVENTS = ["open", "close", "error", "message"] as const;
