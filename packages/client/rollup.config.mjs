@@ -3,7 +3,7 @@
 import typescript from "@rollup/plugin-typescript";
 import { dts } from "rollup-plugin-dts";
 
-const input = { index: "src/index.ts", testing: "src/testing.ts" };
+const input = { index: "src/index.ts", testing: "src/testing.ts", websocket: "src/websocket/index.ts" };
 const external = ["mitt"];
 
 export default [
