@@ -56,11 +56,11 @@ describe("package.json", () => {
     expect(pkg.peerDependenciesMeta?.["zod"]?.optional).toBe(true);
   });
 
-  it("exports `.`, `./testing` and `./package.json`, each format with its own declarations", () => {
-    expect(Object.keys(pkg.exports)).toEqual([".", "./testing", "./package.json"]);
-    for (const subpath of [".", "./testing"]) {
+  it("exports `.`, `./testing`, `./websocket` and `./package.json`, each format with its own declarations", () => {
+    expect(Object.keys(pkg.exports)).toEqual([".", "./testing", "./websocket", "./package.json"]);
+    for (const subpath of [".", "./testing", "./websocket"]) {
       const found = targets(pkg.exports[subpath]).map(({ conditions, target }) => [conditions.join("."), target]);
-      const base = subpath === "." ? "index" : "testing";
+      const base = subpath === "." ? "index" : subpath.slice(2);
       expect(Object.fromEntries(found)).toEqual({
         "import.types": `./dist/${base}.d.ts`,
         "import.default": `./dist/${base}.js`,
@@ -87,7 +87,7 @@ describe.runIf(built)("the build", () => {
 
   it("imports nothing at run time but mitt (no node: built-ins, no zod)", async () => {
     const files = readdirSync(path.join(CLIENT_DIR, "dist")).filter((f) => /\.c?js$/.test(f));
-    expect(files).toEqual(expect.arrayContaining(["index.js", "index.cjs", "testing.js", "testing.cjs"]));
+    expect(files).toEqual(expect.arrayContaining(["index.js", "index.cjs", "testing.js", "testing.cjs", "websocket.js", "websocket.cjs"]));
     for (const file of files) {
       // esbuild records every import and require() it leaves external
       const result = await build({
@@ -128,10 +128,12 @@ describe.runIf(built)("importing the package", () => {
     for (const name of ["log", "info", "warn", "error", "debug"]) console[name] = spy("console." + name);
     const esm = await import("@lifeline/client");
     const esmTesting = await import("@lifeline/client/testing");
+    const esmWebSocket = await import("@lifeline/client/websocket");
     const require = createRequire(import.meta.url);
     const cjs = require("@lifeline/client");
     const cjsTesting = require("@lifeline/client/testing");
-    const exported = [esm, esmTesting, cjs, cjsTesting].map((m) => Object.keys(m).length);
+    const cjsWebSocket = require("@lifeline/client/websocket");
+    const exported = [esm, esmTesting, esmWebSocket, cjs, cjsTesting, cjsWebSocket].map((m) => Object.keys(m).length);
     process.stdout.write(JSON.stringify({ calls, exported }));
   `;
 
@@ -189,7 +191,7 @@ describe.runIf(built)("published tarball", () => {
       problems: Record<string, unknown[]>;
       analysis: { entrypoints: Record<string, { resolutions: Record<string, unknown> }> };
     };
-    expect(Object.keys(report.analysis.entrypoints)).toEqual([".", "./testing", "./package.json"]);
+    expect(Object.keys(report.analysis.entrypoints)).toEqual([".", "./testing", "./websocket", "./package.json"]);
     expect(Object.keys(report.analysis.entrypoints["."]!.resolutions).sort()).toEqual(["bundler", "node10", "node16-cjs", "node16-esm"]);
     expect(Object.values(report.problems).flat()).toEqual([]);
   }, 60_000);
