@@ -35,6 +35,12 @@ export const ENTRIES = [
     [],
   ],
   [
+    "lifeline-websocket",
+    "lifeline LifelineWebSocket, the drop-in (zod external)",
+    `import { LifelineWebSocket } from "@lifeline/client/websocket"; const socket = new LifelineWebSocket("wss://example.test/ws");${APP}`,
+    ["zod"],
+  ],
+  [
     "partysocket",
     "partysocket core (partysocket/ws)",
     `import ReconnectingWebSocket from "partysocket/ws"; const socket = new ReconnectingWebSocket("wss://example.test/ws");${APP}`,
