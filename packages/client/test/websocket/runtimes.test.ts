@@ -27,7 +27,7 @@ function requireEntry(): void {
   if (!existsSync(ENTRY)) throw new Error(`packages/client/dist/websocket.js is missing: run \`npm run build -w @lifeline/client\` first`);
 }
 
-function suite(title: string, options: { process: boolean; server?: ServerOptions; run(server: TestServer): Promise<Outcome>; cleanup?(): Promise<void> }): void {
+function suite(title: string, options: { process: boolean; browser?: boolean; server?: ServerOptions; run(server: TestServer): Promise<Outcome>; cleanup?(): Promise<void> }): void {
   describe(title, () => {
     let server: TestServer;
     let outcome = emptyOutcome();
@@ -56,7 +56,7 @@ function suite(title: string, options: { process: boolean; server?: ServerOption
       expect(outcome.hello, `no hello from the runtime${why()}`).toBeDefined();
     });
 
-    for (const id of WS_STEPS) {
+    for (const { id } of WS_STEPS.filter((step) => options.browser === true || !step.browser)) {
       it(id, () => {
         const step = outcome.steps.get(id);
         if (!step) throw new Error(`step "${id}" never reported (done: ${outcome.done})${why()}`);
@@ -134,6 +134,7 @@ if (!existsSync(CHROMIUM_PATH)) {
   let browser: Browser | undefined;
   suite(`chromium ${version}`, {
     process: false,
+    browser: true,
     server: { static: { "/rt/": dir } },
     async run(server) {
       requireEntry();

@@ -1,4 +1,4 @@
-export declare const WS_STEPS: readonly string[];
+export declare const WS_STEPS: ReadonlyArray<{ id: string; browser?: boolean }>;
 export declare function httpControl(httpUrl: string): (fault: string, body?: Record<string, unknown>) => Promise<void>;
 export declare function runWebSocketScenario(options: {
   LifelineWebSocket: unknown;

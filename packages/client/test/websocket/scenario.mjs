@@ -3,8 +3,15 @@
 // through its HTTP control endpoint. Plain JavaScript with no imports, so
 // each runtime loads it as it is. Every wait is bounded.
 
-/** Step ids in order, for the test side. */
-export const WS_STEPS = ["queue-and-echo", "binary", "server-drop", "half-open", "close"];
+/** Step ids in order, for the test side; `browser` steps run only in a page. */
+export const WS_STEPS = [
+  { id: "queue-and-echo" },
+  { id: "binary" },
+  { id: "server-drop" },
+  { id: "half-open" },
+  { id: "close" },
+  { id: "relative-url", browser: true },
+];
 
 class StepFailure extends Error {}
 
@@ -125,9 +132,22 @@ export async function runWebSocketScenario({ LifelineWebSocket, url, control, lo
       same(events, ["close 1000@3"], "close() dispatches close before it returns");
       same(ws.readyState, 3, "readyState after close()");
     },
+    async "relative-url"() {
+      // as with the platform's WebSocket, a relative URL resolves against the page (http: becomes ws:)
+      const path = new URL(url).pathname;
+      const relative = new LifelineWebSocket(path, undefined, { heartbeat: false });
+      try {
+        same(relative.url, new URL(path, location.href).href.replace(/^http/, "ws"), "url");
+        await next(relative, "open");
+        same(relative.url, url, "url once open");
+      } finally {
+        relative.close();
+      }
+    },
   };
 
-  for (const id of WS_STEPS) {
+  const browser = typeof globalThis.document === "object";
+  for (const { id } of WS_STEPS.filter((step) => browser || !step.browser)) {
     try {
       await steps[id]();
       log({ id, ok: true });

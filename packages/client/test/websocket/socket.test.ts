@@ -54,6 +54,17 @@ describe("the WebSocket interface", () => {
     ws.onclose = (event) => expectTypeOf(event).toBeAny();
     expectTypeOf(ws.send("x")).toEqualTypeOf<boolean>();
     expectTypeOf(ws.readyState).toEqualTypeOf<0 | 1 | 2 | 3>();
+    // @ts-expect-error not an option of either library (maxRetries is)
+    expect(() => new LifelineWebSocket(TEST_URL, [], { maxRetry: 1, startClosed: true })).not.toThrow();
+    // @ts-expect-error a close event is not a message event
+    ws.addEventListener("close", (event: LifelineMessageEvent) => event.data);
+    ws.close();
+  });
+
+  it("takes a URL object", () => {
+    const { ws, fake } = setup({}, { url: new URL(TEST_URL) });
+    expect(ws.url).toBe(TEST_URL);
+    expect(fake.last().url).toBe(TEST_URL);
     ws.close();
   });
 
