@@ -126,11 +126,15 @@ export function clientOptions(options: LifelineWebSocketOptions): Omit<ClientOpt
   if (factor !== undefined && (typeof factor !== "number" || !Number.isFinite(factor) || factor < 1)) {
     throw invalid(`reconnectionDelayGrowFactor must be a finite number ≥ 1, got ${String(factor)}`);
   }
+  const jitter = options.jitter;
+  if (jitter !== undefined && jitter !== "full" && jitter !== "equal" && jitter !== "none") {
+    throw invalid(`jitter must be "full", "equal" or "none", got ${String(jitter)}`);
+  }
   const backoff: BackoffOptions = {
     initial: ms("minReconnectionDelay", options.minReconnectionDelay),
     max: ms("maxReconnectionDelay", options.maxReconnectionDelay),
     factor,
-    jitter: options.jitter,
+    jitter,
     resetAfter: ms("minUptime", options.minUptime),
   };
   const mapped: Omit<ClientOptions, "url"> = {

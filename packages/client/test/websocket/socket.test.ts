@@ -76,6 +76,10 @@ describe("the WebSocket interface", () => {
     expect(make({ reconnectionDelayGrowFactor: 0.5 })).toThrow(/reconnectionDelayGrowFactor/);
     expect(make({ maxEnqueuedMessages: 1.5 })).toThrow(/maxEnqueuedMessages/);
     expect(make({ connectionTimeout: 0 })).toThrow(/connectionTimeout/);
+    expect(make({ jitter: "some" })).toThrow(/^jitter must be/);
+    expect(make({ minUptime: Infinity })).toThrow(/minUptime/);
+    expect(make({ startClosed: "yes" })).toThrow(/startClosed/);
+    expect(make({ heartbeat: { interval: 0 } })).toThrow(/heartbeat\.interval/);
     expect(make({}, "ftp://lifeline.test/")).toThrow(/url must be/);
     expect(make({}, "ws://user:secret@/")).toThrow(/url must be/);
     expect(make({}, TEST_URL, 42)).toThrow(/protocols/);
