@@ -9,6 +9,7 @@ export const WS_STEPS = [
   { id: "binary" },
   { id: "server-drop" },
   { id: "half-open" },
+  { id: "refused-upgrade" },
   { id: "close" },
   { id: "relative-url", browser: true },
 ];
@@ -125,6 +126,16 @@ export async function runWebSocketScenario({ LifelineWebSocket, url, control, lo
       await reopened;
       same(events.at(0), "close 1006@3", "first event");
       same(events.at(-1), "open@1", "last event");
+    },
+    async "refused-upgrade"() {
+      // each runtime reports a refused upgrade its own way (Node: error only; browsers: error then close 1006)
+      events.length = 0;
+      await control("rejectNext", { n: 1, status: 503 });
+      const reopened = next(ws, "open");
+      ws.reconnect(4000, "again");
+      same(ws.readyState, 0, "readyState right after reconnect()");
+      await reopened;
+      same(events, ["close 4000@3", "error@3", "close 1006@3", "open@1"], "events (readyState)");
     },
     async close() {
       events.length = 0;
