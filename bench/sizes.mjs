@@ -48,6 +48,12 @@ export const ENTRIES = [
   ],
   ["lifeline+react", "lifeline + @lifeline/react hooks (React, zod external)", REACT_APP, ["react", "zod"]],
   [
+    "lifeline-websocket",
+    "lifeline LifelineWebSocket, the drop-in (zod external)",
+    `import { LifelineWebSocket } from "@lifeline/client/websocket"; const socket = new LifelineWebSocket("wss://example.test/ws");${APP}`,
+    ["zod"],
+  ],
+  [
     "partysocket",
     "partysocket core (partysocket/ws)",
     `import ReconnectingWebSocket from "partysocket/ws"; const socket = new ReconnectingWebSocket("wss://example.test/ws");${APP}`,

@@ -8,6 +8,7 @@ const input = {
   testing: "src/testing.ts",
   "at-least-once": "src/at-least-once/index.ts",
   request: "src/request/index.ts",
+  websocket: "src/websocket/index.ts",
 };
 const external = [];
 
@@ -17,8 +18,8 @@ export default [
     external,
     plugins: [typescript({ tsconfig: "./tsconfig.build.json" })],
     output: [
-      { dir: "dist", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js" },
-      { dir: "dist", format: "cjs", entryFileNames: "[name].cjs", chunkFileNames: "[name]-[hash].cjs" },
+      { dir: "dist", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js", hoistTransitiveImports: false },
+      { dir: "dist", format: "cjs", entryFileNames: "[name].cjs", chunkFileNames: "[name]-[hash].cjs", hoistTransitiveImports: false },
     ],
   },
   {

@@ -11,6 +11,7 @@ export default defineConfig({
       { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"], environment: "node" } },
       { extends: true, test: { name: "runtimes", include: ["test/runtimes/**/*.test.ts"], environment: "node", fileParallelism: false } },
       { extends: true, test: { name: "reliability", include: ["test/reliability/**/*.test.ts"], environment: "node", fileParallelism: false } },
+      { extends: true, test: { name: "websocket", include: ["test/websocket/**/*.test.ts"], environment: "node", fileParallelism: false } },
       { extends: true, test: { name: "package", include: ["test/package/**/*.test.ts"], environment: "node" } },
     ],
   },

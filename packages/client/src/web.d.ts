@@ -9,14 +9,30 @@ declare class URL {
   username: string;
   password: string;
   search: string;
+  origin: string;
 }
 declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean });
   decode(input?: ArrayBuffer | ArrayBufferView): string;
 }
 interface Blob {
+  readonly size: number;
   arrayBuffer(): Promise<ArrayBuffer>;
 }
+declare var Blob: { prototype: Blob; new (parts?: ReadonlyArray<ArrayBuffer | ArrayBufferView | string>, options?: { type?: string }): Blob };
+interface Event {
+  readonly type: string;
+}
+declare var Event: { prototype: Event; new (type: string): Event };
+interface EventListenerObject {
+  handleEvent(event: Event): void;
+}
+declare class EventTarget {
+  addEventListener(type: string, listener: ((event: Event) => void) | EventListenerObject | null, options?: unknown): void;
+  removeEventListener(type: string, listener: ((event: Event) => void) | EventListenerObject | null, options?: unknown): void;
+  dispatchEvent(event: Event): boolean;
+}
+declare var console: { log(...data: unknown[]): void; warn(...data: unknown[]): void; error(...data: unknown[]): void; debug(...data: unknown[]): void };
 interface AbortSignal {
   readonly aborted: boolean;
   readonly reason: unknown;

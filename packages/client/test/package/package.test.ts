@@ -58,7 +58,7 @@ describe("package.json", () => {
 
   it("exports the core, each opt-in entry point, `./testing` and `./package.json`, each format with its own declarations", () => {
     const entries = Object.keys(pkg.exports).filter((subpath) => subpath !== "./package.json");
-    expect(entries).toEqual(expect.arrayContaining([".", "./at-least-once", "./request", "./testing"]));
+    expect(entries).toEqual(expect.arrayContaining([".", "./at-least-once", "./request", "./testing", "./websocket"]));
     expect(pkg.exports["./package.json"]).toBe("./package.json");
     for (const subpath of entries) {
       const found = targets(pkg.exports[subpath]).map(({ conditions, target }) => [conditions.join("."), target]);
@@ -89,7 +89,7 @@ describe.runIf(built)("the build", () => {
 
   it("imports nothing at run time but its own files (no dependency, no node: built-ins, no zod)", async () => {
     const files = readdirSync(path.join(CLIENT_DIR, "dist")).filter((f) => /\.c?js$/.test(f));
-    expect(files).toEqual(expect.arrayContaining(["index.js", "index.cjs", "testing.js", "testing.cjs"]));
+    expect(files).toEqual(expect.arrayContaining(["index.js", "index.cjs", "testing.js", "testing.cjs", "websocket.js", "websocket.cjs"]));
     for (const file of files) {
       // esbuild records every import and require() it leaves external
       const result = await build({
@@ -130,10 +130,12 @@ describe.runIf(built)("importing the package", () => {
     for (const name of ["log", "info", "warn", "error", "debug"]) console[name] = spy("console." + name);
     const esm = await import("@lifeline/client");
     const esmTesting = await import("@lifeline/client/testing");
+    const esmWebSocket = await import("@lifeline/client/websocket");
     const require = createRequire(import.meta.url);
     const cjs = require("@lifeline/client");
     const cjsTesting = require("@lifeline/client/testing");
-    const exported = [esm, esmTesting, cjs, cjsTesting].map((m) => Object.keys(m).length);
+    const cjsWebSocket = require("@lifeline/client/websocket");
+    const exported = [esm, esmTesting, esmWebSocket, cjs, cjsTesting, cjsWebSocket].map((m) => Object.keys(m).length);
     process.stdout.write(JSON.stringify({ calls, exported }));
   `;
 

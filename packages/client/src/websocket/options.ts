@@ -1,0 +1,158 @@
+// The options of LifelineWebSocket: the names partysocket and
+// reconnecting-websocket users already write, checked here (so an error names
+// the option the user wrote) and mapped once onto lifeline's own options.
+import { DEFAULTS, LifelineError } from "../index.js";
+import type { BackoffOptions, ClientOptions, Clock, CloseInfo, HeartbeatOptions, WebSocketConstructor } from "../index.js";
+
+/** A URL, or a function returning one (sync or async), called before every attempt. */
+export type UrlProvider = string | URL | (() => string | URL | Promise<string | URL>);
+
+/** Subprotocols, or a function returning them (sync or async), called before every attempt. */
+export type ProtocolsProvider =
+  | string
+  | string[]
+  | null
+  | undefined
+  | (() => string | string[] | null | undefined | Promise<string | string[] | null | undefined>);
+
+/**
+ * Options of {@link LifelineWebSocket}: partysocket's and
+ * reconnecting-websocket's names, lifeline's defaults (jitter and the
+ * heartbeat come with them).
+ */
+export interface LifelineWebSocketOptions {
+  /** The WebSocket constructor; the global `WebSocket` is read at each attempt when absent. @default globalThis.WebSocket */
+  WebSocket?: WebSocketConstructor;
+  /** Cap of the first retry's delay, in ms (lifeline's `backoff.initial`). @default 500 */
+  minReconnectionDelay?: number;
+  /** Largest delay between attempts, in ms (`backoff.max`). @default 30_000 */
+  maxReconnectionDelay?: number;
+  /** Growth of the delay cap per retry, ≥ 1 (`backoff.factor`). @default 2 */
+  reconnectionDelayGrowFactor?: number;
+  /** How the delay is drawn below its cap: lifeline's jitter (`"none"` gives the old exact delays). @default "full" */
+  jitter?: "full" | "equal" | "none";
+  /** A connection open this long (ms) resets the retry count (`backoff.resetAfter`). @default 5_000 */
+  minUptime?: number;
+  /** An attempt not open after this many ms fails (`connectTimeout`). @default 10_000 */
+  connectionTimeout?: number;
+  /** Failed retries in a row before giving up; `reconnect()` starts again. @default Infinity */
+  maxRetries?: number;
+  /** Messages held while the line is down; beyond it `send()` drops the new one and returns `false`. @default 1_000 */
+  maxEnqueuedMessages?: number;
+  /** Do not connect until `reconnect()`. @default false */
+  startClosed?: boolean;
+  /** lifeline's application-level ping/pong; `false` for servers that cannot answer `ping`. @default { interval: 25_000, timeout: 10_000, ping: "ping", pong: "pong" } */
+  heartbeat?: HeartbeatOptions | false;
+  /** Whether to reconnect after the server closed. @default reconnect unless 1002, 1003, 1007–1010 or 4400–4499 */
+  shouldReconnect?: (close: CloseInfo) => boolean;
+  /** Log what happens through `debugLogger`. @default false */
+  debug?: boolean;
+  /** Where `debug` writes. @default console.log */
+  debugLogger?: (...args: unknown[]) => void;
+  /** Time source and timers (tests pass the fake clock of `@lifeline/client/testing`). @default the global timers */
+  clock?: Clock;
+  /** Random numbers in [0, 1) for jitter. @default Math.random */
+  random?: () => number;
+}
+
+function invalid(message: string): LifelineError {
+  return new LifelineError("INVALID_OPTIONS", message);
+}
+
+function ms(name: string, value: unknown, { allowInfinity = false, positive = false } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || Number.isNaN(value) || value < 0 || (positive && value === 0) || (!allowInfinity && !Number.isFinite(value))) {
+    throw invalid(`${name} must be a ${positive ? "positive" : "non-negative"} number of ms, got ${String(value)}`);
+  }
+  return value;
+}
+
+function count(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !(value === Infinity || (Number.isInteger(value) && value >= 0))) {
+    throw invalid(`${name} must be a non-negative integer or Infinity, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Throws `INVALID_OPTIONS` unless `protocols` is a string, an array of strings, nullish or a function. */
+export function checkProtocols(protocols: unknown): void {
+  if (protocols === undefined || protocols === null || typeof protocols === "string" || typeof protocols === "function") return;
+  if (Array.isArray(protocols) && protocols.every((p) => typeof p === "string")) return;
+  throw invalid(`protocols must be a string, an array of strings or a function, got ${typeof protocols}`);
+}
+
+/**
+ * Resolves `url` against the page (relative URLs work in a browser, as with
+ * the platform's WebSocket); lifeline then checks the scheme per attempt.
+ */
+export function absoluteUrl(url: string | URL): string | URL {
+  const base = (globalThis as { location?: { href?: unknown } }).location?.href;
+  if (typeof base !== "string" || typeof url !== "string") return url;
+  try {
+    return new URL(url, base).href;
+  } catch {
+    return url;
+  }
+}
+
+/** Throws `INVALID_OPTIONS` for a fixed url lifeline could never connect to; functions are checked per attempt. */
+export function checkUrl(url: unknown): void {
+  if (typeof url === "function") return;
+  let protocol: string | undefined;
+  try {
+    if (typeof url === "string" || url instanceof URL) protocol = new URL(String(absoluteUrl(url))).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== "ws:" && protocol !== "wss:" && protocol !== "http:" && protocol !== "https:") {
+    // the URL itself is not quoted: it may carry a token
+    const got = protocol ? `a ${protocol} URL` : typeof url === "string" ? "a string that is not a URL" : typeof url;
+    throw invalid(`url must be a ws:, wss:, http: or https: URL or a function returning one, got ${got}`);
+  }
+}
+
+/**
+ * lifeline's options for these: everything but `url`, `protocols`,
+ * `WebSocket` and `codec`, which the socket supplies itself.
+ */
+export function clientOptions(options: LifelineWebSocketOptions): Omit<ClientOptions, "url"> {
+  if (typeof options !== "object" || options === null) throw invalid(`options must be an object, got ${String(options)}`);
+  if (options.startClosed !== undefined && typeof options.startClosed !== "boolean") {
+    throw invalid(`startClosed must be a boolean, got ${String(options.startClosed)}`);
+  }
+  if (options.debugLogger !== undefined && typeof options.debugLogger !== "function") throw invalid("debugLogger must be a function");
+  const factor = options.reconnectionDelayGrowFactor;
+  if (factor !== undefined && (typeof factor !== "number" || !Number.isFinite(factor) || factor < 1)) {
+    throw invalid(`reconnectionDelayGrowFactor must be a finite number ≥ 1, got ${String(factor)}`);
+  }
+  const jitter = options.jitter;
+  if (jitter !== undefined && jitter !== "full" && jitter !== "equal" && jitter !== "none") {
+    throw invalid(`jitter must be "full", "equal" or "none", got ${String(jitter)}`);
+  }
+  const backoff: BackoffOptions = {
+    initial: ms("minReconnectionDelay", options.minReconnectionDelay),
+    max: ms("maxReconnectionDelay", options.maxReconnectionDelay),
+    factor,
+    jitter,
+    resetAfter: ms("minUptime", options.minUptime),
+  };
+  const mapped: Omit<ClientOptions, "url"> = {
+    autoConnect: false,
+    // partysocket drops what does not fit (send() returns false); lifeline's default bound instead of no bound
+    queue: { max: count("maxEnqueuedMessages", options.maxEnqueuedMessages) ?? DEFAULTS.queue.max, overflow: "drop-newest" },
+  };
+  // only what the user set, so lifeline's defaults apply to the rest
+  if (Object.values(backoff).some((v) => v !== undefined)) {
+    mapped.backoff = Object.fromEntries(Object.entries(backoff).filter(([, v]) => v !== undefined)) as BackoffOptions;
+  }
+  const timeout = ms("connectionTimeout", options.connectionTimeout, { positive: true });
+  if (timeout !== undefined) mapped.connectTimeout = timeout;
+  const maxRetries = count("maxRetries", options.maxRetries);
+  if (maxRetries !== undefined) mapped.maxRetries = maxRetries;
+  if (options.heartbeat !== undefined) mapped.heartbeat = options.heartbeat;
+  if (options.shouldReconnect !== undefined) mapped.shouldReconnect = options.shouldReconnect;
+  if (options.clock !== undefined) mapped.clock = options.clock;
+  if (options.random !== undefined) mapped.random = options.random;
+  return mapped;
+}

@@ -1,0 +1,186 @@
+// LifelineWebSocket in every runtime lifeline targets, on each one's global
+// WebSocket: Node 22, Deno 2 and Bun 1 as child processes importing the built
+// `@lifeline/client/websocket` (each must exit by itself after close()), and
+// Chromium through an esbuild browser bundle in a page served by the test
+// server. Each runs test/websocket/scenario.mjs; one assertion per step.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { CHROMIUM_ARGS, CHROMIUM_PATH, startServer } from "@lifeline/test-server";
+import type { ServerOptions, TestServer } from "@lifeline/test-server";
+import { build } from "esbuild";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BIN, CLIENT_DIR, ROOT, emptyOutcome, killChildren, runChild, type Outcome } from "../runtimes/harness.js";
+import { WS_STEPS } from "./scenario.mjs";
+
+const HERE = fileURLToPath(new URL(".", import.meta.url));
+const FIXTURES = path.join(HERE, "fixtures");
+const RUN_FIXTURE = path.join(FIXTURES, "run.mjs");
+const ENTRY = path.join(CLIENT_DIR, "dist/websocket.js");
+/** Every step bounds itself; this only stops a page that hangs as a whole. */
+const PAGE_TIMEOUT_MS = 60_000;
+
+function requireEntry(): void {
+  if (!existsSync(ENTRY)) throw new Error(`packages/client/dist/websocket.js is missing: run \`npm run build -w @lifeline/client\` first`);
+}
+
+function suite(title: string, options: { process: boolean; browser?: boolean; server?: ServerOptions; run(server: TestServer): Promise<Outcome>; cleanup?(): Promise<void> }): void {
+  describe(title, () => {
+    let server: TestServer;
+    let outcome = emptyOutcome();
+    let failure: unknown;
+
+    beforeAll(async () => {
+      requireEntry();
+      server = await startServer({ port: 0, ...options.server });
+      try {
+        outcome = await options.run(server);
+      } catch (error) {
+        failure = error;
+      }
+    }, 120_000);
+
+    afterAll(async () => {
+      killChildren();
+      await options.cleanup?.();
+      await server?.close();
+    });
+
+    const why = () => (outcome.noise.trim() ? `\n--- runtime output ---\n${outcome.noise.trim().slice(-4000)}` : "");
+
+    it("loads @lifeline/client/websocket", () => {
+      if (failure) throw failure;
+      expect(outcome.hello, `no hello from the runtime${why()}`).toBeDefined();
+    });
+
+    for (const { id } of WS_STEPS.filter((step) => options.browser === true || !step.browser)) {
+      it(id, () => {
+        const step = outcome.steps.get(id);
+        if (!step) throw new Error(`step "${id}" never reported (done: ${outcome.done})${why()}`);
+        if (!step.ok) throw new Error(`${title}, step "${id}": ${step.error}\n${JSON.stringify(step.detail)}`);
+      });
+    }
+
+    it("the server got the queued frames once each, in order, before the newer one", () => {
+      const texts = server.texts();
+      expect(texts.slice(0, 3)).toEqual(["queued-1", "queued-2", "hello"]);
+      expect(texts.filter((t) => t === "queued-1")).toHaveLength(1);
+    });
+
+    if (options.process) {
+      it("the process ends by itself after close()", () => {
+        expect(outcome.done, `the scenario did not finish${why()}`).toBe(true);
+        expect(outcome.exit?.killed, `the process had to be killed${why()}`).toBeUndefined();
+        expect(outcome.exit, why()).toMatchObject({ code: 0, signal: null });
+      });
+    }
+  });
+}
+
+suite(`node ${process.versions.node}`, {
+  process: true,
+  run: (server) => runChild(process.execPath, [RUN_FIXTURE, server.url, server.httpUrl], { cwd: CLIENT_DIR, env: {} }),
+});
+
+const bun = path.join(BIN, "bun");
+suite("bun", {
+  process: true,
+  run: (server) =>
+    runChild(bun, ["--no-install", RUN_FIXTURE, server.url, server.httpUrl], { cwd: CLIENT_DIR, env: { BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0", DO_NOT_TRACK: "1" } }),
+});
+
+const denoTemp = mkdtempSync(path.join(tmpdir(), "lifeline-ws-deno-"));
+afterAll(() => rmSync(denoTemp, { recursive: true, force: true }));
+suite("deno", {
+  process: true,
+  run: (server) => {
+    const importMap = path.join(denoTemp, "import_map.json");
+    writeFileSync(
+      importMap,
+      JSON.stringify({
+        imports: {
+          "@lifeline/client/websocket": pathToFileURL(ENTRY).href,
+        },
+      }),
+    );
+    const env = { DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1", DENO_DIR: path.join(denoTemp, "deno-dir") };
+    const args = ["run", "--no-config", "--no-remote", "--no-npm", `--import-map=${importMap}`, "--allow-net=127.0.0.1", RUN_FIXTURE, server.url, server.httpUrl];
+    return runChild(path.join(BIN, "deno"), args, { cwd: denoTemp, env });
+  },
+});
+
+if (!existsSync(CHROMIUM_PATH)) {
+  if (process.env["CI"] === "true") {
+    describe("chromium", () => {
+      it("is installed (CI must run the browser suite)", () => {
+        throw new Error(`${CHROMIUM_PATH} not found, and CI=true: the browser suite must run on CI`);
+      });
+    });
+  } else {
+    process.stdout.write(`\n  SKIPPED: chromium not found (${CHROMIUM_PATH}); LifelineWebSocket did not run in a browser\n\n`);
+    describe.skip("chromium", () => {
+      it("runs the scenario", () => {});
+    });
+  }
+} else {
+  const version = /Chromium (\S+)/.exec(execFileSync(CHROMIUM_PATH, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }))?.[1] ?? "?";
+  // the server's static mount must exist when it starts; it is filled in run()
+  const dir = mkdtempSync(path.join(tmpdir(), "lifeline-ws-chromium-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let browser: Browser | undefined;
+  suite(`chromium ${version}`, {
+    process: false,
+    browser: true,
+    server: { static: { "/rt/": dir } },
+    async run(server) {
+      requireEntry();
+      const result = await build({
+        entryPoints: { websocket: ENTRY },
+        outdir: dir,
+        bundle: true,
+        format: "esm",
+        platform: "browser",
+        target: "es2022",
+        logLevel: "silent",
+      });
+      const messages = [...result.errors, ...result.warnings].map((m) => m.text);
+      if (messages.length > 0) throw new Error(`esbuild reported: ${messages.join("; ")}`);
+      copyFileSync(path.join(CLIENT_DIR, "test/runtimes/fixtures/page.html"), path.join(dir, "index.html"));
+      copyFileSync(path.join(FIXTURES, "page.mjs"), path.join(dir, "page.mjs"));
+      copyFileSync(path.join(HERE, "scenario.mjs"), path.join(dir, "scenario.mjs"));
+      browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
+      return runPage(browser, server);
+    },
+    async cleanup() {
+      await browser?.close();
+    },
+  });
+}
+
+async function runPage(browser: Browser, server: TestServer): Promise<Outcome> {
+  const outcome = emptyOutcome();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on("console", (message) => (outcome.noise += `console.${message.type()}: ${message.text()}\n`));
+  page.on("pageerror", (error) => (outcome.noise += `pageerror: ${error.stack ?? error.message}\n`));
+  await page.exposeFunction("__lifelineReport", (step: { id: string; ok: boolean }) => void outcome.steps.set(step.id, step as never));
+  await page.goto(`${server.httpUrl}/rt/index.html`, { timeout: 30_000 });
+  await page.waitForFunction(() => (globalThis as unknown as { lifelineReady?: boolean }).lifelineReady === true, null, { timeout: 30_000 });
+  outcome.hello = { kind: "hello", name: "chromium", version: browser.version() };
+  let timer: NodeJS.Timeout | undefined;
+  const run = page.evaluate(
+    ([url, httpUrl]) => (globalThis as unknown as { lifelineRun(url: string, httpUrl: string): Promise<unknown> }).lifelineRun(url, httpUrl),
+    [server.url, server.httpUrl] as const,
+  );
+  try {
+    await Promise.race([run, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the page did not finish in ${PAGE_TIMEOUT_MS} ms`)), PAGE_TIMEOUT_MS)))]);
+    outcome.done = true;
+  } finally {
+    clearTimeout(timer);
+    await context.close();
+  }
+  return outcome;
+}
