@@ -10,7 +10,7 @@ import type { Handler } from "./events.js";
 import { EXTEND } from "./extension.js";
 import type { Extension, Line, Meta } from "./extension.js";
 import { isDead, untilPing } from "./heartbeat.js";
-import { InOrder, check, decode } from "./incoming.js";
+import { InOrder, UNREADABLE, check, decode } from "./incoming.js";
 import { iterate } from "./iterate.js";
 import { resolveOptions } from "./options.js";
 import type { ClientOptions, CloseInfo, Feature, Frame, ResolvedHeartbeat, ResolvedOptions, WebSocketLike } from "./options.js";
@@ -20,7 +20,7 @@ import { publicState, transition } from "./phases.js";
 import type { Phase, State, Transition } from "./phases.js";
 import { advisedDelay, backoffDelay } from "./retry.js";
 import type { InferInput, InferOutput, StandardSchemaV1 } from "./schema.js";
-import { closeCode, frameData, listen, releaseSocket } from "./socket.js";
+import { closeCode, frameData, listen, releaseSocket, stopListeningForOpen } from "./socket.js";
 import type { SocketEvent } from "./socket.js";
 import { checkUrl, redactIn, redactUrl } from "./url.js";
 
@@ -349,6 +349,7 @@ class LifelineClient<I, O> implements Client<I, O> {
   }
 
   #opened(): void {
+    stopListeningForOpen(this.#socket!, this);
     const attempt = this.#retries + 1;
     this.#go("opened");
     this.#openedAt = this.#heard = this.#o.clock.now();
@@ -415,12 +416,12 @@ class LifelineClient<I, O> implements Client<I, O> {
       if (data === heartbeat.ping) return void this.#write(heartbeat.pong);
       if (data === heartbeat.pong) return;
     }
-    data = frameData(data);
-    const order = this.#order;
-    if (typeof (data as Blob | null)?.arrayBuffer === "function") {
+    if (typeof data !== "string") {
+      data = frameData(data);
       // a Blob: only when something reset binaryType; read it in order
-      return this.#later(() => (data as Blob).arrayBuffer().then((buffer) => this.#read(buffer)));
+      if (typeof (data as Blob | null)?.arrayBuffer === "function") return this.#later(() => (data as Blob).arrayBuffer().then((buffer) => this.#read(buffer)));
     }
+    const order = this.#order;
     if (order?.busy) return order.then(() => this.#read(data));
     const pending = this.#read(data);
     // an asynchronous schema: frames after this one wait for it
@@ -432,8 +433,8 @@ class LifelineClient<I, O> implements Client<I, O> {
   }
 
   #read(data: unknown): void | Promise<void> {
-    const decoded = decode(this.#events, this.#o.codec, data as string | ArrayBuffer);
-    if (decoded) return this.#pass(0, data, decoded.value);
+    const value = decode(this.#events, this.#o.codec, data as string | ArrayBuffer);
+    if (value !== UNREADABLE) return this.#pass(0, data, value);
   }
 
   /** Hands a value to the features in turn (each may consume it), then validates it and emits `message`. */
@@ -450,11 +451,9 @@ class LifelineClient<I, O> implements Client<I, O> {
     let value = checkOutgoing(this.#o.outgoing, message);
     for (const x of this.#features) if (x.outgoing) value = x.outgoing(value, meta);
     const entry: Entry<O> = { message, wire: encode(this.#o.codec, value), at: 0, meta };
-    return this.#events.batch(() => {
-      // what waited goes first; a socket that refuses the frame is finished and the message waits for the next one
-      if (this.#isOpen() && !this.#queue?.size && this.#transmit(entry)) return "sent";
-      return this.#enqueue(entry);
-    });
+    // what waited goes first; a socket that refuses the frame is finished and the message waits for the next one
+    if (this.#isOpen() && !this.#queue?.size && this.#transmit(entry)) return "sent";
+    return this.#events.batch(() => this.#enqueue(entry));
   }
 
   /** Writes a frame to the open socket; false (and a reconnect) if the socket refuses it. */

@@ -38,7 +38,7 @@ export class Events {
       return change();
     } finally {
       const next = --this.#depth === 0 && !this.#dispatching && this.#held?.shift();
-      if (next) this.#run(...next);
+      if (next) this.#run(next[0], next[1]);
     }
   }
 
@@ -46,20 +46,25 @@ export class Events {
   #run(type: string, payload: unknown): void {
     this.#dispatching = true;
     try {
-      for (let next: [string, unknown] | undefined = [type, payload]; next; next = this.#held?.shift()) {
-        for (const handler of this.#handlers[next[0]] ?? []) {
-          try {
-            handler(next[1]);
-          } catch (cause) {
-            // an error handler that throws has nowhere left to report to
-            if (next[0] !== "error") this.emit("error", new LifelineError("HANDLER_ERROR", `a "${next[0]}" handler threw: ${describe(cause)}`, { cause }));
-          }
-        }
-      }
+      this.#call(type, payload);
+      for (let next = this.#held?.shift(); next; next = this.#held?.shift()) this.#call(next[0], next[1]);
     } finally {
       this.#dispatching = false;
       // an idle client keeps no grown array behind
       if (this.#held?.length === 0) this.#held = undefined;
     }
   }
+
+  #call(type: string, payload: unknown): void {
+    for (const handler of this.#handlers[type] ?? NO_HANDLERS) {
+      try {
+        handler(payload);
+      } catch (cause) {
+        // an error handler that throws has nowhere left to report to
+        if (type !== "error") this.emit("error", new LifelineError("HANDLER_ERROR", `a "${type}" handler threw: ${describe(cause)}`, { cause }));
+      }
+    }
+  }
 }
+
+const NO_HANDLERS: Handler[] = [];

@@ -13,12 +13,16 @@ export function invalid(events: Events, data: unknown, message: string, cause: u
   return error;
 }
 
-/** The codec's reading of a frame, or `invalid` reported and `undefined` returned. */
-export function decode(events: Events, codec: Codec, data: string | ArrayBuffer): { value: unknown } | undefined {
+/** What `decode` returns for a frame the codec could not read (already reported as `invalid`). */
+export const UNREADABLE: unique symbol = Symbol();
+
+/** The codec's reading of a frame, or `invalid` reported and {@link UNREADABLE} returned. */
+export function decode(events: Events, codec: Codec, data: string | ArrayBuffer): unknown {
   try {
-    return { value: codec.decode(data) };
+    return codec.decode(data);
   } catch (cause) {
     invalid(events, data, `could not decode the message: ${describe(cause)}`, cause);
+    return UNREADABLE;
   }
 }
 

@@ -15,6 +15,11 @@ export function listen(ws: WebSocketLike, listener: SocketListener): WebSocketLi
   return ws;
 }
 
+/** The socket opened: its `open` listener is no longer needed (each listener costs ~200 B in Node's EventTarget). */
+export function stopListeningForOpen(ws: WebSocketLike, listener: SocketListener): void {
+  ws.removeEventListener("open", listener);
+}
+
 /**
  * Stops listening and closes; never waits for the socket's `close` (a
  * half-open peer may never send one).
