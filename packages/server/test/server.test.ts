@@ -24,7 +24,7 @@ function recorder() {
 
 /** Lets the core's promise chains run (the memory store never waits on a timer). */
 const settle = async () => {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
+  for (let i = 0; i < 100; i++) await Promise.resolve();
 };
 
 describe("createLifelineServer", () => {
@@ -71,6 +71,21 @@ describe("createLifelineServer", () => {
     expect(await store.inspect("bye")).toMatchObject({ attached: false, inbound: 1 });
     expect(await h.lifeline.send("bye", 1)).toEqual({ ok: false, reason: "closed" });
     await store.close();
+  });
+
+  it("batches acks: one when the waiting frames are handled, and one per 64 while they keep coming", async () => {
+    const lifeline = createLifelineServer();
+    const { sent, transport } = recorder();
+    const conn = lifeline.connect(transport);
+    conn.receive(JSON.stringify({ t: "hello", session: "batch", ack: 0 }));
+    for (let seq = 1; seq <= 10; seq++) conn.receive(JSON.stringify({ t: "msg", seq, data: seq }));
+    await vi.waitFor(() => expect(sent.at(-1)).toBe('{"t":"ack","seq":10}'));
+    expect(sent).toEqual(['{"t":"ack","seq":0}', '{"t":"ack","seq":10}']);
+    sent.length = 0;
+    for (let seq = 11; seq <= 200; seq++) conn.receive(JSON.stringify({ t: "msg", seq, data: seq }));
+    await vi.waitFor(() => expect(sent.at(-1)).toBe('{"t":"ack","seq":200}'));
+    expect(sent).toEqual([74, 138, 200].map((seq) => `{"t":"ack","seq":${seq}}`));
+    await lifeline.close();
   });
 
   it("validates its options, naming the bad one", () => {
