@@ -110,11 +110,6 @@ export class Connection implements ProtocolConnection {
     return this.#phase === "bound" ? this.#session : undefined;
   }
 
-  /** The fence of the session this connection holds (0 before its hello was accepted). */
-  get fence(): Fence {
-    return this.#fence;
-  }
-
   receive(text: string, bytes = text.length): void {
     if (this.#phase === "closed") return;
     if (bytes > this.#hub.maxPayload) return void this.close(CLOSE.TOO_BIG, "frame too large");
@@ -141,12 +136,16 @@ export class Connection implements ProtocolConnection {
     this.#ended = true;
     this.#enqueue(async () => {
       const session = this.#session;
-      if (session !== undefined && this.#fence !== 0) {
-        await this.#commit(false);
-        await this.#hub.store.detach(session, this.#fence);
+      try {
+        if (session !== undefined && this.#fence !== 0) {
+          await this.#commit(false);
+          await this.#hub.store.detach(session, this.#fence);
+        }
+      } finally {
+        // even when the store failed (reported by the chain), this node lets go of the connection
+        this.#hub.unbind(this, session);
+        this.#hub.ended(this);
       }
-      this.#hub.unbind(this, session);
-      this.#hub.ended(this);
     });
   }
 

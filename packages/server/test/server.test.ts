@@ -108,6 +108,23 @@ describe("createLifelineServer", () => {
     await store.close();
   });
 
+  it("a store failing at detach is reported, and the server still lets go of the connection", async () => {
+    const errors: string[] = [];
+    const store = memoryStore();
+    store.detach = () => Promise.reject(new Error("detach failed"));
+    const lifeline = createLifelineServer({ store, onError: (error) => void errors.push((error as Error).message) });
+    const { sent, transport } = recorder();
+    const conn = lifeline.connect(transport);
+    conn.receive(JSON.stringify({ t: "hello", session: "s", ack: 0 }));
+    await vi.waitFor(() => expect(sent).toEqual(['{"t":"ack","seq":0}']));
+    expect(lifeline.stats()).toMatchObject({ connections: 1, sessions: 1 });
+    conn.end();
+    await vi.waitFor(() => expect(errors).toEqual(["detach failed"]));
+    expect(lifeline.stats()).toMatchObject({ connections: 0, sessions: 0 });
+    await lifeline.close();
+    await store.close();
+  });
+
   it("the default onError writes to console.error", async () => {
     const spy = vi.spyOn(console, "error").mockImplementation(() => {});
     const lifeline = createLifelineServer({
