@@ -42,7 +42,7 @@ export interface LifelineServer {
    * Stores `data` for `session` (next server seq) and writes it to the
    * session's connection, on this node or another one sharing the store;
    * a client that is away gets it replayed after its next `hello`.
-   * Throws a TypeError for data without a JSON form.
+   * Rejects with a TypeError for data without a JSON form (undefined, a function, a cycle).
    */
   send(session: string, data: unknown): Promise<SendResult>;
   /**
