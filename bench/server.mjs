@@ -16,7 +16,9 @@ const requireFromTestServer = createRequire(import.meta.resolve("@lifeline/test-
 const { WebSocketServer } = requireFromTestServer("ws");
 // lifeline's acknowledged delivery (docs/protocol.md), for the at-least-once client
 const { createDelivery } = await import("@lifeline/test-server");
-const delivery = createDelivery({ onMessage: (message, reply) => reply(message.data), recordLimit: 0 });
+// (@lifeline/server with a memory store). The echoes are numbered server messages kept until the
+// client acknowledges them: the replay buffer is sized for a whole throughput run in flight.
+const delivery = createDelivery({ onMessage: (message, reply) => reply(message.data), recordLimit: 0, replayMax: 200_000 });
 
 const wallClock = () => performance.timeOrigin + performance.now();
 
@@ -36,7 +38,10 @@ function listen(port) {
       if (!isBinary && data.length === 4 && data.toString() === "ping") ws.send("pong");
       // envelopes only from a client that opened with hello; everyone else gets a plain echo
       else if (envelopes || (!isBinary && data[0] === 0x7b && data.toString().startsWith('{"t":"hello"'))) {
-        envelopes ??= delivery.connection((text) => ws.send(text));
+        envelopes ??= delivery.connection(
+          (text) => ws.send(text),
+          (code, reason) => ws.close(code, reason),
+        );
         envelopes.handle(data.toString());
       } else ws.send(data, { binary: isBinary });
     });

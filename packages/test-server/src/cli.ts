@@ -7,13 +7,17 @@ import { isMode, type ServerOptions } from "./options.js";
 import { startServer } from "./server.js";
 
 const USAGE = `usage: lifeline-test-server [--port 8181] [--host 127.0.0.1] [--tls] [--heartbeat MS]
-                            [--mode echo|broadcast] [--static /prefix=dir ...]
+                            [--mode echo|broadcast] [--delivery at-most-once|at-least-once]
+                            [--static /prefix=dir ...]
 
   --port       TCP port, 0 for a free one (default 8181)
   --host       interface to listen on (default 127.0.0.1)
   --tls        serve https/wss with a throwaway CA (its path is printed)
   --heartbeat  send "ping" every MS and drop silent clients (default 0 = off)
   --mode       echo (default) or broadcast
+  --delivery   at-least-once also speaks acknowledged delivery (protocol v2,
+               @lifeline/server); plain frames are still echoed (default
+               at-most-once)
   --static     serve a directory under a URL prefix; repeatable. Without it,
                <repo>/docs/playground is served at / and
                <repo>/packages/client/dist at /lib/ when they exist.
@@ -42,9 +46,6 @@ async function defaultMounts(): Promise<Record<string, string>> {
   const client = fileURLToPath(new URL("../../client/dist", import.meta.url));
   if (await isDirectory(playground)) mounts["/"] = playground;
   if (await isDirectory(client)) mounts["/lib/"] = client;
-  // the client's ESM build imports the bare name "mitt"; the playground maps it here with an import map
-  const mitt = fileURLToPath(new URL("../../../node_modules/mitt/dist", import.meta.url));
-  if (await isDirectory(mitt)) mounts["/vendor/mitt/"] = mitt;
   return mounts;
 }
 
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
         tls: { type: "boolean" },
         heartbeat: { type: "string" },
         mode: { type: "string" },
+        delivery: { type: "string" },
         static: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
@@ -73,6 +75,10 @@ async function main(): Promise<void> {
   }
   const mode = values.mode ?? "echo";
   if (!isMode(mode)) fail(`--mode must be echo or broadcast, got "${mode}"`);
+  const delivery = values.delivery ?? "at-most-once";
+  if (delivery !== "at-most-once" && delivery !== "at-least-once") {
+    fail(`--delivery must be at-most-once or at-least-once, got "${delivery}"`);
+  }
 
   let statics: Record<string, string>;
   if (values.static) {
@@ -90,6 +96,7 @@ async function main(): Promise<void> {
     port: number("port", values.port, 8181),
     host: values.host ?? "127.0.0.1",
     mode,
+    delivery,
     heartbeat: number("heartbeat", values.heartbeat, 0),
     static: statics,
   };

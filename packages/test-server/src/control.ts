@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isMode } from "./options.js";
-import type { TestServer } from "./server.js";
+import type { TestServer } from "./types.js";
 
 /** Bodies are a handful of fields; anything bigger is a mistake. */
 const MAX_BODY = 64 * 1024;

@@ -1,23 +1,9 @@
-/**
- * The server side of lifeline's acknowledged delivery (docs/protocol.md),
- * usable from any Node WebSocket server: feed it each connection's text
- * frames, give it a way to send, and it acknowledges, drops duplicates and
- * hands the application every message exactly once, in order.
- *
- * @example
- * import { WebSocketServer } from "ws";
- * import { createDelivery } from "@lifeline/test-server";
- *
- * const delivery = createDelivery({ onMessage: (msg, reply) => reply({ ok: true }) });
- * new WebSocketServer({ port: 8080 }).on("connection", (ws) => {
- *   const conn = delivery.connection((text) => ws.send(text));
- *   ws.on("message", (data, binary) => {
- *     if (data.toString() === "ping") return ws.send("pong");
- *     if (!binary) conn.handle(data.toString());
- *   });
- *   ws.on("close", () => conn.close());
- * });
- */
+// The acknowledged-delivery end of the test server: `@lifeline/server` with a
+// memory store (the one implementation of the protocol in the repo), plus a
+// record of what the application received, for assertions. `connection()`
+// wires any sender, so tests and the bench can put it behind any socket.
+import { createLifelineServer, memoryStore } from "@lifeline/server";
+import type { LifelineServer, MemoryStore, ProtocolConnection } from "@lifeline/server";
 
 /** One message the application received, with where it came from. */
 export interface DeliveredMessage {
@@ -31,129 +17,127 @@ export interface DeliveredMessage {
 export interface DeliveryOptions {
   /**
    * Called once per message, in the order the client sent them, never for a
-   * duplicate. `reply(data)` answers on the connection the message came in
-   * on: for a request it sends `{ t: "msg", re: id, data }`, otherwise
-   * `{ t: "msg", data }`.
+   * duplicate. `reply(data)` sends to the message's session as a stored,
+   * numbered server message (`{ t: "msg", seq, re: id, data }` for a request,
+   * `{ t: "msg", seq, data }` otherwise), replayed after a reconnect.
    */
   onMessage?: (message: DeliveredMessage, reply: (data: unknown) => void) => void;
   /** Keep at most this many messages in `delivered` (oldest dropped first). @default Infinity */
   recordLimit?: number;
+  /** The store's limits (@lifeline/server's `memoryStore()` options). @default its defaults */
+  sessionTtl?: number;
+  replayMax?: number;
 }
 
 export interface DeliveryConnection {
-  /** Handles one text frame; false when it is not a lifeline envelope (the caller may treat it otherwise). */
+  /** Handles one text frame; false when it is not protocol v2 (the caller may treat it otherwise). */
   handle(text: string): boolean;
-  /** The session this connection said hello with, once it has. */
+  /** The session this connection speaks for, once its hello was accepted. */
   readonly session: string | undefined;
-  /** Sends an application message to this connection's client. */
+  /** Sends an application message to this connection's session (stored, numbered, replayed). */
   send(data: unknown): void;
-  /** Call when the socket closes: cancels a pending ack. */
+  /** Call when the socket closes. */
   close(): void;
 }
 
 export interface Delivery {
-  /** Wires one connection. `send` writes a text frame to its socket. */
-  connection(send: (text: string) => void): DeliveryConnection;
+  /**
+   * Wires one connection. `send` writes a text frame to its socket; `close`
+   * closes it (used for a session taken over, a bad frame is left to the caller).
+   */
+  connection(send: (text: string) => void, close?: (code: number, reason: string) => void): DeliveryConnection;
   /** Every message handed to the application, in order of arrival. */
   readonly delivered: DeliveredMessage[];
   /** Messages received again (a resend after a lost ack) and dropped. */
   readonly duplicates: number;
-  /** Highest sequence number received per session. */
+  /** Highest sequence number handled per session. */
   readonly sessions: ReadonlyMap<string, number>;
-  /** Forgets sessions and the record. */
+  /** The protocol server: `send(session, data)` to push server → client messages. */
+  readonly server: LifelineServer;
+  /** Its store; `reset()` clears it, as a restarted process would lose it. */
+  readonly store: MemoryStore;
+  /** Forgets sessions (the store too: their clients get `reset` on return) and the record. */
   reset(): void;
 }
 
-type Incoming =
-  | { t: "hello"; session?: unknown; ack?: unknown }
-  | { t: "msg" | "req"; seq?: unknown; id?: unknown; data?: unknown };
+/** ws's own default, so the test server refuses no frame a plain `ws` server would take. */
+const MAX_PAYLOAD = 100 * 1024 * 1024;
 
-/** Creates the server side of acknowledged delivery. */
+/**
+ * Creates the server side of acknowledged delivery (docs/protocol.md) over
+ * `@lifeline/server`, recording what the application received.
+ *
+ * @example
+ * const delivery = createDelivery({ onMessage: (msg, reply) => reply({ ok: true }) });
+ * wss.on("connection", (ws) => {
+ *   const conn = delivery.connection((text) => ws.send(text), (code, reason) => ws.close(code, reason));
+ *   ws.on("message", (data, binary) => {
+ *     if (data.toString() === "ping") return ws.send("pong");
+ *     if (!binary) conn.handle(data.toString());
+ *   });
+ *   ws.on("close", () => conn.close());
+ * });
+ */
 export function createDelivery(options: DeliveryOptions = {}): Delivery {
-  const sessions = new Map<string, number>();
   const delivered: DeliveredMessage[] = [];
+  const sessions = new Map<string, number>();
   const limit = options.recordLimit ?? Infinity;
-  let duplicates = 0;
+  const store = memoryStore({
+    ...(options.sessionTtl !== undefined && { sessionTtl: options.sessionTtl }),
+    ...(options.replayMax !== undefined && { replay: { max: options.replayMax } }),
+  });
+  let duplicatesBefore = 0;
+  const server = createLifelineServer({
+    store,
+    maxPayload: MAX_PAYLOAD,
+    onMessage({ session, seq, id, reply }, data) {
+      const message: DeliveredMessage = { session, seq, data, ...(id !== undefined && { id }) };
+      sessions.set(session, seq);
+      delivered.push(message);
+      if (delivered.length > limit) delivered.shift();
+      options.onMessage?.(message, (out) => void reply(out));
+    },
+  });
 
   return {
     delivered,
-    get duplicates() {
-      return duplicates;
-    },
     sessions,
+    server,
+    store,
+    get duplicates() {
+      return server.stats().duplicates - duplicatesBefore;
+    },
     reset() {
+      store.clear();
       sessions.clear();
       delivered.length = 0;
-      duplicates = 0;
+      duplicatesBefore = server.stats().duplicates;
     },
-    connection(send) {
-      let session: string | undefined;
-      let ackDue: ReturnType<typeof setImmediate> | undefined;
-      let closed = false;
-
-      // Acks are cumulative, so one per turn of the event loop covers every
-      // frame that arrived in it.
-      const scheduleAck = () => {
-        if (ackDue || closed) return;
-        ackDue = setImmediate(() => {
-          ackDue = undefined;
-          if (!closed && session !== undefined) send(JSON.stringify({ t: "ack", seq: sessions.get(session) ?? 0 }));
-        });
-      };
-
+    connection(send, close = () => {}) {
+      let foreign = false;
+      const conn: ProtocolConnection = server.connect(
+        { send, close },
+        {
+          foreign: () => {
+            foreign = true;
+            return true;
+          },
+        },
+      );
       return {
         get session() {
-          return session;
+          return conn.session;
         },
         send(data) {
-          send(JSON.stringify({ t: "msg", data }));
+          if (conn.session !== undefined) void server.send(conn.session, data);
         },
         close() {
-          closed = true;
-          if (ackDue) clearImmediate(ackDue);
-          ackDue = undefined;
+          conn.end();
         },
         handle(text) {
-          let frame: Incoming;
-          try {
-            frame = JSON.parse(text) as Incoming;
-          } catch {
-            return false;
-          }
-          if (typeof frame !== "object" || frame === null) return false;
-          switch (frame.t) {
-            case "hello": {
-              if (typeof frame.session !== "string" || frame.session === "") return false;
-              session = frame.session;
-              if (!sessions.has(session)) sessions.set(session, 0);
-              // tell the client at once what already arrived, so it resends only the rest
-              scheduleAck();
-              return true;
-            }
-            case "msg":
-            case "req": {
-              if (session === undefined || typeof frame.seq !== "number") return false;
-              const last = sessions.get(session) ?? 0;
-              if (frame.seq <= last) {
-                duplicates++;
-                scheduleAck();
-                return true;
-              }
-              // a gap is allowed: the client may have dropped messages by its queue policy
-              sessions.set(session, frame.seq);
-              const id = frame.t === "req" && typeof frame.id === "string" ? frame.id : undefined;
-              const message: DeliveredMessage = { session, seq: frame.seq, data: frame.data, ...(id !== undefined && { id }) };
-              delivered.push(message);
-              if (delivered.length > limit) delivered.shift();
-              scheduleAck();
-              options.onMessage?.(message, (data) =>
-                send(JSON.stringify(id === undefined ? { t: "msg", data } : { t: "msg", re: id, data })),
-              );
-              return true;
-            }
-            default:
-              return false;
-          }
+          foreign = false;
+          conn.receive(text);
+          return !foreign;
         },
       };
     },

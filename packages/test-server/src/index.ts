@@ -1,5 +1,5 @@
 export { startServer } from "./server.js";
-export type { ReceivedMessage, ServerEvents, ServerState, TestServer } from "./server.js";
+export type { ReceivedMessage, ServerEvents, ServerState, TestServer } from "./types.js";
 export type {
   HeartbeatOption,
   MessageContext,

@@ -31,6 +31,19 @@ describe("lifeline-test-server CLI", () => {
     expect(run.stderr()).toBe("");
   });
 
+  test("--delivery at-least-once speaks protocol v2 and still echoes plain frames", async () => {
+    const cli = await requireBuild("cli.js");
+    const run = spawnNode([cli, "--port", "0", "--delivery", "at-least-once", "--static", `/=${await tempDir()}`]);
+    const [, , , wsUrl] = await run.line(URL_LINE);
+    const peer = await connect(wsUrl!);
+    peer.send(JSON.stringify({ t: "hello", session: "cli", ack: 0 }));
+    expect(JSON.parse(await peer.nextText())).toEqual({ t: "ack", seq: 0 });
+    peer.send("plain");
+    expect(await peer.nextText()).toBe("plain");
+    run.child.kill("SIGTERM");
+    expect(await withTimeout(run.exited, 5000, "CLI exit after SIGTERM")).toEqual({ code: 0, signal: null });
+  });
+
   test("exits cleanly on SIGINT too", async () => {
     const cli = await requireBuild("cli.js");
     const run = spawnNode([cli, "--port", "0", "--static", `/=${await tempDir()}`]);
@@ -60,7 +73,7 @@ describe("lifeline-test-server CLI", () => {
 
   test("bad arguments exit with 2 and the usage", async () => {
     const cli = await requireBuild("cli.js");
-    for (const args of [["--mode", "chaos"], ["--port", "abc"], ["--nope"], ["--static", "nodir"]]) {
+    for (const args of [["--mode", "chaos"], ["--delivery", "twice"], ["--port", "abc"], ["--nope"], ["--static", "nodir"]]) {
       const run = spawnNode([cli, ...args]);
       expect((await withTimeout(run.exited, 5000, "CLI exit")).code, args.join(" ")).toBe(2);
       expect(run.stderr()).toContain("usage: lifeline-test-server");

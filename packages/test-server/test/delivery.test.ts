@@ -47,8 +47,10 @@ describe("acknowledged delivery", () => {
     c.send({ t: "msg", seq: 1, data: { n: 1 } });
     c.send({ t: "msg", seq: 2, data: { n: 2 } });
     await c.until((f) => lastAck(f) === 2);
-    expect(c.frames).toContainEqual({ t: "msg", data: { n: 1 } });
-    expect(c.frames).toContainEqual({ t: "msg", data: { n: 2 } });
+    // protocol v2: the echoes are numbered server messages
+    await c.until((f) => f.some((x) => (x as { seq?: number; t: string }).t === "msg" && (x as { seq: number }).seq === 2));
+    expect(c.frames).toContainEqual({ t: "msg", seq: 1, data: { n: 1 } });
+    expect(c.frames).toContainEqual({ t: "msg", seq: 2, data: { n: 2 } });
     expect(server.delivery!.delivered.map((m) => m.data)).toEqual([{ n: 1 }, { n: 2 }]);
     c.ws.close();
   });
@@ -79,7 +81,7 @@ describe("acknowledged delivery", () => {
     c.send({ t: "hello", session: "s3", ack: 0 });
     c.send({ t: "req", seq: 1, id: "r1", data: { q: 1 } });
     await c.until((f) => f.some((x) => (x as { re?: string }).re === "r1"));
-    expect(c.frames).toContainEqual({ t: "msg", re: "r1", data: { q: 1 } });
+    expect(c.frames).toContainEqual({ t: "msg", seq: 1, re: "r1", data: { q: 1 } });
     c.ws.send(JSON.stringify({ plain: true }));
     await c.until((f) => f.some((x) => (x as { plain?: boolean }).plain === true));
     c.ws.close();
@@ -87,18 +89,69 @@ describe("acknowledged delivery", () => {
 
   it("works as a standalone helper with any sender", async () => {
     const sent: string[] = [];
+    const closes: Array<[number, string]> = [];
     const seen: unknown[] = [];
     const delivery = createDelivery({ onMessage: (m) => seen.push(m.data) });
-    const conn = delivery.connection((text) => sent.push(text));
+    const conn = delivery.connection(
+      (text) => sent.push(text),
+      (code, reason) => closes.push([code, reason]),
+    );
     expect(conn.handle("not json")).toBe(false);
     expect(conn.handle(JSON.stringify({ t: "msg", seq: 1, data: 1 }))).toBe(false); // no hello yet
     expect(conn.handle(JSON.stringify({ t: "hello", session: "x", ack: 0 }))).toBe(true);
     expect(conn.handle(JSON.stringify({ t: "msg", seq: 1, data: 1 }))).toBe(true);
-    expect(conn.handle(JSON.stringify({ t: "msg", seq: 3, data: 3 }))).toBe(true); // gaps are allowed
-    expect(conn.handle(JSON.stringify({ t: "msg", seq: 2, data: 2 }))).toBe(true); // below last: a duplicate
-    expect(seen).toEqual([1, 3]);
+    expect(conn.handle(JSON.stringify({ t: "msg", seq: 2, data: 2 }))).toBe(true);
+    expect(conn.handle(JSON.stringify({ t: "msg", seq: 1, data: 1 }))).toBe(true); // a duplicate
     await new Promise((resolve) => setImmediate(resolve));
-    expect(sent.map((s) => JSON.parse(s))).toEqual([{ t: "ack", seq: 3 }]);
+    expect(seen).toEqual([1, 2]);
+    expect(conn.session).toBe("x");
+    expect(delivery.duplicates).toBe(1);
+    expect(sent.map((s) => JSON.parse(s))).toEqual([
+      { t: "ack", seq: 0 },
+      { t: "ack", seq: 2 },
+    ]);
+    // protocol v2: a seq that skips ahead means the server's state is behind, announced by reset
+    expect(conn.handle(JSON.stringify({ t: "msg", seq: 4, data: 4 }))).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(JSON.parse(sent.at(-1)!)).toEqual({ t: "reset", reason: "seq-gap" });
+    expect(seen).toEqual([1, 2]);
+    expect(closes).toEqual([]);
     conn.close();
+  });
+
+  it("sends server → client messages by session and replays them after a reconnect", async () => {
+    server = await startServer({ delivery: "at-least-once", onMessage: () => true });
+    const a = await connect(server.url);
+    a.send({ t: "hello", session: "push", ack: 0 });
+    await a.until((f) => lastAck(f) === 0);
+    expect(await server.delivery!.server.send("push", "first")).toEqual({ ok: true, seq: 1 });
+    await a.until((f) => f.some((x) => (x as { seq?: number }).seq === 1));
+    a.ws.close();
+    await server.waitForClients(0);
+    expect(await server.delivery!.server.send("push", "second")).toEqual({ ok: true, seq: 2 });
+    const b = await connect(server.url);
+    b.send({ t: "hello", session: "push", ack: 1 });
+    await b.until((f) => f.some((x) => (x as { seq?: number; t: string }).t === "msg"));
+    expect(b.frames).toEqual([
+      { t: "ack", seq: 0 },
+      { t: "msg", seq: 2, data: "second" },
+    ]);
+    b.ws.close();
+  });
+
+  it("a forgotten store (reset()) announces reset to a returning client", async () => {
+    server = await startServer({ delivery: "at-least-once" });
+    const a = await connect(server.url);
+    a.send({ t: "hello", session: "amnesia", ack: 0 });
+    a.send({ t: "msg", seq: 1, data: 1 });
+    await a.until((f) => lastAck(f) === 1);
+    a.ws.close();
+    server.delivery!.reset();
+    expect(server.delivery!.delivered).toEqual([]);
+    const b = await connect(server.url);
+    b.send({ t: "hello", session: "amnesia", ack: 1 });
+    await b.until((f) => f.some((x) => (x as { t: string }).t === "reset"));
+    expect(b.frames).toEqual([{ t: "reset", reason: "unknown-session" }]);
+    b.ws.close();
   });
 });

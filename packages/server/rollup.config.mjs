@@ -1,0 +1,26 @@
+// Builds the server package twice (ESM + CJS) and its declarations once per
+// format, so that `import` gets `.d.ts` and `require` gets `.d.cts` (attw
+// checks this). Nothing is bundled in: the package has no run-time imports.
+import typescript from "@rollup/plugin-typescript";
+import { dts } from "rollup-plugin-dts";
+
+const input = { index: "src/index.ts" };
+
+export default [
+  {
+    input,
+    plugins: [typescript({ tsconfig: "./tsconfig.build.json" })],
+    output: [
+      { dir: "dist", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js" },
+      { dir: "dist", format: "cjs", entryFileNames: "[name].cjs", chunkFileNames: "[name]-[hash].cjs" },
+    ],
+  },
+  {
+    input,
+    plugins: [dts({ tsconfig: "./tsconfig.build.json" })],
+    output: [
+      { dir: "dist", format: "esm", entryFileNames: "[name].d.ts", chunkFileNames: "[name]-[hash].d.ts" },
+      { dir: "dist", format: "cjs", entryFileNames: "[name].d.cts", chunkFileNames: "[name]-[hash].d.cts" },
+    ],
+  },
+];

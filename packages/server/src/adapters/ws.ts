@@ -1,0 +1,62 @@
+// The Node `ws` adapter: a `ws` WebSocket becomes a Transport for the core.
+// Typed structurally, so the package imports nothing from `ws` (nor node:).
+import { CLOSE } from "../close-codes.js";
+import { platform } from "../platform.js";
+import type { ConnectOptions, ProtocolConnection, Transport } from "../connection.js";
+
+/** The part of a `ws` WebSocket (v8) the adapter uses. */
+export interface NodeWebSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  on(event: "message", listener: (data: unknown, isBinary: boolean) => void): unknown;
+  on(event: "close", listener: () => void): unknown;
+  on(event: "error", listener: (error: unknown) => void): unknown;
+}
+
+/** What the adapter needs from the server. */
+export interface Connector {
+  connect(transport: Transport, options?: ConnectOptions): ProtocolConnection;
+}
+
+const OPEN = 1;
+let decoder: InstanceType<typeof platform.TextDecoder> | undefined;
+
+/** A `ws` message (Buffer, ArrayBuffer or Buffer[]) as text, and its size in bytes. */
+function decode(data: unknown): { text: string; bytes: number } | undefined {
+  if (typeof data === "string") return { text: data, bytes: data.length };
+  const parts = Array.isArray(data) ? data : [data];
+  decoder ??= new platform.TextDecoder();
+  let text = "";
+  let bytes = 0;
+  for (const part of parts) {
+    const view = part instanceof Uint8Array ? part : part instanceof ArrayBuffer ? new Uint8Array(part) : undefined;
+    if (!view) return undefined;
+    bytes += view.byteLength;
+    text += decoder.decode(view, { stream: true });
+  }
+  return { text: text + decoder.decode(), bytes };
+}
+
+/** Serves one `ws` WebSocket with the lifeline protocol; `LifelineServer.accept` calls this. */
+export function acceptNodeWebSocket(server: Connector, ws: NodeWebSocket): ProtocolConnection {
+  const conn = server.connect({
+    send: (text) => {
+      if (ws.readyState === OPEN) ws.send(text);
+    },
+    close: (code, reason) => ws.close(code, reason),
+  });
+  ws.on("message", (data, isBinary) => {
+    const frame = isBinary ? undefined : decode(data);
+    if (!frame) {
+      ws.close(CLOSE.UNSUPPORTED_DATA, "binary frames are not part of the protocol");
+      conn.end();
+      return;
+    }
+    conn.receive(frame.text, frame.bytes);
+  });
+  ws.on("close", () => conn.end());
+  // every error ends in "close"; without a listener ws would throw it at the process
+  ws.on("error", () => {});
+  return conn;
+}

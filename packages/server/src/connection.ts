@@ -1,0 +1,350 @@
+// One client connection speaking protocol version 2, over any transport.
+// Inbound frames are handled one after another (a promise chain), so
+// `onMessage` sees a session's messages in order and an ack is sent only once
+// the handlers before it settled and the high-water mark is stored.
+// Outbound messages come from the store (`#pump`): replay after `hello` and
+// live sends take the same path, so nothing newer can overtake the replay.
+import { CLOSE } from "./close-codes.js";
+import { ackFrame, messageBody, messageFrame, parseFrame, resetFrame } from "./frames.js";
+import type { ClientFrame } from "./frames.js";
+import type { ErrorContext, MessageContext, SendResult } from "./options.js";
+import type { Fence, ResetReason, Store } from "./store.js";
+
+/** What a runtime adapter gives the core: a way to write a text frame and to close. */
+export interface Transport {
+  /** Writes one text frame (the adapter drops it when the socket is no longer open). */
+  send(text: string): void;
+  /** Closes the socket with this code and reason. */
+  close(code: number, reason: string): void;
+}
+
+/** Per-connection choices of the embedder. */
+export interface ConnectOptions {
+  /**
+   * A text frame that is not protocol v2 in this state (not JSON, unknown
+   * `t`, bad fields, no `hello` first, a second `hello`). Return true when
+   * the embedder took it; otherwise the connection is closed with 4400.
+   * @default none: every such frame closes with 4400
+   */
+  foreign?: (text: string, problem: string) => boolean;
+}
+
+/** The core's handle on one connection; an adapter feeds it frames and tells it when the socket closed. */
+export interface ProtocolConnection {
+  /** Handles one text frame (`ping` is answered with `pong`, `pong` is ignored). */
+  receive(text: string, bytes?: number): void;
+  /** The socket closed (for whatever reason): finish in-flight work, then release the session. */
+  end(): void;
+  /** The session this connection speaks for, once its `hello` was accepted. */
+  readonly session: string | undefined;
+}
+
+/** What a connection needs from its server (implemented by `server.ts`). */
+export interface Hub {
+  readonly store: Store;
+  readonly node: string;
+  readonly maxPayload: number;
+  /** Resolves once the store delivers this node's events. */
+  readonly ready: Promise<void>;
+  onMessage(context: MessageContext, data: unknown): void | Promise<void>;
+  onError(error: unknown, context: ErrorContext): void;
+  /** Stores an encoded message body for `session` (see `Entry.body`). */
+  sendBody(session: string, body: string): Promise<SendResult>;
+  /** Makes `conn` the session's connection on this node; returns the one it replaces. */
+  claim(session: string, conn: Connection): Connection | undefined;
+  /** `conn` no longer speaks for `session`. */
+  unbind(conn: Connection, session: string | undefined): void;
+  /** `conn` ended. */
+  ended(conn: Connection): void;
+  count(what: "delivered" | "duplicates" | "resets"): void;
+}
+
+/** Commit (store the high-water mark, ack) at least this often while frames keep coming. */
+const COMMIT_EVERY = 64;
+/** Entries read from the store per step of the pump. */
+const READ_BATCH = 256;
+
+type Phase =
+  /** Waiting for the first `hello`. */
+  | "greeting"
+  /** A `hello` is being handled. */
+  | "hello"
+  /** Speaking for a session. */
+  | "bound"
+  /** The session was reset: waiting for a `hello` for a new one; its frames are ignored. */
+  | "reset"
+  /** The socket is closing or closed: frames are ignored. */
+  | "closed";
+
+export class Connection implements ProtocolConnection {
+  readonly #hub: Hub;
+  readonly #transport: Transport;
+  readonly #foreign: ((text: string, problem: string) => boolean) | undefined;
+  #phase: Phase = "greeting";
+  #tail: Promise<void> = Promise.resolve();
+  /** Frames queued on the chain and not yet handled. */
+  #pending = 0;
+
+  #session: string | undefined;
+  #fence: Fence = 0;
+  /** Highest client seq handled, and the part of it the store has. */
+  #handled = 0;
+  #recorded = 0;
+  #sinceCommit = 0;
+  #ackDue = false;
+  /** Highest server seq written to this socket, and acknowledged by the client. */
+  #written = 0;
+  #clientAcked = 0;
+  #pumping = false;
+  #pumpAgain = false;
+  /** `end()` ran: the socket is gone or going. */
+  #ended = false;
+
+  constructor(hub: Hub, transport: Transport, options: ConnectOptions = {}) {
+    this.#hub = hub;
+    this.#transport = transport;
+    this.#foreign = options.foreign;
+  }
+
+  get session(): string | undefined {
+    return this.#phase === "bound" ? this.#session : undefined;
+  }
+
+  receive(text: string, bytes = text.length): void {
+    if (this.#phase === "closed") return;
+    if (bytes > this.#hub.maxPayload) return void this.close(CLOSE.TOO_BIG, "frame too large");
+    if (text === "ping") return this.#transport.send("pong");
+    if (text === "pong") return;
+    const parsed = parseFrame(text);
+    if ("problem" in parsed) return this.#violation(text, parsed.problem);
+    const frame = parsed.frame;
+    if (frame.t === "hello") {
+      if (this.#phase !== "greeting" && this.#phase !== "reset") return this.#violation(text, "second hello");
+      this.#phase = "hello";
+    } else if (this.#phase === "greeting") {
+      return this.#violation(text, "hello expected");
+    } else if (this.#phase === "reset") {
+      // the client has not read the reset yet: these belong to the session it will replace
+      return;
+    }
+    this.#enqueue(() => this.#handle(frame));
+  }
+
+  end(): void {
+    if (this.#ended) return;
+    this.#phase = "closed";
+    this.#ended = true;
+    this.#enqueue(async () => {
+      const session = this.#session;
+      try {
+        if (session !== undefined && this.#fence !== 0) {
+          await this.#commit(false);
+          await this.#hub.store.detach(session, this.#fence);
+        }
+      } finally {
+        // even when the store failed (reported by the chain), this node lets go of the connection
+        this.#hub.unbind(this, session);
+        this.#hub.ended(this);
+      }
+    });
+  }
+
+  /** Closes the socket and ends the connection; resolves when its last handler settled. */
+  close(code: number, reason: string): Promise<void> {
+    if (!this.#ended) {
+      this.#transport.close(code, reason);
+      this.end();
+    }
+    return this.#tail;
+  }
+
+  /** A store event for this connection's session. */
+  notify(event: { type: "append" } | { type: "takeover"; fence: Fence } | { type: "reset"; reason: ResetReason }): void {
+    if (this.#phase !== "bound") return;
+    if (event.type === "append") return this.#pump();
+    if (event.type === "takeover") {
+      if (event.fence > this.#fence) void this.close(CLOSE.TAKEN_OVER, "session taken over");
+      return;
+    }
+    this.#enqueue(() => this.#reset(event.reason, false));
+  }
+
+  // ---- inbound --------------------------------------------------------------
+
+  #violation(text: string, problem: string): void {
+    if (this.#foreign?.(text, problem)) return;
+    void this.close(CLOSE.PROTOCOL_ERROR, `protocol error: ${problem}`);
+  }
+
+  #enqueue(step: () => Promise<void> | void): void {
+    this.#pending++;
+    this.#tail = this.#tail.then(async () => {
+      try {
+        await step();
+        // commit when the chain runs dry, or every COMMIT_EVERY messages while it does not
+        if (this.#pending === 1 || this.#sinceCommit >= COMMIT_EVERY) await this.#commit(true);
+      } catch (error) {
+        this.#fail(error, "store");
+      } finally {
+        this.#pending--;
+      }
+    });
+  }
+
+  #fail(error: unknown, source: ErrorContext["source"], seq?: number): void {
+    this.#hub.onError(error, { source, ...(this.#session !== undefined && { session: this.#session }), ...(seq !== undefined && { seq }) });
+    void this.close(CLOSE.INTERNAL_ERROR, source === "onMessage" ? "onMessage failed" : "store failed");
+  }
+
+  async #handle(frame: ClientFrame): Promise<void> {
+    switch (frame.t) {
+      case "hello":
+        return this.#hello(frame.session, frame.ack);
+      case "msg":
+      case "req":
+        return this.#message(frame.seq, frame.t === "req" ? frame.id : undefined, frame.data);
+      case "ack":
+        return this.#acknowledge(frame.seq);
+    }
+  }
+
+  async #hello(session: string, ack: number): Promise<void> {
+    if (this.#phase !== "hello") return;
+    this.#session = session;
+    // the newest connection wins: the older one on this node stops and finishes first
+    await this.#hub.claim(session, this)?.close(CLOSE.TAKEN_OVER, "session taken over");
+    await this.#hub.ready;
+    if (this.#phase !== "hello") return;
+    const store = this.#hub.store;
+    // a new session says ack 0; a client that has messages of a session we do not know lost them
+    const found = await store.attach(session, this.#hub.node, ack === 0);
+    if (found.status !== "attached") {
+      return this.#reset(found.status === "absent" ? "unknown-session" : found.reason, false);
+    }
+    this.#fence = found.fence;
+    if (this.#phase !== "hello") return; // closed meanwhile: end() detaches with this fence
+    if (ack > found.sent) return this.#reset("ack-ahead", true);
+    this.#phase = "bound";
+    this.#handled = this.#recorded = found.inbound;
+    this.#written = this.#clientAcked = Math.max(ack, found.acked);
+    if (ack > found.acked && (await store.acknowledge(session, this.#fence, ack)) !== "ok") return this.#lost();
+    this.#transport.send(ackFrame(this.#handled));
+    this.#pump();
+  }
+
+  async #message(seq: number, id: string | undefined, data: unknown): Promise<void> {
+    if (this.#phase !== "bound") return;
+    const session = this.#session as string;
+    if (seq <= this.#handled) {
+      this.#hub.count("duplicates");
+      this.#ackDue = true;
+      return;
+    }
+    // a skipped seq means our state is behind the client's: announce it rather than deliver out of order
+    if (seq > this.#handled + 1) return this.#reset("seq-gap", true);
+    const context: MessageContext = {
+      session,
+      seq,
+      ...(id !== undefined && { id }),
+      reply: (out: unknown) => this.#hub.sendBody(session, messageBody(out, id)),
+    };
+    try {
+      await this.#hub.onMessage(context, data);
+    } catch (error) {
+      this.#phase = "closed";
+      return this.#fail(error, "onMessage", seq);
+    }
+    this.#handled = seq;
+    this.#sinceCommit++;
+    this.#ackDue = true;
+    this.#hub.count("delivered");
+  }
+
+  async #acknowledge(seq: number): Promise<void> {
+    if (this.#phase !== "bound" || seq <= this.#clientAcked) return;
+    if (seq > this.#written) return this.#reset("ack-ahead", true);
+    this.#clientAcked = seq;
+    if ((await this.#hub.store.acknowledge(this.#session as string, this.#fence, seq)) !== "ok") this.#lost();
+  }
+
+  /** Stores the high-water mark and (with `ack`) tells the client. */
+  async #commit(ack: boolean): Promise<void> {
+    if (this.#session === undefined || this.#fence === 0 || (this.#phase !== "bound" && this.#phase !== "closed")) return;
+    if (this.#handled > this.#recorded) {
+      const result = await this.#hub.store.record(this.#session, this.#fence, this.#handled);
+      if (result !== "ok") return this.#lost(result);
+      this.#recorded = this.#handled;
+    }
+    this.#sinceCommit = 0;
+    if (ack && this.#ackDue && this.#phase === "bound") {
+      this.#ackDue = false;
+      this.#transport.send(ackFrame(this.#recorded));
+    }
+  }
+
+  /** A fenced write was refused: another connection owns the session, or it is gone. */
+  #lost(result: "fenced" | "gone" = "gone"): void | Promise<void> {
+    if (result === "fenced") {
+      void this.close(CLOSE.TAKEN_OVER, "session taken over");
+      return;
+    }
+    if (this.#phase === "bound") return this.#reset("unknown-session", false);
+  }
+
+  /** Announces that the session is gone; the client starts a new one with a new hello on this socket. */
+  async #reset(reason: ResetReason, drop: boolean): Promise<void> {
+    // a closing connection announces nothing: end() detaches and the next hello learns the state
+    if (this.#phase === "closed") return;
+    if (drop && this.#phase === "bound") {
+      // what was handled is acknowledged first, so the client does not send it again under its new session
+      this.#ackDue = true;
+      await this.#commit(true);
+      if (this.#phase !== "bound") return;
+    }
+    const session = this.#session;
+    const fence = this.#fence;
+    this.#hub.unbind(this, session);
+    this.#session = undefined;
+    this.#fence = 0;
+    this.#handled = this.#recorded = this.#written = this.#clientAcked = this.#sinceCommit = 0;
+    this.#ackDue = false;
+    this.#phase = "reset";
+    this.#hub.count("resets");
+    this.#transport.send(resetFrame(reason));
+    if (drop && session !== undefined && fence !== 0) await this.#hub.store.drop(session, fence);
+  }
+
+  // ---- outbound -------------------------------------------------------------
+
+  /** Writes every stored message above `#written`, in order; one pump at a time. */
+  #pump(): void {
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    void this.#drain()
+      .catch((error: unknown) => this.#fail(error, "store"))
+      .finally(() => {
+        this.#pumping = false;
+      });
+  }
+
+  async #drain(): Promise<void> {
+    do {
+      this.#pumpAgain = false;
+      for (;;) {
+        const session = this.#session;
+        if (this.#phase !== "bound" || session === undefined) return;
+        const entries = await this.#hub.store.read(session, this.#written, READ_BATCH);
+        if (!entries || this.#session !== session || this.#phase !== "bound") return;
+        for (const entry of entries) {
+          if (entry.seq !== this.#written + 1) break;
+          this.#transport.send(messageFrame(entry.seq, entry.body));
+          this.#written = entry.seq;
+        }
+        if (entries.length < READ_BATCH) break;
+      }
+    } while (this.#pumpAgain);
+  }
+}

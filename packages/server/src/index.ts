@@ -1,0 +1,19 @@
+export { createLifelineServer } from "./server.js";
+export type { LifelineServer, ServerStats } from "./server.js";
+export type { ErrorContext, LifelineServerOptions, MessageContext, SendResult } from "./options.js";
+export { memoryStore } from "./memory-store.js";
+export type { MemoryStore, MemoryStoreOptions } from "./memory-store.js";
+export type {
+  AppendResult,
+  AttachResult,
+  Entry,
+  Fence,
+  FencedResult,
+  ResetReason,
+  SessionInfo,
+  Store,
+  StoreEvent,
+} from "./store.js";
+export type { ConnectOptions, ProtocolConnection, Transport } from "./connection.js";
+export type { NodeWebSocket } from "./adapters/ws.js";
+export { CLOSE } from "./close-codes.js";

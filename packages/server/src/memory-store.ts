@@ -1,0 +1,297 @@
+import type {
+  AppendResult,
+  AttachResult,
+  Entry,
+  Fence,
+  FencedResult,
+  ResetReason,
+  SessionInfo,
+  Store,
+  StoreEvent,
+} from "./store.js";
+import { platform } from "./platform.js";
+import type { TimerHandle } from "./platform.js";
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * How long a session is kept after its last connection ended, in ms.
+   * @default 120_000
+   */
+  sessionTtl?: number;
+  replay?: {
+    /**
+     * Most unacknowledged server → client messages kept per session; one more
+     * and the session is reset with reason `"overflow"`.
+     * @default 1_000
+     */
+    max?: number;
+  };
+}
+
+/** The memory store: a {@link Store} plus what tests and dashboards like to read. */
+export interface MemoryStore extends Store {
+  /** Sessions (and tombstones) currently held. */
+  readonly size: number;
+  /** Forgets every session at once, as a restarted process would. */
+  clear(): void;
+}
+
+const DEFAULTS = { sessionTtl: 120_000, replay: { max: 1_000 } } as const;
+
+interface Session {
+  fence: Fence;
+  owner: string | undefined;
+  attached: boolean;
+  inbound: number;
+  sent: number;
+  acked: number;
+  /** Bodies of `acked+1 … sent`. */
+  entries: string[];
+  created: number;
+  seen: number;
+  /** Set for a tombstone. */
+  reset: ResetReason | undefined;
+}
+
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+    throw new TypeError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** setTimeout's ceiling; a longer TTL is waited for in several steps. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+class Memory implements MemoryStore {
+  readonly #ttl: number;
+  readonly #max: number;
+  readonly #sessions = new Map<string, Session>();
+  /**
+   * Sessions waiting to expire, in expiry order: the TTL is the same for all,
+   * so the order of `detach` is the order of expiry (re-inserting moves a key
+   * to the end). One timer serves them all.
+   */
+  readonly #expiring = new Map<string, number>();
+  #timer: TimerHandle | undefined;
+  #timerAt = Infinity;
+  readonly #listeners = new Map<string, (event: StoreEvent) => void>();
+  #closed = false;
+
+  constructor(options: MemoryStoreOptions) {
+    this.#ttl = positiveInteger("sessionTtl", options.sessionTtl ?? DEFAULTS.sessionTtl);
+    this.#max = positiveInteger("replay.max", options.replay?.max ?? DEFAULTS.replay.max);
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  clear(): void {
+    this.#sessions.clear();
+    this.#expiring.clear();
+    this.#schedule();
+  }
+
+  async subscribe(node: string, listener: (event: StoreEvent) => void): Promise<() => Promise<void>> {
+    this.#listeners.set(node, listener);
+    return async () => {
+      if (this.#listeners.get(node) === listener) this.#listeners.delete(node);
+    };
+  }
+
+  async attach(session: string, node: string, create: boolean): Promise<AttachResult> {
+    const now = Date.now();
+    const found = this.#live(session, now);
+    if (found?.reset !== undefined) {
+      this.#forget(session);
+      return { status: "tombstone", reason: found.reset };
+    }
+    if (!found && !create) return { status: "absent" };
+    const s: Session = found ?? {
+      fence: 0,
+      owner: undefined,
+      attached: false,
+      inbound: 0,
+      sent: 0,
+      acked: 0,
+      entries: [],
+      created: now,
+      seen: now,
+      reset: undefined,
+    };
+    if (s.attached && s.owner !== undefined) this.#notify(s.owner, { type: "takeover", session, fence: s.fence + 1 });
+    s.fence++;
+    s.owner = node;
+    s.attached = true;
+    s.seen = now;
+    this.#sessions.set(session, s);
+    this.#unexpire(session);
+    return { status: "attached", created: !found, fence: s.fence, inbound: s.inbound, sent: s.sent, acked: s.acked };
+  }
+
+  async record(session: string, fence: Fence, seq: number): Promise<FencedResult> {
+    const s = this.#fenced(session, fence);
+    if (typeof s === "string") return s;
+    if (seq > s.inbound) s.inbound = seq;
+    return "ok";
+  }
+
+  async append(session: string, body: string): Promise<AppendResult> {
+    const s = this.#live(session, Date.now());
+    if (!s || s.reset !== undefined) return { status: "absent" };
+    if (s.entries.length >= this.#max) {
+      this.#tombstone(session, s, "overflow");
+      return { status: "overflow" };
+    }
+    s.entries.push(body);
+    const seq = ++s.sent;
+    if (s.attached && s.owner !== undefined) this.#notify(s.owner, { type: "append", session, seq });
+    return { status: "stored", seq };
+  }
+
+  async acknowledge(session: string, fence: Fence, seq: number): Promise<FencedResult> {
+    const s = this.#fenced(session, fence);
+    if (typeof s === "string") return s;
+    const upTo = Math.min(seq, s.sent);
+    if (upTo > s.acked) {
+      s.entries.splice(0, upTo - s.acked);
+      s.acked = upTo;
+    }
+    return "ok";
+  }
+
+  async read(session: string, after: number, limit: number): Promise<readonly Entry[] | undefined> {
+    const s = this.#live(session, Date.now());
+    if (!s || s.reset !== undefined) return undefined;
+    const from = Math.max(after, s.acked);
+    const start = from - s.acked;
+    return s.entries.slice(start, start + limit).map((body, i) => ({ seq: from + 1 + i, body }));
+  }
+
+  async detach(session: string, fence: Fence): Promise<FencedResult> {
+    const s = this.#fenced(session, fence);
+    if (typeof s === "string") return s;
+    s.attached = false;
+    s.seen = Date.now();
+    this.#expire(session, s.seen);
+    return "ok";
+  }
+
+  async drop(session: string, fence: Fence): Promise<FencedResult> {
+    const s = this.#fenced(session, fence);
+    if (typeof s === "string") return s;
+    this.#forget(session);
+    return "ok";
+  }
+
+  async inspect(session: string): Promise<SessionInfo | undefined> {
+    const s = this.#live(session, Date.now());
+    if (!s) return undefined;
+    return {
+      attached: s.attached,
+      owner: s.owner,
+      fence: s.fence,
+      inbound: s.inbound,
+      sent: s.sent,
+      acked: s.acked,
+      buffered: s.entries.length,
+      created: s.created,
+      seen: s.seen,
+      reset: s.reset,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#listeners.clear();
+    this.clear();
+  }
+
+  // ---- internals ------------------------------------------------------------
+
+  /** The record, unless its expiry passed (the timer may not have run yet). */
+  #live(session: string, now: number): Session | undefined {
+    const expires = this.#expiring.get(session);
+    if (expires !== undefined && expires <= now) {
+      this.#forget(session);
+      return undefined;
+    }
+    return this.#sessions.get(session);
+  }
+
+  #fenced(session: string, fence: Fence): Session | "fenced" | "gone" {
+    const s = this.#live(session, Date.now());
+    if (!s || s.reset !== undefined) return "gone";
+    return s.fence === fence ? s : "fenced";
+  }
+
+  #tombstone(session: string, s: Session, reason: ResetReason): void {
+    if (s.attached && s.owner !== undefined) this.#notify(s.owner, { type: "reset", session, reason });
+    s.reset = reason;
+    s.attached = false;
+    s.entries = [];
+    this.#expire(session, Date.now());
+  }
+
+  #forget(session: string): void {
+    this.#sessions.delete(session);
+    this.#unexpire(session);
+  }
+
+  #expire(session: string, now: number): void {
+    this.#expiring.delete(session);
+    this.#expiring.set(session, now + this.#ttl);
+    this.#schedule();
+  }
+
+  #unexpire(session: string): void {
+    if (this.#expiring.delete(session)) this.#schedule();
+  }
+
+  /** Keeps the one timer aimed at the earliest expiry (or cleared when there is none). */
+  #schedule(): void {
+    const first = this.#expiring.values().next();
+    const at = first.done || this.#closed ? Infinity : first.value;
+    if (at === this.#timerAt) return;
+    if (this.#timer !== undefined) platform.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = at;
+    if (at === Infinity) return;
+    const wait = Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS);
+    this.#timer = platform.setTimeout(() => this.#sweep(), wait);
+    // an idle store must not keep a process alive (Node, Bun, Deno have unref)
+    if (typeof this.#timer === "object") this.#timer.unref?.();
+  }
+
+  #sweep(): void {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const now = Date.now();
+    for (const [session, expires] of this.#expiring) {
+      if (expires > now) break;
+      this.#expiring.delete(session);
+      this.#sessions.delete(session);
+    }
+    this.#schedule();
+  }
+
+  #notify(node: string, event: StoreEvent): void {
+    const listener = this.#listeners.get(node);
+    // never inside the caller's own step: the store's method has finished first
+    if (listener) platform.queueMicrotask(() => listener(event));
+  }
+}
+
+/**
+ * The embedded store: sessions in this process's memory, expiring
+ * `sessionTtl` after their last connection ended, each replay buffer bounded
+ * by `replay.max`. One process only; for several nodes use a shared store.
+ *
+ * @example
+ * const lifeline = createLifelineServer({ store: memoryStore({ sessionTtl: 60_000, replay: { max: 500 } }) });
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  return new Memory(options);
+}

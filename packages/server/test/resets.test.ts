@@ -1,0 +1,141 @@
+// When the server has no state for a session it says so with a reset, never
+// silently: unknown session, replay buffer overflow, a seq that skips ahead,
+// an ack of something never sent. After a reset the socket takes a new hello.
+import { afterEach, describe, expect, it } from "vitest";
+import { memoryStore } from "../src/index.js";
+import { ackOf, isReset, msgOf, rawClient, roundTrip, startLifeline } from "./helpers.js";
+import type { Harness } from "./helpers.js";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe("reset", () => {
+  it("unknown session with R > 0 → unknown-session; a new hello on the same socket starts over", async () => {
+    const seen: string[] = [];
+    h = await startLifeline({ onMessage: ({ session }) => void seen.push(session) });
+    const c = await rawClient(h.url);
+    c.send({ t: "hello", session: "lost", ack: 7 });
+    // frames the client had already sent under the lost session are ignored
+    c.send({ t: "msg", seq: 3, data: "old" });
+    expect(await c.next(isReset)).toEqual({ t: "reset", reason: "unknown-session" });
+    const from = c.frames.length;
+    c.send({ t: "hello", session: "fresh", ack: 0 });
+    await c.next(ackOf(0), from);
+    c.send({ t: "msg", seq: 1, data: "again" });
+    await c.next(ackOf(1), from);
+    expect(seen).toEqual(["fresh"]);
+    expect(await h.lifeline.store.inspect("lost")).toBeUndefined();
+    await c.close();
+  });
+
+  it("unknown session with R = 0 is a new session", async () => {
+    h = await startLifeline();
+    const c = await rawClient(h.url);
+    c.send({ t: "hello", session: "brand-new", ack: 0 });
+    await c.next(ackOf(0));
+    expect(c.of("reset")).toEqual([]);
+    expect(await h.lifeline.store.inspect("brand-new")).toMatchObject({ attached: true, inbound: 0, sent: 0 });
+    await c.close();
+  });
+
+  it("a seq that skips ahead of the high-water mark + 1 → seq-gap (the server's state is behind)", async () => {
+    const seen: number[] = [];
+    h = await startLifeline({ onMessage: ({ seq }) => void seen.push(seq) });
+    const c = await rawClient(h.url);
+    c.send({ t: "hello", session: "gap", ack: 0 });
+    c.send({ t: "msg", seq: 1, data: 1 });
+    c.send({ t: "msg", seq: 3, data: 3 });
+    c.send({ t: "msg", seq: 4, data: 4 });
+    expect(await c.next(isReset)).toEqual({ t: "reset", reason: "seq-gap" });
+    await roundTrip(c);
+    expect(seen).toEqual([1]);
+    // the ack of 1 went out before the reset: the client does not resend it under the new session
+    expect(c.of("ack").map((f) => f.seq)).toContain(1);
+    expect(await h.lifeline.store.inspect("gap")).toBeUndefined();
+    await c.close();
+  });
+
+  it("replay buffer full while the client is away → send() says overflow, the next hello gets reset overflow", async () => {
+    h = await startLifeline({ store: memoryStore({ replay: { max: 3 } }) });
+    const a = await rawClient(h.url);
+    a.send({ t: "hello", session: "full", ack: 0 });
+    await a.next(ackOf(0));
+    await a.close();
+    for (let n = 1; n <= 3; n++) expect(await h.lifeline.send("full", n)).toEqual({ ok: true, seq: n });
+    expect(await h.lifeline.send("full", 4)).toEqual({ ok: false, reason: "overflow" });
+    expect(await h.lifeline.send("full", 5)).toEqual({ ok: false, reason: "unknown-session" });
+    const b = await rawClient(h.url);
+    b.send({ t: "hello", session: "full", ack: 0 });
+    expect(await b.next(isReset)).toEqual({ t: "reset", reason: "overflow" });
+    expect(b.of("msg")).toEqual([]);
+    await b.close();
+  });
+
+  it("replay buffer full while connected (the client does not ack) → reset overflow on the live socket", async () => {
+    h = await startLifeline({ store: memoryStore({ replay: { max: 2 } }) });
+    const c = await rawClient(h.url);
+    c.send({ t: "hello", session: "greedy", ack: 0 });
+    await c.next(ackOf(0));
+    await h.lifeline.send("greedy", 1);
+    await h.lifeline.send("greedy", 2);
+    expect(await h.lifeline.send("greedy", 3)).toEqual({ ok: false, reason: "overflow" });
+    expect(await c.next(isReset)).toEqual({ t: "reset", reason: "overflow" });
+    expect(c.of("msg").map((f) => f.seq)).toEqual([1, 2]);
+    await c.close();
+  });
+
+  it("acks keep the buffer below replay.max: a well-behaved client is never reset", async () => {
+    h = await startLifeline({ store: memoryStore({ replay: { max: 5 } }) });
+    const c = await rawClient(h.url);
+    c.send({ t: "hello", session: "steady", ack: 0 });
+    await c.next(ackOf(0));
+    for (let n = 1; n <= 50; n++) {
+      expect(await h.lifeline.send("steady", n)).toEqual({ ok: true, seq: n });
+      if (n % 4 === 0) {
+        await c.next(msgOf(n));
+        c.send({ t: "ack", seq: n });
+        await roundTrip(c);
+      }
+    }
+    expect(c.of("reset")).toEqual([]);
+    await c.close();
+  });
+
+  it("an ack above what was sent → ack-ahead; so is a hello whose R is above it", async () => {
+    h = await startLifeline();
+    const a = await rawClient(h.url);
+    a.send({ t: "hello", session: "ahead", ack: 0 });
+    await a.next(ackOf(0));
+    await h.lifeline.send("ahead", "x");
+    await a.next(msgOf(1));
+    a.send({ t: "ack", seq: 5 });
+    expect(await a.next(isReset)).toEqual({ t: "reset", reason: "ack-ahead" });
+    expect(await h.lifeline.store.inspect("ahead")).toBeUndefined();
+    await a.close();
+
+    const b = await rawClient(h.url);
+    b.send({ t: "hello", session: "ahead-2", ack: 0 });
+    await b.next(ackOf(0));
+    await b.close();
+    const c = await rawClient(h.url);
+    c.send({ t: "hello", session: "ahead-2", ack: 9 });
+    expect(await c.next(isReset)).toEqual({ t: "reset", reason: "ack-ahead" });
+    await c.close();
+  });
+
+  it("the store lost under a live connection (cleared) → unknown-session at the next write", async () => {
+    const store = memoryStore();
+    h = await startLifeline({ store });
+    const c = await rawClient(h.url);
+    c.send({ t: "hello", session: "wiped", ack: 0 });
+    c.send({ t: "msg", seq: 1, data: 1 });
+    await c.next(ackOf(1));
+    store.clear();
+    c.send({ t: "msg", seq: 2, data: 2 });
+    expect(await c.next(isReset)).toEqual({ t: "reset", reason: "unknown-session" });
+    await c.close();
+  });
+});
