@@ -159,9 +159,13 @@ export const jsonCodec: Codec = {
   decode: (data) => JSON.parse(typeof data === "string" ? data : textDecoder.decode(data)),
 };
 
+// Times are kept relative to when lifeline was loaded: small integers, which
+// V8 stores inline, where epoch milliseconds would each take a heap number.
+const EPOCH = /* @__PURE__ */ Date.now();
+
 const systemClock: Clock = {
-  // looked up at call time so fake timers installed later still apply
-  now: () => Date.now(),
+  // looked up at call time so fake timers installed later still apply; only differences are ever used
+  now: () => Date.now() - EPOCH,
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
