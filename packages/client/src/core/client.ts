@@ -197,7 +197,7 @@ class LifelineClient<I, O> implements Client<I, O> {
 
   close(code = 1000, reason = ""): void {
     if (!(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
-      throw new LifelineError("INVALID_OPTIONS", `close code must be 1000 or an integer in 3000–4999, got ${describe(code)}`);
+      throw new LifelineError("INVALID_OPTIONS", `close code must be 1000 or 3000–4999, got ${describe(code)}`);
     }
     this.#events.batch(() => {
       if (this.#isOpen()) for (const x of this.#features) x.closing?.();
@@ -478,7 +478,7 @@ class LifelineClient<I, O> implements Client<I, O> {
     this.#expire();
     (entry as { at: number }).at = o.clock.now();
     const result = queue.push(entry);
-    if (result.kind === "full") throw new LifelineError("QUEUE_FULL", `the queue holds queue.max (${o.queue.max}) messages and queue.overflow is "error"`);
+    if (result.kind === "full") throw new LifelineError("QUEUE_FULL", `queue.max (${o.queue.max}) reached and queue.overflow is "error"`);
     const dropped = result.kind === "dropped" ? entry : result.dropped;
     if (dropped) this.#events.emit("drop", { message: dropped.message, reason: "overflow" });
     return result.kind;

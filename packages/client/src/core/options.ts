@@ -198,52 +198,64 @@ export function show(value: unknown): string {
 
 // ---- the rules: one table that both checks an option and words its error ----
 
-type Rule = readonly [test: (value: any) => unknown, expected: string];
-
 const isFunction = (v: unknown) => typeof v === "function";
 const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
-const ms = (v: unknown): v is number => typeof v === "number" && v >= 0 && v < Infinity;
-const positiveMs = (v: unknown) => ms(v) && v > 0;
-const oneOf = (...allowed: string[]): Rule => [(v) => allowed.includes(v), `one of "${allowed.join('", "')}"`];
+const finite = (v: unknown): v is number => typeof v === "number" && v >= 0 && v < Infinity;
+const count = (v: unknown) => v === Infinity || (Number.isInteger(v) && (v as number) >= 0);
 const text = (v: unknown) => typeof v === "string" && v !== "";
+const optional = (test: (v: any) => unknown) => (v: unknown) => v === undefined || test(v);
 
-const MS: Rule = [ms, "a non-negative finite number of ms"];
-const POSITIVE_MS: Rule = [positiveMs, "a positive finite number of ms"];
-const FUNCTION: Rule = [isFunction, "a function"];
-const OBJECT: Rule = [isObject, "an object"];
-const SCHEMA: Rule = [(v) => v === undefined || isFunction(v?.["~standard"]?.validate), "a Standard Schema such as a zod 4 schema"];
-const FEATURE: Rule = [(v) => v === undefined || isFunction(v), "made by its entry point (atLeastOnce(), acrossTabs())"];
-
-/** Checked in this order; a dotted name is a nested option. */
-const RULES: Record<string, Rule> = {
-  protocols: [(v) => v === undefined || typeof v === "string" || (Array.isArray(v) && v.every((p) => typeof p === "string")), "a string or an array of strings"],
-  codec: [(v) => isFunction(v?.encode) && isFunction(v.decode), "an object with encode() and decode()"],
-  autoConnect: [(v) => typeof v === "boolean", "a boolean"],
-  connectTimeout: POSITIVE_MS,
-  backoff: OBJECT,
-  "backoff.initial": MS,
-  "backoff.max": MS,
-  "backoff.factor": [(v) => typeof v === "number" && v >= 1 && v < Infinity, "a finite number ≥ 1"],
-  "backoff.jitter": oneOf("full", "equal", "none"),
-  "backoff.resetAfter": MS,
-  maxRetries: [(v) => v === Infinity || (Number.isInteger(v) && v >= 0), "a non-negative integer or Infinity"],
+/** Each kind of value: its test, and how an error words what was expected. */
+const KINDS: Record<string, readonly [test: (value: any) => unknown, expected: string]> = {
+  ms: [finite, "a finite number of ms ≥ 0"],
+  positive: [(v) => finite(v) && v > 0, "a finite number of ms > 0"],
+  count: [count, "an integer ≥ 0 or Infinity"],
+  factor: [(v) => finite(v) && v >= 1, "a finite number ≥ 1"],
+  ttl: [(v) => v === Infinity || (finite(v) && v > 0), "a number of ms > 0 or Infinity"],
+  text: [text, "a non-empty string"],
+  boolean: [(v) => typeof v === "boolean", "a boolean"],
+  function: [isFunction, "a function"],
+  object: [isObject, "an object"],
   heartbeat: [(v) => v === false || isObject(v), "an object or false"],
-  "heartbeat.interval": POSITIVE_MS,
-  "heartbeat.timeout": POSITIVE_MS,
-  "heartbeat.ping": [text, "a non-empty string"],
-  "heartbeat.pong": [text, "a non-empty string"],
-  queue: OBJECT,
-  "queue.max": [(v) => v === Infinity || (Number.isInteger(v) && v >= 0), "a non-negative integer or Infinity"],
-  "queue.overflow": oneOf("drop-oldest", "drop-newest", "error"),
-  "queue.ttl": [(v) => v === Infinity || positiveMs(v), "a positive number of ms or Infinity"],
-  incoming: SCHEMA,
-  outgoing: SCHEMA,
-  shouldReconnect: FUNCTION,
-  delivery: FEATURE,
-  share: FEATURE,
+  protocols: [optional((v) => typeof v === "string" || (Array.isArray(v) && v.every((p) => typeof p === "string"))), "a string or an array of strings"],
+  codec: [(v) => isFunction(v?.encode) && isFunction(v.decode), "an object with encode() and decode()"],
   clock: [(v) => isFunction(v?.now) && isFunction(v.setTimeout) && isFunction(v.clearTimeout), "an object with now(), setTimeout() and clearTimeout()"],
-  random: FUNCTION,
+  schema: [optional((v) => isFunction(v["~standard"]?.validate)), "a Standard Schema such as a zod 4 schema"],
+  feature: [optional(isFunction), "made by its entry point (atLeastOnce(), acrossTabs())"],
+  jitter: [(v) => ["full", "equal", "none"].includes(v), 'one of "full", "equal", "none"'],
+  overflow: [(v) => ["drop-oldest", "drop-newest", "error"].includes(v), 'one of "drop-oldest", "drop-newest", "error"'],
 };
+
+/** Every option and its kind, checked in this order; a dotted name is a nested option. */
+const RULES = Object.entries({
+  protocols: "protocols",
+  codec: "codec",
+  autoConnect: "boolean",
+  connectTimeout: "positive",
+  backoff: "object",
+  "backoff.initial": "ms",
+  "backoff.max": "ms",
+  "backoff.factor": "factor",
+  "backoff.jitter": "jitter",
+  "backoff.resetAfter": "ms",
+  maxRetries: "count",
+  heartbeat: "heartbeat",
+  "heartbeat.interval": "positive",
+  "heartbeat.timeout": "positive",
+  "heartbeat.ping": "text",
+  "heartbeat.pong": "text",
+  queue: "object",
+  "queue.max": "count",
+  "queue.overflow": "overflow",
+  "queue.ttl": "ttl",
+  incoming: "schema",
+  outgoing: "schema",
+  shouldReconnect: "function",
+  delivery: "feature",
+  share: "feature",
+  clock: "clock",
+  random: "function",
+});
 
 /** A nested option: `given` over `defaults`, skipping what is `undefined`; untouched, the defaults themselves (shared by every client). */
 function merge<T extends object>(defaults: T, given: unknown): T {
@@ -263,20 +275,21 @@ export function resolveOptions(options: ClientOptions<any, any>): ResolvedOption
   if (typeof options.url !== "function") checkUrl(options.url);
   const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (!isFunction(WebSocket)) {
-    throw new LifelineError("NO_WEBSOCKET", options.WebSocket === undefined ? "no global WebSocket: pass one as the WebSocket option" : `WebSocket must be a constructor, got ${show(WebSocket)}`);
+    throw new LifelineError("NO_WEBSOCKET", options.WebSocket === undefined ? "no global WebSocket: pass the WebSocket option" : `WebSocket must be a constructor, got ${show(WebSocket)}`);
   }
   // what was not given is read through the prototype from DEFAULTS: a client holds only what it was given
   const o = Object.create(DEFAULTS) as ResolvedOptions & Record<string, unknown>;
   for (const [key, value] of Object.entries(options)) if (value !== undefined) o[key] = value;
   o.WebSocket = WebSocket;
   for (const key of ["backoff", "heartbeat", "queue"] as const) o[key] = merge(DEFAULTS[key], options[key]) as never;
-  for (const [name, [test, expected]] of Object.entries(RULES)) {
+  for (const [name, kind] of RULES) {
+    const [test, expected] = KINDS[kind]!;
     const [outer, inner] = name.split(".") as [keyof ResolvedOptions, string?];
     const parent = o[outer] as Record<string, unknown> | false;
     if (inner !== undefined && !parent) continue;
     const value = inner === undefined ? parent : parent && parent[inner];
     if (!test(value)) throw invalidOption(`${name} must be ${expected}, got ${show(value)}`);
   }
-  if (o.delivery && options.codec) throw invalidOption("codec cannot be combined with delivery: acknowledged delivery speaks JSON envelopes");
+  if (o.delivery && options.codec) throw invalidOption("codec cannot be combined with delivery (its envelopes are JSON)");
   return o;
 }

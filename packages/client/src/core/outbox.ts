@@ -91,8 +91,8 @@ export class OutboundQueue<T> {
 export function checkOutgoing(schema: StandardSchemaV1 | undefined, message: unknown): unknown {
   if (!schema) return message;
   const result = schema["~standard"].validate(message);
-  if (result instanceof Promise) throw new LifelineError("INVALID_MESSAGE", "the outgoing schema validates asynchronously; send() needs a synchronous one");
-  if (result.issues) throw new LifelineError("INVALID_MESSAGE", `the message does not match the outgoing schema: ${describeIssues(result.issues)}`, { cause: result.issues });
+  if (result instanceof Promise) throw new LifelineError("INVALID_MESSAGE", "the outgoing schema must validate synchronously");
+  if (result.issues) throw new LifelineError("INVALID_MESSAGE", `the message does not match its schema: ${describeIssues(result.issues)}`, { cause: result.issues });
   return result.value;
 }
 

@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
  * first (see docs/performance.md), so these guard what we have: raising one
  * is a decision for review, not a fix for a red test.
  */
-const CEILINGS = { core: 6_400, everything: 10_300 };
+const CEILINGS = { core: 6_500, everything: 10_300 };
 const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
 
 const APPS = {
