@@ -46,6 +46,16 @@ export const ENTRIES = [
     `import { createClient } from "@lifeline/client"; import { z } from "zod"; ${SCHEMA}${LIFELINE_APP(true)}`,
     [],
   ],
+  [
+    "lifeline-all",
+    "lifeline, every entry point imported (zod external)",
+    `import { createClient } from "@lifeline/client"; import { atLeastOnce } from "@lifeline/client/at-least-once";
+     import { request } from "@lifeline/client/request"; import { LifelineWebSocket } from "@lifeline/client/websocket";
+     new LifelineWebSocket("wss://example.test/ws").onmessage = (e) => console.log(e.data);
+     const client = createClient({ url: "wss://example.test/ws", delivery: atLeastOnce() });
+     client.on("message", (message) => console.log(message)); request(client, { type: "get" }).then(console.log);`,
+    ["zod"],
+  ],
   ["lifeline+react", "lifeline + @lifeline/react hooks (React, zod external)", REACT_APP, ["react", "zod"]],
   [
     "lifeline-websocket",
