@@ -29,6 +29,7 @@ const GUIDES = [
   "migrating.md",
   "testing.md",
   "react.md",
+  "migration-0.2.md",
 ];
 
 describe("extracting samples", () => {
