@@ -27,6 +27,7 @@ import {
   summary,
   table,
 } from "./report.mjs";
+import { measureHotPath } from "./hot-path.mjs";
 import { measureSizes } from "./sizes.mjs";
 
 const file = (path) => fileURLToPath(new URL(path, import.meta.url));
@@ -110,6 +111,11 @@ const pairedRatio = (runs, base, key) => runs.map((run, i) => (run && base[i] ? 
 
 progress("bundle sizes");
 const sizes = await measureSizes();
+
+// ---- 1b. the client's own cost per message (in process, no network) -----------------
+
+progress("hot path (in process)");
+const hotPath = measureHotPath();
 
 // ---- 2. throughput --------------------------------------------------------------
 
@@ -338,6 +344,14 @@ const sections = [
   `Run of ${date} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; ` +
     `median (min–max) of ${QUICK_ROUNDS} rounds for throughput and round trip, ${ROUNDS} for the others.`,
   `### 1. Bundle size (bytes; esbuild minify, esm, platform browser; gzip -9, brotli q11)\n\n${sizeTable}`,
+  `### 1b. The client's own cost (in process, a no-op socket, CPU per message sent and received)\n\n` +
+    table(
+      ["", "ns per message", "added by lifeline"],
+      [
+        ["app with a raw WebSocket (JSON.stringify + send, JSON.parse + handler)", fmtInt(hotPath.raw), ""],
+        ["lifeline (send(), validation-free receive, typed event)", fmtInt(hotPath.lifeline), `+${fmtInt(hotPath.lifeline - hotPath.raw)} ns`],
+      ],
+    ),
   `### 2. Throughput (${fmtInt(CONFIG.throughput.count)} JSON messages of 54–62 bytes, echoed)\n\n${throughputTable}`,
   `### 3. Round trip (${fmtInt(CONFIG.roundTrip.count)} sequential send → echo; ${
     PIN_CPU === undefined ? "client and server not pinned (no taskset)" : `client and server pinned to CPU ${PIN_CPU}`
@@ -377,6 +391,7 @@ const results = {
   config: { ...CONFIG, roundTripCpu: PIN_CPU ?? null },
   targets: Object.fromEntries(targetRows.map(([what, figure, met]) => [what, { figure, met }])),
   sizes,
+  hotPath,
   throughput,
   roundTrip,
   memory,
