@@ -295,11 +295,15 @@ export class Connection implements ProtocolConnection {
   async #reset(reason: ResetReason, drop: boolean): Promise<void> {
     // a closing connection announces nothing: end() detaches and the next hello learns the state
     if (this.#phase === "closed") return;
+    // what was handled is acknowledged first, so the client does not send it again under its new session
     if (drop && this.#phase === "bound") {
-      // what was handled is acknowledged first, so the client does not send it again under its new session
       this.#ackDue = true;
       await this.#commit(true);
       if (this.#phase !== "bound") return;
+    } else if (this.#phase === "bound" && this.#ackDue) {
+      // the session is already gone from the store (overflow, lost): its mark cannot be stored,
+      // but the application did handle these messages
+      this.#transport.send(ackFrame(this.#handled));
     }
     const session = this.#session;
     const fence = this.#fence;
