@@ -31,6 +31,37 @@ describe("reset", () => {
     await c.close();
   });
 
+  it("hello with resume (the server answered for it before) for an unknown session → unknown-session, even with R = 0", async () => {
+    const store = memoryStore();
+    h = await startLifeline({ store });
+    const a = await rawClient(h.url);
+    a.send({ t: "hello", session: "quiet", ack: 0 });
+    await a.next(ackOf(0));
+    await a.close();
+    // a message for the client while it is away, then the store is lost: the client never saw it
+    expect(await h.lifeline.send("quiet", "gone with the store")).toEqual({ ok: true, seq: 1 });
+    store.clear();
+    const b = await rawClient(h.url);
+    b.send({ t: "hello", session: "quiet", ack: 0, resume: true });
+    expect(await b.next(isReset)).toEqual({ t: "reset", reason: "unknown-session" });
+    expect(await h.lifeline.store.inspect("quiet")).toBeUndefined();
+    await b.close();
+  });
+
+  it("hello with resume for a known session resumes it as usual", async () => {
+    h = await startLifeline();
+    const a = await rawClient(h.url);
+    a.send({ t: "hello", session: "kept", ack: 0 });
+    await a.next(ackOf(0));
+    await a.close();
+    await h.lifeline.send("kept", "while away");
+    const b = await rawClient(h.url);
+    b.send({ t: "hello", session: "kept", ack: 0, resume: true });
+    expect(await b.next(msgOf(1))).toEqual({ t: "msg", seq: 1, data: "while away" });
+    expect(b.of("reset")).toEqual([]);
+    await b.close();
+  });
+
   it("unknown session with R = 0 is a new session", async () => {
     h = await startLifeline();
     const c = await rawClient(h.url);

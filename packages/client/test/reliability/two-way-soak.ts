@@ -81,6 +81,10 @@ export interface TwoWaySoakReport extends FaultFigures {
   resets: { [reason: string]: number };
   /** Sessions the server saw (the client makes a new one after each reset). */
   sessions: number;
+  /** Sessions that went on with a new store after a store loss, no reset between (must be 0). */
+  resumedAcrossStores: number;
+  /** Stores lost while they held the client's session: each needs a reset. */
+  lostHoldingSession: number;
   opens: number;
 }
 
@@ -327,6 +331,13 @@ export async function twoWaySoak(options: TwoWaySoakOptions = {}): Promise<TwoWa
     }
     const resets = heard.flatMap((h) => ("reset" in h ? [h.reset] : []));
     const sessions = new Set([...end.handled.map((h) => h.session), ...stored.map((s) => s.session)]).size;
+    // a session id met by two stores: it went on after a store loss without a reset
+    const storesBySession = new Map<string, Set<number>>();
+    for (const r of [...end.handled, ...stored]) storesBySession.set(r.session, (storesBySession.get(r.session) ?? new Set()).add(r.instance));
+    const resumedAcrossStores = [...storesBySession.values()].filter((stores) => stores.size > 1).length;
+    // every store lost while it held a session must have been announced by a reset of its own
+    const finalStore = Math.max(...[...end.handled, ...stored].map((r) => r.instance));
+    const lostHoldingSession = new Set([...end.handled, ...stored].map((r) => r.instance).filter((i) => i !== finalStore)).size;
 
     const summary: TwoWaySoakReport = {
       seed,
@@ -350,6 +361,8 @@ export async function twoWaySoak(options: TwoWaySoakOptions = {}): Promise<TwoWa
       },
       resets: tally(resets),
       sessions,
+      resumedAcrossStores,
+      lostHoldingSession,
       opens,
     };
     const t = summary.toServer;
@@ -361,7 +374,7 @@ export async function twoWaySoak(options: TwoWaySoakOptions = {}): Promise<TwoWa
         `handled again after a store loss ${t.redeliveredAfterStoreLoss}, resends dropped by the server ${t.resendsDropped}; ` +
         `server → client: stored ${f.stored}, refused by send() ${show(f.refused)}, delivered ${f.delivered}, duplicates ${f.duplicates}, ` +
         `missing after a reset ${f.missingAnnounced}, missing silently ${f.missingSilent}, replays dropped by the client ${f.duplicatesDropped}; ` +
-        `resets ${resets.length} ${show(summary.resets)}, sessions ${sessions}, opens ${opens}`,
+        `resets ${resets.length} ${show(summary.resets)}, sessions ${sessions}, sessions resumed across a store loss ${resumedAcrossStores}, stores lost holding a session ${lostHoldingSession}, opens ${opens}`,
     );
 
     const replay = `replay with LIFELINE_SOAK_SEED=${seed}`;
@@ -381,8 +394,10 @@ export async function twoWaySoak(options: TwoWaySoakOptions = {}): Promise<TwoWa
     expect(mixedSegments, replay).toBe(0);
     expect(missingSilent, replay).toBe(0);
     // a lost store is announced; a session ends only with a reset
-    if (figures.byKind.storeLost > 0) expect(resets.length, replay).toBeGreaterThan(0);
+    // a session ends only with a reset, and every store lost while it held the session was announced by one
     expect(resets.length, replay).toBeGreaterThanOrEqual(sessions - 1);
+    expect(resets.length, replay).toBeGreaterThanOrEqual(lostHoldingSession);
+    expect(resumedAcrossStores, replay).toBe(0);
     expect(c.state, replay).toBe("open");
     return summary;
   } finally {
