@@ -1,4 +1,4 @@
-// The two-way chaos soak, acknowledged delivery (see two-way-soak.ts): ~15 s
+// The two-way chaos soak, acknowledged delivery (see two-way-soak.ts): 12-20 s
 // by default; LIFELINE_SOAK_MS runs it longer and LIFELINE_SOAK_SEED replays
 // a schedule.
 import { expect, it } from "vitest";

@@ -133,10 +133,8 @@ async function twoWayServer() {
     server,
     handled,
     liveSession,
-    /** Stores `{ n }` for the live session; `undefined` when no session is known yet. */
-    async send(n: number): Promise<{ record?: Record; refused?: string } | undefined> {
-      const session = liveSession();
-      if (session === undefined) return undefined;
+    /** `lifeline.send(session, { n })` on the server that answers now. */
+    async send(session: string, n: number): Promise<{ record?: Record; refused?: string }> {
       const { instance, delivery } = current;
       const result = await delivery.server.send(session, { n });
       return result.ok ? { record: { instance, session, seq: result.seq, n } } : { refused: result.reason };
@@ -223,11 +221,12 @@ export async function twoWaySoak(options: TwoWaySoakOptions = {}): Promise<TwoWa
     const refused: string[] = [];
     let streamed = 0;
     const streamNext = () => {
-      const task = end.send(streamed + 1).then((outcome) => {
-        if (outcome?.record) stored.push(outcome.record);
-        else if (outcome?.refused) refused.push(outcome.refused);
+      const session = end.liveSession();
+      if (session === undefined) return;
+      const task = end.send(session, ++streamed).then((outcome) => {
+        if (outcome.record) stored.push(outcome.record);
+        else if (outcome.refused !== undefined) refused.push(outcome.refused);
       });
-      if (end.liveSession() !== undefined) streamed++;
       streaming.add(task);
       void task.finally(() => streaming.delete(task));
     };
