@@ -18,6 +18,9 @@ $("url").textContent = wsUrl;
 
 /** @type {import("../../packages/client/dist/index.js")} */
 let lib;
+/** Loaded when acknowledged delivery is first switched on. */
+/** @type {import("../../packages/client/dist/at-least-once.js") | undefined} */
+let acknowledgedLib;
 try {
   lib = await import("/lib/index.js");
 } catch (error) {
@@ -45,6 +48,30 @@ const attempts = [];
 let client;
 let unsubscribers = [];
 let sent = 0;
+/** The `seq` of the last numbered server message on the wire (acknowledged mode). */
+let serverSeq;
+
+/**
+ * The browser's WebSocket, reading each numbered server message's `seq`
+ * before the client handles the frame (the client hands its application the
+ * data only). Used in acknowledged mode, through the client's `WebSocket` option.
+ */
+class SeqTapWebSocket extends WebSocket {
+  constructor(url, protocols) {
+    super(url, protocols);
+    this.addEventListener("message", ({ data }) => {
+      if (typeof data !== "string" || !data.startsWith('{"t":')) return;
+      const frame = JSON.parse(data);
+      if (frame.t === "msg" && typeof frame.seq === "number") showServerSeq(frame.seq);
+      else if (frame.t === "reset") showServerSeq(undefined);
+    });
+  }
+}
+
+function showServerSeq(seq) {
+  serverSeq = seq;
+  $("server-seq").textContent = seq === undefined ? "–" : String(seq);
+}
 
 // ---- the client -------------------------------------------------------------
 
@@ -63,7 +90,7 @@ function settings() {
   };
 }
 
-function describe(options) {
+function describe(options, acknowledged) {
   const hb = options.heartbeat;
   const b = options.backoff;
   $("hb-desc").textContent = hb ? `${hb.interval} ms` : "– (heartbeat off)";
@@ -73,15 +100,32 @@ function describe(options) {
       ? `After ${hb.interval} ms without a frame the client sends "ping"; no answer within ${hb.timeout} ms and the line is declared dead. `
       : "No heartbeat: a half-open line goes unnoticed. ") +
     `Retry n waits ${jitter} min(${b.max}, ${b.initial}·${b.factor}ⁿ⁻¹) ms; ` +
-    `an attempt not open after ${options.connectTimeout} ms counts as failed.`;
+    `an attempt not open after ${options.connectTimeout} ms counts as failed. ` +
+    (acknowledged
+      ? "Acknowledged delivery: each message is held until the server acknowledges it and sent again after a reconnect; " +
+        "server messages are numbered, replayed after a reconnect and never delivered twice; a server that lost the session says reset."
+      : "At-most-once: a message on a socket that dies is gone; what waits in the queue is kept.");
 }
 
-function createPlaygroundClient() {
+async function createPlaygroundClient() {
   const options = settings();
+  const switcher = /** @type {HTMLInputElement} */ ($("acknowledged"));
+  const acknowledged = switcher.checked;
+  let delivery;
+  if (acknowledged) {
+    try {
+      acknowledgedLib ??= await import("/lib/at-least-once.js");
+      delivery = { delivery: acknowledgedLib.atLeastOnce(), WebSocket: SeqTapWebSocket };
+    } catch (error) {
+      log("error", `could not load /lib/at-least-once.js: ${error instanceof Error ? error.message : String(error)}`);
+      switcher.checked = false;
+      return;
+    }
+  }
   let next;
   try {
     // not connected yet, so the first state change is seen by the handlers below
-    next = lib.createClient({ url: wsUrl, ...options, autoConnect: false });
+    next = lib.createClient({ url: wsUrl, ...options, ...delivery, autoConnect: false });
   } catch (error) {
     // INVALID_OPTIONS names the option: show it and keep the old client
     log("error", error instanceof Error ? error.message : String(error));
@@ -92,8 +136,11 @@ function createPlaygroundClient() {
     for (const off of unsubscribers.splice(0)) off();
   }
   client = next;
-  describe(options);
-  log("info", `new client: ${JSON.stringify(options)}`);
+  describe(options, acknowledged);
+  document.body.dataset.delivery = acknowledged ? "acknowledged" : "plain";
+  showServerSeq(undefined);
+  $("acked").textContent = "–";
+  log("info", `new client: ${JSON.stringify({ ...options, delivery: acknowledged ? "atLeastOnce()" : "at-most-once" })}`);
   unsubscribers = [
     client.on("state", ({ from, to }) => {
       bands.push({ state: to, at: performance.now() });
@@ -129,7 +176,16 @@ function createPlaygroundClient() {
       $("latency").textContent = `${rtt} ms`;
       scheduleRender();
     }),
-    client.on("message", (message) => log("in", `← ${JSON.stringify(message)}`)),
+    client.on("message", (message) =>
+      log("in", `← ${JSON.stringify(message)}${acknowledged && serverSeq !== undefined ? ` · seq ${serverSeq}` : ""}`),
+    ),
+    client.on("delivered", ({ messages, seq }) => {
+      $("acked").textContent = String(seq);
+      log("delivered", `✓ the server handled ${messages.length} message${messages.length === 1 ? "" : "s"}, up to seq ${seq}`);
+    }),
+    client.on("reset", ({ reason }) =>
+      log("reset", `reset (${reason}): the server has no state for this session; a new one starts and what is unacknowledged is sent again`),
+    ),
     client.on("invalid", ({ error }) => log("error", `invalid frame: ${error.message}`)),
     client.on("drop", ({ message, reason }) => log("error", `dropped (${reason}): ${JSON.stringify(message)}`)),
     client.on("error", (error) => log("error", `${error.code}: ${error.message}`)),
@@ -194,6 +250,7 @@ async function pollServer() {
     const parts = [s.frozen ? "frozen" : "up", `${s.clients} client${s.clients === 1 ? "" : "s"}`, `${s.received} received`];
     if (s.held) parts.push(`${s.held} upgrade${s.held === 1 ? "" : "s"} held`);
     if (s.delay) parts.push(`delay ${s.delay} ms`);
+    if (s.delivered !== undefined) parts.push(`${s.delivered} delivered`);
     out.textContent = parts.join(" · ");
     out.dataset.status = s.frozen ? "frozen" : "up";
   } catch {
@@ -385,8 +442,10 @@ $("reconnect").addEventListener("click", () => client?.reconnect());
 $("close").addEventListener("click", () => client?.close());
 $("settings").addEventListener("submit", (event) => {
   event.preventDefault();
-  createPlaygroundClient();
+  void createPlaygroundClient();
 });
+// a switch: flipping it makes a new client in the other mode at once
+$("acknowledged").addEventListener("change", () => void createPlaygroundClient());
 $("clear-log").addEventListener("click", () => $("log").replaceChildren());
 
 const num = (id) => Number(/** @type {HTMLInputElement} */ ($(id)).value);
@@ -397,7 +456,7 @@ $("fault-thaw").addEventListener("click", () => control("thaw"));
 $("fault-restart").addEventListener("click", () => control("restart", { downForMs: num("restart-ms") }));
 $("fault-reject").addEventListener("click", () => control("rejectNext", { n: num("reject-n"), status: num("reject-status") }));
 
-createPlaygroundClient();
+void createPlaygroundClient();
 render();
 setInterval(render, 250);
 setInterval(pollServer, 1000);

@@ -1,6 +1,7 @@
 // The playground in real headless Chromium (Debian's, never a downloaded one)
 // against the test server: freeze → the heartbeat declares the line dead,
-// thaw → open again; restart → what was sent meanwhile arrives in order.
+// thaw → open again; restart → what was sent meanwhile arrives in order;
+// the acknowledged-delivery switch → messages are acknowledged by the server.
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -50,6 +51,8 @@ describe.skipIf(!found && !onCI)("playground in Chromium", () => {
     server = await startServer({
       port: 0,
       heartbeat: false,
+      // as `npm start` runs it: plain frames are echoed, protocol v2 envelopes go to @lifeline/server
+      delivery: "at-least-once",
       static: { "/": path.join(docsDir, "playground"), "/lib/": clientDist },
     });
     browser = await chromium.launch({
@@ -156,5 +159,23 @@ describe.skipIf(!found && !onCI)("playground in Chromium", () => {
     // the timeline's open (green) and reconnecting (orange) bands are on screen
     expect(countColor(image, [0x2f, 0x9e, 0x62], 6)).toBeGreaterThan(500);
     expect(countColor(image, [0xe0, 0x71, 0x3a], 6)).toBeGreaterThan(100);
+  });
+
+  it("acknowledged switch: a message sent with atLeastOnce() is handled by the server, acknowledged and echoed with a seq", async () => {
+    const connectionsBefore = server.connections;
+    await page.check("#acknowledged");
+    // the switch makes a new client at once, speaking protocol v2
+    await server.waitForConnections(connectionsBefore + 1, 20_000);
+    await waitForText(page, "#state", "open", 30_000);
+    await page.fill("#message-input", "acknowledged-1");
+    await page.click("#send");
+    // the server's application got it once (through @lifeline/server), the client heard `delivered`,
+    // and the echo came back as the session's first numbered server message
+    await expect.poll(() => server.delivery!.delivered.map((m) => (m.data as { text: string }).text), { timeout: 20_000 }).toEqual(["acknowledged-1"]);
+    await page.locator("#log li.delivered").first().waitFor({ timeout: 20_000 });
+    await waitForText(page, "#acked", "1");
+    await waitForText(page, "#server-seq", "1");
+    expect(await page.locator("#log li.in").last().innerText()).toContain('"text":"acknowledged-1"');
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -199,7 +199,7 @@ export class Connection implements ProtocolConnection {
   async #handle(frame: ClientFrame): Promise<void> {
     switch (frame.t) {
       case "hello":
-        return this.#hello(frame.session, frame.ack);
+        return this.#hello(frame.session, frame.ack, frame.resume);
       case "msg":
       case "req":
         return this.#message(frame.seq, frame.t === "req" ? frame.id : undefined, frame.data);
@@ -208,7 +208,7 @@ export class Connection implements ProtocolConnection {
     }
   }
 
-  async #hello(session: string, ack: number): Promise<void> {
+  async #hello(session: string, ack: number, resume: boolean): Promise<void> {
     if (this.#phase !== "hello") return;
     this.#session = session;
     // the newest connection wins: the older one on this node stops and finishes first
@@ -216,8 +216,8 @@ export class Connection implements ProtocolConnection {
     await this.#hub.ready;
     if (this.#phase !== "hello") return;
     const store = this.#hub.store;
-    // a new session says ack 0; a client that has messages of a session we do not know lost them
-    const found = await store.attach(session, this.#hub.node, ack === 0);
+    // a new session says ack 0 and no resume; a client that relies on a session we do not know lost it
+    const found = await store.attach(session, this.#hub.node, ack === 0 && !resume);
     if (found.status !== "attached") {
       return this.#reset(found.status === "absent" ? "unknown-session" : found.reason, false);
     }
@@ -295,11 +295,15 @@ export class Connection implements ProtocolConnection {
   async #reset(reason: ResetReason, drop: boolean): Promise<void> {
     // a closing connection announces nothing: end() detaches and the next hello learns the state
     if (this.#phase === "closed") return;
+    // what was handled is acknowledged first, so the client does not send it again under its new session
     if (drop && this.#phase === "bound") {
-      // what was handled is acknowledged first, so the client does not send it again under its new session
       this.#ackDue = true;
       await this.#commit(true);
       if (this.#phase !== "bound") return;
+    } else if (this.#phase === "bound" && this.#ackDue) {
+      // the session is already gone from the store (overflow, lost): its mark cannot be stored,
+      // but the application did handle these messages
+      this.#transport.send(ackFrame(this.#handled));
     }
     const session = this.#session;
     const fence = this.#fence;

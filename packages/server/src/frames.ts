@@ -4,7 +4,13 @@ import type { ResetReason } from "./store.js";
 
 /** A frame from the client, checked for shape. */
 export type ClientFrame =
-  | { readonly t: "hello"; readonly session: string; readonly ack: number }
+  | {
+      readonly t: "hello";
+      readonly session: string;
+      readonly ack: number;
+      /** The server answered for this session before: the client relies on its state even with `ack` 0. */
+      readonly resume: boolean;
+    }
   | { readonly t: "msg"; readonly seq: number; readonly data: unknown }
   | { readonly t: "req"; readonly seq: number; readonly id: string; readonly data: unknown }
   | { readonly t: "ack"; readonly seq: number };
@@ -37,7 +43,8 @@ export function parseFrame(text: string): Parsed {
     case "hello":
       if (!isId(f["session"], MAX_SESSION_LENGTH)) return { problem: "hello needs a session id of 1-256 chars" };
       if (!isCount(f["ack"] ?? 0, 0)) return { problem: "hello ack must be an integer >= 0" };
-      return { frame: { t: "hello", session: f["session"], ack: (f["ack"] as number | undefined) ?? 0 } };
+      if (f["resume"] !== undefined && typeof f["resume"] !== "boolean") return { problem: "hello resume must be a boolean" };
+      return { frame: { t: "hello", session: f["session"], ack: (f["ack"] as number | undefined) ?? 0, resume: f["resume"] === true } };
     case "msg":
       if (!isCount(f["seq"], 1)) return { problem: "msg seq must be an integer >= 1" };
       return { frame: { t: "msg", seq: f["seq"], data: f["data"] } };

@@ -46,6 +46,10 @@ describe("bad input", () => {
       reason: "protocol error: hello needs a session id of 1-256 chars",
     });
     expect(await closedBy([JSON.stringify({ t: "hello", session: "x".repeat(257), ack: 0 })], false)).toMatchObject({ code: 4400 });
+    expect(await closedBy([JSON.stringify({ t: "hello", session: "s", ack: 0, resume: "yes" })], false)).toEqual({
+      code: 4400,
+      reason: "protocol error: hello resume must be a boolean",
+    });
   });
 
   it("a binary frame → 1003", async () => {

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { memoryStore } from "../src/index.js";
 import { ackOf, isReset, msgOf, rawClient, roundTrip, startLifeline } from "./helpers.js";
-import type { Harness } from "./helpers.js";
+import type { Frame, Harness, RawClient } from "./helpers.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -29,6 +29,37 @@ describe("reset", () => {
     expect(seen).toEqual(["fresh"]);
     expect(await h.lifeline.store.inspect("lost")).toBeUndefined();
     await c.close();
+  });
+
+  it("hello with resume (the server answered for it before) for an unknown session → unknown-session, even with R = 0", async () => {
+    const store = memoryStore();
+    h = await startLifeline({ store });
+    const a = await rawClient(h.url);
+    a.send({ t: "hello", session: "quiet", ack: 0 });
+    await a.next(ackOf(0));
+    await a.close();
+    // a message for the client while it is away, then the store is lost: the client never saw it
+    expect(await h.lifeline.send("quiet", "gone with the store")).toEqual({ ok: true, seq: 1 });
+    store.clear();
+    const b = await rawClient(h.url);
+    b.send({ t: "hello", session: "quiet", ack: 0, resume: true });
+    expect(await b.next(isReset)).toEqual({ t: "reset", reason: "unknown-session" });
+    expect(await h.lifeline.store.inspect("quiet")).toBeUndefined();
+    await b.close();
+  });
+
+  it("hello with resume for a known session resumes it as usual", async () => {
+    h = await startLifeline();
+    const a = await rawClient(h.url);
+    a.send({ t: "hello", session: "kept", ack: 0 });
+    await a.next(ackOf(0));
+    await a.close();
+    await h.lifeline.send("kept", "while away");
+    const b = await rawClient(h.url);
+    b.send({ t: "hello", session: "kept", ack: 0, resume: true });
+    expect(await b.next(msgOf(1))).toEqual({ t: "msg", seq: 1, data: "while away" });
+    expect(b.of("reset")).toEqual([]);
+    await b.close();
   });
 
   it("unknown session with R = 0 is a new session", async () => {
@@ -135,7 +166,50 @@ describe("reset", () => {
     await c.next(ackOf(1));
     store.clear();
     c.send({ t: "msg", seq: 2, data: 2 });
-    expect(await c.next(isReset)).toEqual({ t: "reset", reason: "unknown-session" });
+    const reset = await c.next(isReset);
+    expect(reset).toEqual({ t: "reset", reason: "unknown-session" });
+    // 2 was handed to the application before its mark could not be stored: acknowledged
+    // before the reset, so the client does not send it again under its new session
+    expect(acksBefore(c, reset)).toContain(2);
+    await c.close();
+  });
+
+  it("a reset under a live connection acknowledges first what the application handled (async handlers, overflow)", async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const seen: number[] = [];
+    h = await startLifeline({
+      store: memoryStore({ replay: { max: 1 } }),
+      async onMessage({ seq }) {
+        seen.push(seq);
+        if (seq === 1) await gate;
+      },
+    });
+    const c = await rawClient(h.url);
+    c.send({ t: "hello", session: "busy", ack: 0 });
+    await c.next(ackOf(0));
+    c.send({ t: "msg", seq: 1, data: 1 });
+    c.send({ t: "msg", seq: 2, data: 2 });
+    // both frames are in: 1's handler is running, 2 waits behind it
+    await roundTrip(c);
+    expect(seen).toEqual([1]);
+    // the client does not ack: the second server message overflows the buffer, and the
+    // reset is queued behind the two client messages
+    expect(await h.lifeline.send("busy", "a")).toEqual({ ok: true, seq: 1 });
+    expect(await h.lifeline.send("busy", "b")).toEqual({ ok: false, reason: "overflow" });
+    release();
+    const reset = await c.next(isReset);
+    expect(reset).toEqual({ t: "reset", reason: "overflow" });
+    expect(seen).toEqual([1, 2]);
+    expect(acksBefore(c, reset)).toContain(2);
     await c.close();
   });
 });
+
+/** The seqs the server acknowledged before `frame`. */
+function acksBefore(c: RawClient, frame: Frame): number[] {
+  return c.frames
+    .slice(0, c.frames.indexOf(frame))
+    .filter((f): f is Frame => typeof f === "object" && f.t === "ack")
+    .map((f) => f.seq as number);
+}

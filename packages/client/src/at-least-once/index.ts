@@ -56,6 +56,12 @@ function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension
   let firstSeq = 1;
   /** The highest server seq received in order (the `ack` of the next hello). */
   let received = 0;
+  /**
+   * The server answered for this session (an ack or a numbered message), so it
+   * has state the client relies on even while `received` is 0: the next hello
+   * says `resume`, and a server that lost the session answers reset.
+   */
+  let known = false;
   let unackedIn = 0;
   let ackTimer: unknown;
   let stopped = false;
@@ -76,6 +82,7 @@ function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension
     session = randomId(random);
     firstSeq = 1;
     received = unackedIn = 0;
+    known = false;
   };
 
   const resendAll = () => {
@@ -83,6 +90,7 @@ function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension
   };
 
   const acknowledge = (seq: unknown) => {
+    known = true;
     const count = typeof seq === "number" ? Math.min(seq - firstSeq + 1, unacked.length) : 0;
     if (count <= 0) return;
     const messages = unacked.slice(0, count).map((entry) => entry.message);
@@ -102,7 +110,7 @@ function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension
     },
     open() {
       unackedIn = 0;
-      if (line.write(JSON.stringify({ t: "hello", session, ack: received }))) resendAll();
+      if (line.write(JSON.stringify({ t: "hello", session, ack: received, ...(known && { resume: true }) }))) resendAll();
     },
     transmit(entry) {
       if (unacked.length >= queue.max) return false;
@@ -118,6 +126,7 @@ function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension
         case "msg": {
           const { seq } = frame!;
           if (typeof seq === "number") {
+            known = true;
             // a replay of what we already have is dropped, but still acknowledged
             const fresh = seq > received;
             if (fresh) received = seq;

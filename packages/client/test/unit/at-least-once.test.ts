@@ -69,11 +69,29 @@ describe("atLeastOnce(): client → server", () => {
     fake.last().open();
     client.send({ n: 4 });
     expect(frames()).toEqual([
-      { t: "hello", session: first, ack: 0 },
+      // the server answered for the session (the ack): it is resumed
+      { t: "hello", session: first, ack: 0, resume: true },
       { t: "msg", seq: 2, data: { n: 2 } },
       { t: "msg", seq: 3, data: { n: 3 } },
       { t: "msg", seq: 4, data: { n: 4 } },
     ]);
+  });
+
+  it("says resume in hello once the server answered for the session, so a server that lost it says reset even when nothing was received", () => {
+    const { fake, clock, frames, session, serverSays } = setup();
+    fake.last().open();
+    const first = session();
+    expect(frames()[0]).toEqual({ t: "hello", session: first, ack: 0 });
+    // no answer yet: the server may never have seen the session
+    fake.last().serverClose(1006);
+    clock.advance(5_000);
+    fake.last().open();
+    expect(frames()[0]).toEqual({ t: "hello", session: first, ack: 0 });
+    serverSays({ t: "ack", seq: 0 });
+    fake.last().serverClose(1006);
+    clock.advance(5_000);
+    fake.last().open();
+    expect(frames()[0]).toEqual({ t: "hello", session: first, ack: 0, resume: true });
   });
 
   it("keeps the session across close()+connect() while messages are unacknowledged, and starts a new one when none are", () => {
