@@ -8,6 +8,7 @@ const input = {
   testing: "src/testing.ts",
   "at-least-once": "src/at-least-once/index.ts",
   request: "src/request/index.ts",
+  share: "src/share/index.ts",
 };
 const external = [];
 

@@ -1,0 +1,76 @@
+// Who leads: the tab holding the Web Lock `lifeline:<name>`. A tab first asks
+// with `ifAvailable` (so it learns at once whether it follows), then queues
+// for the lock; the browser grants it to the next tab when the holder closes,
+// crashes or lets go. A follower may steal it from a leader that stopped
+// answering (a frozen tab); the robbed leader learns it and follows.
+
+/** The part of `navigator.locks` used here. */
+export interface LockManagerLike {
+  request(name: string, options: { ifAvailable?: boolean; steal?: boolean; signal?: AbortSignal }, callback: (lock: unknown) => unknown): Promise<unknown>;
+}
+
+export interface Election {
+  /** Takes the lock from a holder that does not answer. */
+  steal(): void;
+  /** Lets go of the lock, or stops waiting for it. */
+  leave(): void;
+}
+
+export function elect(locks: LockManagerLike, name: string, on: { lead(): void; follow(): void }): Election {
+  let left = false;
+  let holding = false;
+  let release: (() => void) | undefined;
+  let waiting: AbortController | undefined;
+
+  const hold = (): Promise<void> | undefined => {
+    if (left) return undefined;
+    holding = true;
+    on.lead();
+    // held until leave() (or until another tab steals it)
+    return new Promise<void>((resolve) => (release = resolve));
+  };
+
+  const ask = (options: { ifAvailable?: boolean; steal?: boolean; signal?: AbortSignal }, granted: (lock: unknown) => unknown) => {
+    let mine = false;
+    locks
+      .request(name, options, (lock) => {
+        if (lock) mine = true;
+        return granted(lock);
+      })
+      .catch(() => {
+        // rejected: aborted by us (nothing to do), or the lock we held was stolen
+        if (!mine || left || !holding) return;
+        holding = false;
+        release = undefined;
+        on.follow();
+        queue();
+      });
+  };
+
+  const queue = () => {
+    waiting = new AbortController();
+    ask({ signal: waiting.signal }, hold);
+  };
+
+  ask({ ifAvailable: true }, (lock) => {
+    if (lock) return hold();
+    if (left) return;
+    on.follow();
+    queue();
+  });
+
+  return {
+    steal() {
+      if (left || holding) return;
+      waiting?.abort();
+      ask({ steal: true }, hold);
+    },
+    leave() {
+      left = true;
+      holding = false;
+      waiting?.abort();
+      release?.();
+      release = undefined;
+    },
+  };
+}

@@ -1,0 +1,196 @@
+// One client's part in the tabs' arrangement: it joins the election while the
+// client runs, supplies a relay as the socket of each attempt while it
+// follows (the real socket while it leads), keeps what its relays handed to a
+// leader until that leader confirmed it, and resends it, first, on the next
+// line — through the new leader, or on its own socket when it took over.
+import type { Extension, Line } from "../core/extension.js";
+import type { Entry } from "../core/outbox.js";
+import { elect } from "./election.js";
+import type { Election, LockManagerLike } from "./election.js";
+import { Leader } from "./leader.js";
+import { Relay } from "./relay.js";
+import { newId } from "./wire.js";
+import type { ChannelConstructor, ChannelLike, Post } from "./wire.js";
+
+/** `"leader"`: this tab holds the WebSocket for every tab; `"follower"`: it relays through the leader; `"solo"`: no sharing here, its own socket. */
+export type Role = "leader" | "follower" | "solo";
+
+/** A relay that hears nothing from any leader within this time (a frozen leader tab) takes the lock. */
+export const ANSWER_MS = 1_000;
+
+export interface TabsSetup {
+  readonly name: string;
+  readonly locks: LockManagerLike;
+  readonly Channel: ChannelConstructor;
+  readonly onRole: ((role: Role) => void) | undefined;
+}
+
+export function joinTabs(line: Line, setup: TabsSetup): Extension {
+  const me = newId();
+  const { clock } = line.options;
+  const heartbeat = line.options.heartbeat;
+  let channel: ChannelLike | undefined;
+  let election: Election | undefined;
+  let role: Role | undefined;
+  let leader: Leader | undefined;
+  /** The relay of the current attempt (a follower's socket). */
+  let relay: Relay | undefined;
+  /** The current socket is the real WebSocket. */
+  let real = false;
+  /** Where and how the current attempt connects, for a relay that adopts the real socket. */
+  let target: [string, string | string[] | undefined] | undefined;
+  /** Messages a leader never confirmed, resent first on the next line. */
+  let held: Entry[] = [];
+  /** The leader as last heard of. */
+  let known: { l: string; g: number; up: boolean } | undefined;
+  let stealTimer: unknown;
+  /** With acknowledged delivery the session cannot move between tabs yet: every tab keeps its own socket. */
+  let solo = false;
+
+  const post = (message: Post) => channel?.postMessage(message);
+  const announce = (next: Role) => {
+    if (role === next) return;
+    role = next;
+    setup.onRole?.(next);
+  };
+  const heard = () => {
+    clock.clearTimeout(stealTimer);
+    stealTimer = undefined;
+  };
+
+  const lead = () => {
+    leader = new Leader(me, line, post);
+    announce("leader");
+    post({ k: "lead", l: me });
+    known = undefined;
+    heard();
+    if (relay && relay.readyState === 0 && relay.unconfirmed.length === 0 && target) {
+      // the first attempt, still looking for a leader: this tab is it, so the relay becomes the real socket
+      relay.adopt(new line.options.WebSocket(...target));
+      relay = undefined;
+      real = true;
+    } else if (!real) line.reconnect();
+  };
+
+  const follow = () => {
+    announce("follower");
+    if (!leader) return;
+    // the lock was taken from this tab (it seemed frozen): hand the line over
+    leader.retire();
+    leader = undefined;
+    if (real) line.reconnect();
+  };
+
+  const onPost = ({ data }: { data: unknown }) => {
+    const message = data as Post;
+    switch (message.k) {
+      case "hi":
+      case "out":
+      case "ping":
+        return leader?.handle(message);
+      case "lead":
+        heard();
+        known = { l: message.l, g: 0, up: false };
+        // a relay bound to the old leader will hear nothing more from it
+        if (relay?.leader !== undefined && relay.leader !== message.l) line.reconnect();
+        return;
+      case "up":
+        heard();
+        known = { l: message.l, g: message.g, up: true };
+        if (message.to !== undefined && message.to !== relay?.id) return;
+        if (relay?.readyState === 0) relay.open(message.l, message.g);
+        // waiting out a backoff while the leader's line came back: try now
+        else if (!relay && !real && !leader && !line.isOpen) line.reconnect();
+        return;
+      case "wait":
+        if (message.to === relay?.id) heard();
+        known = { l: message.l, g: 0, up: false };
+        return;
+      case "down":
+        if (known?.l === message.l) known = { ...known, up: false };
+        if (relay?.leader === message.l) relay.drop("the leader tab lost the line");
+        return;
+      case "ok":
+        if (message.to === relay?.id) relay.confirm(message.n);
+        return;
+      case "pong":
+        if (message.to === relay?.id && heartbeat) relay.deliver(heartbeat.pong);
+        return;
+      case "in":
+        if ((message.to === undefined || message.to === relay?.id) && relay?.leader === message.l && relay.gen === message.g) relay.deliver(message.f);
+        return;
+    }
+  };
+
+  /** Resends what no leader confirmed, oldest first: on the real socket, or through the relay. */
+  const resend = () => {
+    let i = 0;
+    for (; i < held.length; i++) if (!(real ? line.write(held[i]!.wire) : relay!.carry(held[i]!))) break;
+    held = held.slice(i);
+  };
+
+  return {
+    start() {
+      if (line.framed) solo = true;
+      if (solo) return announce("solo");
+      channel = new setup.Channel(`lifeline:${setup.name}`);
+      channel.addEventListener("message", onPost);
+      election = elect(setup.locks, `lifeline:${setup.name}`, { lead, follow });
+    },
+    socket(href, protocols) {
+      if (solo || leader) {
+        real = true;
+        return undefined;
+      }
+      target = [href, protocols];
+      const socket = (relay = new Relay(post, heartbeat ? heartbeat.ping : undefined));
+      if (known?.up) {
+        const { l, g } = known;
+        // the leader is up: open once the core listens
+        void Promise.resolve().then(() => socket.open(l, g));
+      } else {
+        post({ k: "hi", r: socket.id });
+        clock.clearTimeout(stealTimer);
+        stealTimer = clock.setTimeout(() => {
+          stealTimer = undefined;
+          if (role === "follower" && relay === socket && socket.readyState === 0) election?.steal();
+        }, ANSWER_MS);
+      }
+      return socket;
+    },
+    open() {
+      if (real) leader?.opened();
+      if (held.length > 0) resend();
+    },
+    get transmit() {
+      // only a relay needs to know which messages it carries; the leader's real socket takes the core's path
+      return relay && !real ? (entry: Entry) => relay!.carry(entry) : undefined;
+    },
+    receive(raw, value, next, re) {
+      return leader && real ? leader.incoming(raw, value, next, re) : next(value, re);
+    },
+    outgoing(value, meta) {
+      if (leader && meta?.id !== undefined) leader.asked(meta.id);
+      return value;
+    },
+    lost() {
+      if (real) leader?.lost();
+      else if (relay) held = [...held, ...relay.unconfirmed.map((c) => c.entry)];
+      relay = undefined;
+      real = false;
+      heard();
+    },
+    stop() {
+      heard();
+      leader?.retire();
+      leader = undefined;
+      election?.leave();
+      election = undefined;
+      channel?.close();
+      channel = undefined;
+      known = undefined;
+      role = undefined;
+    },
+    pending: () => [...held, ...(relay?.unconfirmed.map((c) => c.entry) ?? [])].map((entry) => entry.message),
+  };
+}
