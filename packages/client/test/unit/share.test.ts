@@ -1,0 +1,319 @@
+import { describe, expect, it } from "vitest";
+import { createClient } from "../../src/index.js";
+import type { Client, ClientOptions } from "../../src/index.js";
+import { atLeastOnce } from "../../src/at-least-once/index.js";
+import { request } from "../../src/request/index.js";
+import { acrossTabs } from "../../src/share/index.js";
+import type { Role } from "../../src/share/index.js";
+import { createFakeClock, createFakeWebSocket } from "../../src/testing.js";
+import type { FakeClock, FakeSocket, FakeWebSocketKit } from "../../src/testing.js";
+import { TEST_URL, expectNothingLeft, flushMicrotasks, record } from "./helpers.js";
+import { createFakeOrigin } from "./share-fakes.js";
+import type { FakeTab } from "./share-fakes.js";
+
+const NAME = "chat";
+
+interface Tab {
+  tab: FakeTab;
+  client: Client<any, any>;
+  roles: Role[];
+  log: ReturnType<typeof record>;
+}
+
+function browser(options: Partial<ClientOptions<any, any>> = {}) {
+  const clock = createFakeClock();
+  const fake = createFakeWebSocket();
+  const origin = createFakeOrigin();
+  const tabs: Tab[] = [];
+  const open = (more: Partial<ClientOptions<any, any>> = {}): Tab => {
+    const tab = origin.tab();
+    const roles: Role[] = [];
+    const client = createClient({
+      url: TEST_URL,
+      WebSocket: fake.WebSocket,
+      clock,
+      heartbeat: false,
+      ...options,
+      ...more,
+      share: acrossTabs({ name: NAME, locks: tab.locks, BroadcastChannel: tab.BroadcastChannel, onRole: (role) => roles.push(role) }),
+    });
+    const made = { tab, client, roles, log: record(client) };
+    tabs.push(made);
+    return made;
+  };
+  return { clock, fake, origin, tabs, open };
+}
+
+/** Lets channel messages, lock grants and the tabs' reactions run. */
+const settle = () => flushMicrotasks(30);
+
+/** Sockets the clients still listen to. */
+const live = (fake: FakeWebSocketKit) => fake.live();
+
+const texts = (socket: FakeSocket) => socket.sent.map(String);
+
+function closeAll(tabs: Tab[], clock: FakeClock, fake: FakeWebSocketKit) {
+  for (const { client } of tabs) client.close();
+  expectNothingLeft({ clock, fake });
+}
+
+describe("acrossTabs(): one socket for every tab", () => {
+  it("elects one leader; the other tabs follow through it and mirror its line", async () => {
+    const { clock, fake, origin, tabs, open } = browser();
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    expect([a.roles, b.roles, c.roles]).toEqual([["leader"], ["follower"], ["follower"]]);
+    // only the leader made a socket
+    expect(fake.sockets).toHaveLength(1);
+    expect([a.client.state, b.client.state, c.client.state]).toEqual(["connecting", "connecting", "connecting"]);
+    fake.last().open();
+    await settle();
+    expect([a.client.state, b.client.state, c.client.state]).toEqual(["open", "open", "open"]);
+    expect(b.log.of("open")).toEqual([{ attempt: 1 }]);
+    // the leader's line drops: the followers' lines drop with it, and come back with it
+    fake.last().serverClose(1012, "restart");
+    await settle();
+    expect([b.client.state, c.client.state]).toEqual(["reconnecting", "reconnecting"]);
+    expect(b.log.of("close").at(-1)).toMatchObject({ code: 1006, willReconnect: true });
+    // the backoffs run out (the followers' first: they find the leader still down)
+    for (let i = 0; i < 10 && fake.sockets.length < 2; i++) {
+      clock.advance(clock.nextDue()! - clock.now());
+      await settle();
+    }
+    expect(fake.sockets).toHaveLength(2);
+    fake.last().open();
+    await settle();
+    expect([a.client.state, b.client.state, c.client.state]).toEqual(["open", "open", "open"]);
+    expect(origin.holder(`lifeline:${NAME}`)).toBe(a.tab);
+    closeAll(tabs, clock, fake);
+    await settle();
+    expect(origin.openChannels()).toBe(0);
+    expect(origin.holder(`lifeline:${NAME}`)).toBeUndefined();
+  });
+
+  it("writes each tab's messages once, in that tab's order, and confirms them", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    // queued before anything is open: flushed in order once the shared line is up
+    b.client.send({ from: "b", n: 1 });
+    c.client.send({ from: "c", n: 1 });
+    await settle();
+    fake.last().open();
+    await settle();
+    for (let n = 2; n <= 4; n++) {
+      a.client.send({ from: "a", n });
+      b.client.send({ from: "b", n });
+      c.client.send({ from: "c", n });
+    }
+    expect(b.client.pending.length).toBeGreaterThan(0); // handed to the leader, not yet confirmed
+    await settle();
+    const sent = texts(fake.last()).map((t) => JSON.parse(t) as { from: string; n: number });
+    for (const from of ["b", "c"]) expect(sent.filter((m) => m.from === from).map((m) => m.n)).toEqual([1, 2, 3, 4]);
+    expect(sent.filter((m) => m.from === "a").map((m) => m.n)).toEqual([2, 3, 4]);
+    expect([b.client.pending, c.client.pending]).toEqual([[], []]);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("hands every incoming frame to every tab, each validating with its own schema", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const strict = { "~standard": { version: 1, vendor: "test", validate: (v: unknown) => ((v as { ok?: boolean }).ok ? { value: v } : { issues: [{ message: "not ok" }] }) } };
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open({ incoming: strict as never });
+    await settle();
+    fake.last().open();
+    await settle();
+    fake.last().receive(JSON.stringify({ ok: true, n: 1 }));
+    fake.last().receive(JSON.stringify({ ok: false, n: 2 }));
+    await settle();
+    expect(a.log.of("message")).toEqual([{ ok: true, n: 1 }, { ok: false, n: 2 }]);
+    expect(b.log.of("message")).toEqual([{ ok: true, n: 1 }, { ok: false, n: 2 }]);
+    expect(c.log.of("message")).toEqual([{ ok: true, n: 1 }]);
+    expect(c.client.state).toBe("open");
+    closeAll(tabs, clock, fake);
+  });
+
+  it("gives a request's reply only to the tab that asked", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await settle();
+    const fromB = request(b.client, { type: "get", key: "b" });
+    const fromA = request(a.client, { type: "get", key: "a" });
+    await settle();
+    const asked = texts(fake.last()).map((t) => JSON.parse(t) as { key: string; id: string });
+    const idOf = (key: string) => asked.find((m) => m.key === key)!.id;
+    fake.last().receive(JSON.stringify({ re: idOf("b"), value: "for b" }));
+    fake.last().receive(JSON.stringify({ re: idOf("a"), value: "for a" }));
+    await settle();
+    await expect(fromB).resolves.toEqual({ re: idOf("b"), value: "for b" });
+    await expect(fromA).resolves.toEqual({ re: idOf("a"), value: "for a" });
+    // nobody saw someone else's reply as a message
+    expect({ a: a.log.of("message"), b: b.log.of("message"), c: c.log.of("message") }).toEqual({ a: [], b: [], c: [] });
+    closeAll(tabs, clock, fake);
+  });
+
+  it("answers a follower's heartbeat in the leader, after the leader's own round trip", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const a = open({ heartbeat: { interval: 1_000, timeout: 10_000 } });
+    await settle();
+    const b = open({ heartbeat: { interval: 3_000, timeout: 10_000 } });
+    await settle();
+    fake.last().open();
+    await settle();
+    // the leader measures its line: 40 ms
+    clock.advance(1_000);
+    expect(texts(fake.last())).toEqual(["ping"]);
+    clock.advance(40);
+    fake.last().receive("pong");
+    expect(a.client.latency).toBe(40);
+    // the follower pings through the leader, which answers it without the server, after its own round trip
+    clock.advance(3_000 - clock.now());
+    await settle();
+    expect(texts(fake.last())).toEqual(["ping", "ping"]); // the leader's own second ping only
+    clock.advance(40);
+    await settle();
+    expect(b.client.latency).toBe(40);
+    expect(b.log.of("heartbeat")).toEqual([{ rtt: 40 }]);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("close() in a follower closes only that tab", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await settle();
+    b.client.close();
+    await settle();
+    expect([a.client.state, b.client.state, c.client.state]).toEqual(["open", "closed", "open"]);
+    expect(live(fake)).toHaveLength(1);
+    c.client.send("still here");
+    await settle();
+    expect(texts(fake.last())).toEqual(['"still here"']);
+    closeAll(tabs, clock, fake);
+  });
+});
+
+describe("acrossTabs(): takeover", () => {
+  it("a crashed leader is replaced; what it did not confirm is resent by its tab, nothing lost", async () => {
+    const { clock, fake, origin, tabs, open } = browser();
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await settle();
+    b.client.send("b1");
+    c.client.send("c1");
+    await settle();
+    const first = fake.last();
+    expect(texts(first)).toEqual(['"b1"', '"c1"']);
+    // handed to the leader, which crashes before reading them
+    b.client.send("b2");
+    c.client.send("c2");
+    a.tab.crash();
+    first.serverClose(1006, "", false); // the server sees the tab's socket go
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    expect(fake.sockets).toHaveLength(2);
+    expect(b.client.send("b3")).toBe("queued");
+    fake.last().open();
+    await settle();
+    expect(texts(fake.last())).toEqual(['"b2"', '"b3"', '"c2"']);
+    expect([b.client.state, c.client.state]).toEqual(["open", "open"]);
+    expect([b.client.pending, c.client.pending]).toEqual([[], []]);
+    expect(origin.holder(`lifeline:${NAME}`)).toBe(b.tab);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a leader that closes hands the line over to a follower", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const a = open();
+    await settle();
+    const b = open();
+    await settle();
+    fake.last().open();
+    await settle();
+    a.client.close();
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    expect(live(fake)).toHaveLength(1);
+    fake.last().open();
+    await settle();
+    expect(b.client.state).toBe("open");
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a frozen leader that answers nothing has its lock taken by a new tab, and follows when it wakes", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const a = open();
+    await settle();
+    fake.last().open();
+    await settle();
+    a.tab.freeze();
+    const b = open();
+    await settle();
+    expect(b.roles).toEqual(["follower"]);
+    clock.advance(1_000);
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    expect(a.roles).toEqual(["leader", "follower"]);
+    // the robbed leader let its socket go; the new one holds the only live socket
+    expect(live(fake)).toHaveLength(1);
+    expect(fake.last().url).toBe(TEST_URL);
+    closeAll(tabs, clock, fake);
+  });
+});
+
+describe("acrossTabs(): where nothing can be shared", () => {
+  it("without Web Locks (Node) the client keeps its own socket", async () => {
+    const roles: Role[] = [];
+    const clock = createFakeClock();
+    const fake = createFakeWebSocket();
+    // Node 22 has BroadcastChannel but no navigator.locks
+    expect((globalThis as { navigator?: { locks?: unknown } }).navigator?.locks).toBeUndefined();
+    const share = acrossTabs({ name: NAME, onRole: (role) => roles.push(role) });
+    const one = createClient({ url: TEST_URL, WebSocket: fake.WebSocket, clock, heartbeat: false, share });
+    const two = createClient({ url: TEST_URL, WebSocket: fake.WebSocket, clock, heartbeat: false, share });
+    expect(fake.sockets).toHaveLength(2);
+    fake.sockets[0]!.open();
+    expect(one.send("hi")).toBe("sent");
+    expect(roles).toEqual(["solo", "solo"]);
+    one.close();
+    two.close();
+    expect(roles).toEqual(["solo", "solo"]);
+    expectNothingLeft({ clock, fake });
+  });
+
+  it("with atLeastOnce() every tab keeps its own socket (the session does not move between tabs)", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const a = open();
+    const b = open();
+    await settle();
+    expect([a.roles, b.roles]).toEqual([["solo"], ["solo"]]);
+    expect(fake.sockets).toHaveLength(2);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("checks its options", () => {
+    expect(() => acrossTabs({ name: "" })).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS", message: 'acrossTabs name must be a non-empty string, got ""' }));
+    expect(() => acrossTabs(undefined as never)).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS" }));
+    expect(() => acrossTabs({ name: "x", onRole: 1 as never })).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS", message: "acrossTabs onRole must be a function, got 1" }));
+  });
+});
