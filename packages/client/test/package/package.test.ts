@@ -58,7 +58,7 @@ describe("package.json", () => {
 
   it("exports the core, each opt-in entry point, `./testing` and `./package.json`, each format with its own declarations", () => {
     const entries = Object.keys(pkg.exports).filter((subpath) => subpath !== "./package.json");
-    expect(entries).toEqual(expect.arrayContaining([".", "./at-least-once", "./request", "./testing"]));
+    expect(entries).toEqual(expect.arrayContaining([".", "./at-least-once", "./request", "./share", "./testing"]));
     expect(pkg.exports["./package.json"]).toBe("./package.json");
     for (const subpath of entries) {
       const found = targets(pkg.exports[subpath]).map(({ conditions, target }) => [conditions.join("."), target]);

@@ -12,9 +12,11 @@ import { describe, expect, it } from "vitest";
  * Ceilings that fail on growth. DESIGN.md's budgets are 3.0 kB (defaults)
  * and 6.0 kB (everything); the core after the re-cut measures above the
  * first (see docs/performance.md), so these guard what we have: raising one
- * is a decision for review, not a fix for a red test.
+ * is a decision for review, not a fix for a red test. `share` (the core plus
+ * acrossTabs(), about 2.1 kB more) and `everything` were raised when
+ * ./share was added (everything was 7.6 kB before it).
  */
-const CEILINGS = { core: 6_400, everything: 7_600 };
+const CEILINGS = { core: 6_400, share: 8_500, everything: 9_800 };
 const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
 
 const APPS = {
@@ -23,10 +25,17 @@ const APPS = {
     const client = createClient({ url: "wss://example.test/ws" });
     client.on("message", (m) => console.log(m));
     client.send({ type: "chat", text: "hi" });`,
+  // the core plus one connection for every tab
+  share: `import { createClient } from "./index.js";
+    import { acrossTabs } from "./share.js";
+    const client = createClient({ url: "wss://example.test/ws", share: acrossTabs({ name: "chat" }) });
+    client.on("message", (m) => console.log(m));
+    client.send({ type: "chat", text: "hi" });`,
   everything: `import { createClient } from "./index.js";
     import { atLeastOnce } from "./at-least-once.js";
     import { request } from "./request.js";
-    const client = createClient({ url: "wss://example.test/ws", delivery: atLeastOnce() });
+    import { acrossTabs } from "./share.js";
+    const client = createClient({ url: "wss://example.test/ws", delivery: atLeastOnce(), share: acrossTabs({ name: "chat" }) });
     client.on("message", (m) => console.log(m));
     request(client, { type: "get" }).then(console.log);`,
 };
@@ -62,6 +71,6 @@ describe("bundle size", () => {
 
   it("an app that does not import a feature does not ship it", async () => {
     const { code } = await bundle(APPS.core);
-    for (const word of ['"hello"', "ackEvery", "no reply within"]) expect(new TextDecoder().decode(code)).not.toContain(word);
+    for (const word of ['"hello"', "ackEvery", "no reply within", "lifeline:", "leader tab"]) expect(new TextDecoder().decode(code)).not.toContain(word);
   });
 });
