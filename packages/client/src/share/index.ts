@@ -9,7 +9,8 @@
  * each tab's own schema); a `request()` reply reaches only the tab that
  * asked; `state`, `latency` and `pending` follow the shared line. When the
  * leader tab closes or crashes another tab takes over and resends what the
- * old leader had not confirmed. Where Web Locks or BroadcastChannel are
+ * old leader had not confirmed (with `atLeastOnce()`, under the same
+ * session and seqs, so the server drops what it had). Where Web Locks or BroadcastChannel are
  * missing (Node, Deno, Bun, old browsers) the client keeps its own socket.
  * See docs/sharing.md.
  *
@@ -47,8 +48,9 @@ export interface AcrossTabsOptions {
 /**
  * Shares one connection between the tabs of an origin. Without Web Locks or
  * `BroadcastChannel` it does nothing (the client keeps its own socket, and
- * `onRole` hears `"solo"`). With `atLeastOnce()` every tab keeps its own
- * socket for now (`"solo"`): the session cannot yet move between tabs.
+ * `onRole` hears `"solo"`). With `atLeastOnce()` the server sees one
+ * session that moves with the leadership, so resends after a takeover are
+ * de-duplicated there: nothing lost, nothing delivered twice.
  */
 export function acrossTabs(options: AcrossTabsOptions): Feature {
   const { name, onRole } = (options ?? {}) as Partial<AcrossTabsOptions>;

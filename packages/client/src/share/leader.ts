@@ -3,14 +3,22 @@
 // answers their heartbeat pings itself (after its own last round trip, so a
 // follower's `latency` reflects the shared line, and a frozen leader goes
 // unanswered), hands every incoming frame to all tabs and a request's reply
-// only to the tab that asked.
+// only to the tab that asked. In acknowledged mode it also translates
+// between each tab's protocol-v2 session and the shared one (session.ts).
 import type { Line, Next } from "../core/extension.js";
+import type { Frame } from "../core/options.js";
+import type { Filter, Relay } from "./relay.js";
+import { acknowledge, assign, envelopeOf, newSession, record } from "./session.js";
+import type { SessionState } from "./session.js";
+import { newId } from "./wire.js";
 import type { Post } from "./wire.js";
 
-/** The leader's own requests: their replies stay in this tab. */
+/** The leader's own client, where a relay id is expected. */
 const SELF = "";
 /** Request ids remembered for routing replies; beyond this the oldest are forgotten (a timed-out request's id). */
 const MAX_ROUTES = 1_024;
+
+type ServerFrame = { t?: unknown; seq?: unknown; re?: unknown } | null;
 
 export class Leader {
   /** The generation of the line: bumped at every open, so frames meant for an earlier line are not written on this one. */
@@ -22,24 +30,35 @@ export class Leader {
   readonly #timers = new Set<unknown>();
   #rtt = 0;
   readonly #unheard: () => void;
+  /** Acknowledged mode: the shared session (this tab's copy, which the others follow), and the socket it speaks on. */
+  readonly #session: { state: SessionState } | undefined;
+  #gate: Relay | undefined;
+  /** Acknowledged mode: relay (or SELF) → the tab session it said hello with, and back. */
+  #sources = new Map<string, string>();
+  #relays = new Map<string, string>();
+  #ready = false;
+  #whenReady: (() => void) | undefined;
 
-  constructor(me: string, line: Line, post: (post: Post) => void) {
+  constructor(me: string, line: Line, post: (post: Post) => void, session?: { state: SessionState }) {
     this.#me = me;
     this.#line = line;
     this.#post = post;
+    this.#session = session;
     const onBeat = ({ rtt }: { rtt: number }) => (this.#rtt = rtt);
     line.events.on("heartbeat", onBeat);
     this.#unheard = () => line.events.off("heartbeat", onBeat);
   }
 
-  /** The real socket opened. */
+  /** The real socket opened (the shared session, if any, has done its handshake). */
   opened(): void {
-    this.#post({ k: "up", l: this.#me, g: ++this.gen });
+    this.#post({ k: "up", l: this.#me, g: ++this.gen, st: this.#session?.state });
   }
 
   /** The real socket was let go: relays close, pongs not yet sent are dropped. */
   lost(): void {
     this.#clearTimers();
+    this.#gate = undefined;
+    this.#ready = false;
     this.#post({ k: "down", l: this.#me });
   }
 
@@ -64,15 +83,23 @@ export class Leader {
     if (this.#routes.size > MAX_ROUTES) this.#routes.delete(this.#routes.keys().next().value!);
   }
 
+  /** Where a reply goes: a relay id, SELF, or undefined (to everyone). */
+  #routed(id: unknown): string | undefined {
+    const to = typeof id === "string" ? this.#routes.get(id) : undefined;
+    if (to !== undefined) this.#routes.delete(id as string);
+    return to;
+  }
+
   /** What a relay asked of the leader. */
   handle(post: Post): void {
     const line = this.#line;
     switch (post.k) {
       case "hi":
-        return this.#post(line.isOpen ? { k: "up", l: this.#me, g: this.gen, to: post.r } : { k: "wait", l: this.#me, to: post.r });
+        return this.#post(line.isOpen ? { k: "up", l: this.#me, g: this.gen, to: post.r, st: this.#session?.state } : { k: "wait", l: this.#me, to: post.r });
       case "out":
         // a frame meant for an earlier line (or another leader) is not written: its tab resends it
         if (post.l !== this.#me || post.g !== this.gen || !line.isOpen) return;
+        if (this.#session) return void this.#fromTab(post.r, post.f);
         if (post.id !== undefined) this.#route(post.id, post.r);
         if (line.write(post.f) && post.n !== undefined) this.#post({ k: "ok", to: post.r, n: post.n });
         return;
@@ -91,11 +118,113 @@ export class Leader {
 
   /** A frame came in on the real socket: to every tab, or a reply only to the tab that asked. */
   incoming(raw: unknown, value: unknown, next: Next, re: unknown): void | Promise<void> {
-    const id = re ?? (value as { re?: unknown } | null)?.re;
-    const to = typeof id === "string" ? this.#routes.get(id) : undefined;
-    if (to !== undefined) this.#routes.delete(id as string);
+    const to = this.#routed(re ?? (value as { re?: unknown } | null)?.re);
     if (to === SELF) return next(value, re);
     this.#post({ k: "in", l: this.#me, g: this.gen, f: raw, to });
     if (to === undefined) return next(value, re);
+  }
+
+  // ---- acknowledged mode: the shared session ---------------------------------
+
+  /** The filter between this tab's client and the real socket (see relay.ts). */
+  gate(socket: Relay): Filter {
+    this.#gate = socket;
+    const heartbeat = this.#line.options.heartbeat;
+    return {
+      opened: (ready) => {
+        const { state } = this.#session!;
+        this.#ready = false;
+        this.#sources.clear();
+        this.#relays.clear();
+        this.#whenReady = ready;
+        // the shared session's hello, then everything the server has not acknowledged, with the seqs it had
+        socket.raw(JSON.stringify({ t: "hello", session: state.id, ack: state.received }));
+        for (const [, , , frame] of state.log) socket.raw(frame);
+      },
+      out: (frame) => this.#fromTab(SELF, frame),
+      in: (data) => {
+        if (heartbeat && (data === heartbeat.ping || data === heartbeat.pong)) return false;
+        return this.#fromServer(data);
+      },
+    };
+  }
+
+  /** Sends a frame to a tab's client: this tab's through its socket, a follower's through the channel. */
+  #toTab(relay: string, frame: string): void {
+    const gate = this.#gate;
+    // as a socket would: later, not inside the write that caused it
+    if (relay === SELF) queueMicrotask(() => gate?.deliver(frame));
+    else this.#post({ k: "in", l: this.#me, g: this.gen, f: frame, to: relay });
+  }
+
+  /** A frame a tab's `atLeastOnce()` wrote: its hello, a message, an ack. Always dealt with here. */
+  #fromTab(relay: string, frame: Frame): true {
+    const { state } = this.#session!;
+    const envelope = envelopeOf(frame);
+    if (envelope) {
+      const source = this.#sources.get(relay);
+      if (source === undefined) return true; // no hello yet: the tab resends after its next one
+      const result = assign(state, source, envelope.n, envelope);
+      if (result === "acked") this.#toTab(relay, `{"t":"ack","seq":${state.sources[source]}}`);
+      else if (result !== "sent") {
+        // every tab hears of the assignment before the server gets the frame: whoever leads next can resend it
+        this.#post({ k: "seq", a: result });
+        record(state, result);
+        const id = /^\{"t":"req","seq":\d+,"id":("(?:[^"\\]|\\.)*")/.exec(result[3])?.[1];
+        if (id !== undefined) this.#route(JSON.parse(id) as string, relay);
+        this.#gate?.raw(result[3]);
+      }
+      return true;
+    }
+    if (typeof frame === "string" && frame.startsWith('{"t":"hello"')) {
+      const source = String((JSON.parse(frame) as { session?: unknown }).session);
+      this.#sources.set(relay, source);
+      this.#relays.set(source, relay);
+      this.#toTab(relay, `{"t":"ack","seq":${state.sources[source] ?? 0}}`);
+      return true;
+    }
+    // acks of server messages: this tab's stand for all (every tab hears the same messages)
+    if (relay === SELF) this.#gate?.raw(frame);
+    return true;
+  }
+
+  /** A frame from the server in acknowledged mode; true when no client of this tab should see it. */
+  #fromServer(data: unknown): boolean {
+    const { state } = this.#session!;
+    let frame: ServerFrame = null;
+    if (typeof data === "string" && data.startsWith('{"t":')) {
+      try {
+        frame = JSON.parse(data) as ServerFrame;
+      } catch {
+        // not ours to judge: the clients report it as invalid
+      }
+    }
+    switch (frame?.t) {
+      case "ack": {
+        const g = Number(frame.seq);
+        if (!(g >= 0)) return false;
+        this.#post({ k: "acked", g });
+        for (const [source, n] of acknowledge(state, g)) {
+          const relay = this.#relays.get(source);
+          if (relay !== undefined) this.#toTab(relay, `{"t":"ack","seq":${n}}`);
+        }
+        if (!this.#ready) {
+          // the answer to the hello: the shared line is open
+          this.#ready = true;
+          this.#whenReady?.();
+        }
+        return true;
+      }
+      case "reset":
+        // the server lost the shared session: a fresh one; every tab's own session resets and resends under it
+        this.#session!.state = newSession(newId());
+        this.#post({ k: "session", st: this.#session!.state });
+        break;
+      case "msg":
+        if (typeof frame.seq === "number" && frame.seq > state.received) state.received = frame.seq;
+    }
+    const to = this.#routed(frame?.re);
+    if (to !== SELF) this.#post({ k: "in", l: this.#me, g: this.gen, f: data, to, K: state.received });
+    return to !== undefined && to !== SELF;
   }
 }

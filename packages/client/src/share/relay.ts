@@ -16,6 +16,17 @@ type Listener = ((event: any) => void) | { handleEvent(event: any): void };
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 3;
+const EVENTS = ["open", "close", "error", "message"];
+
+/** What the leader puts between its client and the real socket in acknowledged mode (see session.ts). */
+export interface Filter {
+  /** A frame from the server; true when it was dealt with here (the client does not see it). */
+  in(data: unknown): boolean;
+  /** A frame the client writes; true when it was dealt with here. */
+  out(frame: Frame): boolean;
+  /** The real socket opened; the client sees `open` when `ready` is called (after the shared session's handshake). */
+  opened(ready: () => void): void;
+}
 
 /** A user message handed to the leader and not yet confirmed as written. */
 export interface Carried {
@@ -35,6 +46,13 @@ export class Relay implements WebSocketLike {
   #n = 0;
   #listeners = new Map<string, Set<Listener>>();
   #real: WebSocketLike | undefined;
+  #filter: Filter | undefined;
+  readonly #forward = (event: { type: string; data?: unknown }) => {
+    const filter = this.#filter;
+    if (filter && event.type === "open") return filter.opened(() => this.#emit(event));
+    if (filter && event.type === "message" && filter.in(event.data)) return;
+    this.#emit(event);
+  };
   readonly #post: (post: Post) => void;
   readonly #ping: string | undefined;
 
@@ -45,10 +63,6 @@ export class Relay implements WebSocketLike {
 
   get readyState(): number {
     return this.#real ? this.#real.readyState : this.#state;
-  }
-
-  get adopted(): boolean {
-    return this.#real !== undefined;
   }
 
   addEventListener(type: string, listener: Listener): void {
@@ -77,9 +91,9 @@ export class Relay implements WebSocketLike {
     this.#emit({ type: "open" });
   }
 
-  /** A frame from the leader (or the answer to this relay's ping). */
+  /** A frame from the leader (or the answer to this relay's ping); on an adopted socket, a frame the leader makes for its own client. */
   deliver(data: unknown): void {
-    if (this.#state === OPEN) this.#emit({ type: "message", data });
+    if (this.#state === OPEN || this.#real?.readyState === OPEN) this.#emit({ type: "message", data });
   }
 
   /** The leader wrote messages up to `n`. */
@@ -107,22 +121,36 @@ export class Relay implements WebSocketLike {
 
   /** Frames the core writes itself: the heartbeat ping (answered by the leader) and anything else, unnumbered. */
   send(frame: Frame): void {
-    if (this.#real) return this.#real.send(frame);
+    if (this.#real) return void (this.#filter?.out(frame) || this.#real.send(frame));
     if (this.#state !== OPEN) throw new Error("the relay to the leader tab is not open");
     if (frame === this.#ping) this.#post({ k: "ping", r: this.id, l: this.leader! });
     else this.#post({ k: "out", r: this.id, l: this.leader!, g: this.gen, f: frame });
   }
 
   close(code?: number, reason?: string): void {
-    if (this.#real) return this.#real.close(code, reason);
+    const real = this.#real;
     this.#state = CLOSED;
+    if (!real) return;
+    for (const type of EVENTS) real.removeEventListener(type, this.#forward);
+    real.close(code, reason);
   }
 
-  /** This tab won the election before the relay opened: it becomes the real socket, events and all. */
-  adopt(ws: WebSocketLike): void {
+  /**
+   * This tab leads: the relay becomes the real socket, events and all (on the
+   * first attempt, when the election is decided after the relay was made; and
+   * always in acknowledged mode, where `filter` translates).
+   */
+  adopt(ws: WebSocketLike, filter?: Filter): this {
     this.#real = ws;
+    this.#filter = filter;
     this.#state = CLOSED;
     ws.binaryType = this.binaryType;
-    for (const type of ["open", "close", "error", "message"]) ws.addEventListener(type, (event: { type: string }) => this.#emit(event));
+    for (const type of EVENTS) ws.addEventListener(type, this.#forward);
+    return this;
+  }
+
+  /** Writes to the real socket, past the filter. */
+  raw(frame: Frame): void {
+    this.#real?.send(frame);
   }
 }

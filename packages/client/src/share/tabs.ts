@@ -9,6 +9,7 @@ import { elect } from "./election.js";
 import type { Election, LockManagerLike } from "./election.js";
 import { Leader } from "./leader.js";
 import { Relay } from "./relay.js";
+import { acknowledge, newSession, record } from "./session.js";
 import { newId } from "./wire.js";
 import type { ChannelConstructor, ChannelLike, Post } from "./wire.js";
 
@@ -44,8 +45,9 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
   /** The leader as last heard of. */
   let known: { l: string; g: number; up: boolean } | undefined;
   let stealTimer: unknown;
-  /** With acknowledged delivery the session cannot move between tabs yet: every tab keeps its own socket. */
-  let solo = false;
+  /** With `atLeastOnce()`: the shared session, as this tab knows it (see session.ts). */
+  let framed = false;
+  const shared = { state: newSession(newId()) };
 
   const post = (message: Post) => channel?.postMessage(message);
   const announce = (next: Role) => {
@@ -59,14 +61,14 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
   };
 
   const lead = () => {
-    leader = new Leader(me, line, post);
+    const now = (leader = new Leader(me, line, post, framed ? shared : undefined));
     announce("leader");
     post({ k: "lead", l: me });
     known = undefined;
     heard();
     if (relay && relay.readyState === 0 && relay.unconfirmed.length === 0 && target) {
       // the first attempt, still looking for a leader: this tab is it, so the relay becomes the real socket
-      relay.adopt(new line.options.WebSocket(...target));
+      relay.adopt(new line.options.WebSocket(...target), framed ? now.gate(relay) : undefined);
       relay = undefined;
       real = true;
     } else if (!real) line.reconnect();
@@ -97,6 +99,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
       case "up":
         heard();
         known = { l: message.l, g: message.g, up: true };
+        if (message.st && !leader) shared.state = message.st;
         if (message.to !== undefined && message.to !== relay?.id) return;
         if (relay?.readyState === 0) relay.open(message.l, message.g);
         // waiting out a backoff while the leader's line came back: try now
@@ -116,7 +119,15 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
       case "pong":
         if (message.to === relay?.id && heartbeat) relay.deliver(heartbeat.pong);
         return;
+      case "seq":
+        return void (leader || record(shared.state, message.a));
+      case "acked":
+        return void (leader || acknowledge(shared.state, message.g));
+      case "session":
+        if (!leader) shared.state = message.st;
+        return;
       case "in":
+        if (message.K !== undefined && message.K > shared.state.received) shared.state.received = message.K;
         if ((message.to === undefined || message.to === relay?.id) && relay?.leader === message.l && relay.gen === message.g) relay.deliver(message.f);
         return;
     }
@@ -131,16 +142,18 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
 
   return {
     start() {
-      if (line.framed) solo = true;
-      if (solo) return announce("solo");
+      framed = line.framed;
       channel = new setup.Channel(`lifeline:${setup.name}`);
       channel.addEventListener("message", onPost);
       election = elect(setup.locks, `lifeline:${setup.name}`, { lead, follow });
     },
     socket(href, protocols) {
-      if (solo || leader) {
+      if (leader) {
         real = true;
-        return undefined;
+        // in acknowledged mode the leader's client, too, speaks to the shared session through a filter
+        if (!framed) return undefined;
+        const gate = new Relay(post, undefined);
+        return gate.adopt(new line.options.WebSocket(href, protocols), leader.gate(gate));
       }
       target = [href, protocols];
       const socket = (relay = new Relay(post, heartbeat ? heartbeat.ping : undefined));
@@ -164,10 +177,11 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     },
     get transmit() {
       // only a relay needs to know which messages it carries; the leader's real socket takes the core's path
-      return relay && !real ? (entry: Entry) => relay!.carry(entry) : undefined;
+      // (acknowledged delivery numbers, holds and resends its messages itself)
+      return relay && !real && !framed ? (entry: Entry) => relay!.carry(entry) : undefined;
     },
     receive(raw, value, next, re) {
-      return leader && real ? leader.incoming(raw, value, next, re) : next(value, re);
+      return leader && real && !framed ? leader.incoming(raw, value, next, re) : next(value, re);
     },
     outgoing(value, meta) {
       if (leader && meta?.id !== undefined) leader.asked(meta.id);

@@ -3,14 +3,15 @@
 // attempt), `g` the generation of the leader's line (bumped on every open),
 // `to` the relay a private answer is for. Only structured-clonable data.
 import type { Frame } from "../core/options.js";
+import type { Assigned, SessionState } from "./session.js";
 
 export type Post =
   /** A relay looks for the leader (answered with `up` or `wait`). */
   | { readonly k: "hi"; readonly r: string }
   /** Leader `l` won the lock. */
   | { readonly k: "lead"; readonly l: string }
-  /** Leader `l`'s line is open, generation `g`: relays may open. */
-  | { readonly k: "up"; readonly l: string; readonly g: number; readonly to?: string | undefined }
+  /** Leader `l`'s line is open, generation `g`: relays may open; in acknowledged mode `st` is the shared session. */
+  | { readonly k: "up"; readonly l: string; readonly g: number; readonly to?: string | undefined; readonly st?: SessionState | undefined }
   /** Leader `l` is alive but its line is not open. */
   | { readonly k: "wait"; readonly l: string; readonly to: string }
   /** Leader `l`'s line was lost: relays bound to it close. */
@@ -22,8 +23,14 @@ export type Post =
   /** Relay `r`'s heartbeat ping, answered by leader `l` itself. */
   | { readonly k: "ping"; readonly r: string; readonly l: string }
   | { readonly k: "pong"; readonly to: string }
-  /** A frame leader `l` received on line generation `g`: for every relay, or only relay `to` (a request's reply). */
-  | { readonly k: "in"; readonly l: string; readonly g: number; readonly f: unknown; readonly to?: string | undefined };
+  /** A frame leader `l` received on line generation `g`: for every relay, or only relay `to` (a request's reply); `K`: the server seq received so far. */
+  | { readonly k: "in"; readonly l: string; readonly g: number; readonly f: unknown; readonly to?: string | undefined; readonly K?: number | undefined }
+  /** Acknowledged mode: the leader gave a tab's message a shared seq (posted before the frame is written). */
+  | { readonly k: "seq"; readonly a: Assigned }
+  /** Acknowledged mode: the server acknowledged up to shared seq `g`. */
+  | { readonly k: "acked"; readonly g: number }
+  /** Acknowledged mode: a fresh shared session (the server reset the old one). */
+  | { readonly k: "session"; readonly st: SessionState };
 
 /** The part of `BroadcastChannel` used here. */
 export interface ChannelLike {

@@ -9,6 +9,8 @@ import { createFakeClock, createFakeWebSocket } from "../../src/testing.js";
 import type { FakeClock, FakeSocket, FakeWebSocketKit } from "../../src/testing.js";
 import { TEST_URL, expectNothingLeft, flushMicrotasks, record } from "./helpers.js";
 import { createFakeOrigin } from "./share-fakes.js";
+import { createDelivery } from "@lifeline/test-server";
+import type { DeliveryConnection } from "@lifeline/test-server";
 import type { FakeTab } from "./share-fakes.js";
 
 const NAME = "chat";
@@ -301,19 +303,107 @@ describe("acrossTabs(): where nothing can be shared", () => {
     expectNothingLeft({ clock, fake });
   });
 
-  it("with atLeastOnce() every tab keeps its own socket (the session does not move between tabs)", async () => {
-    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
-    const a = open();
-    const b = open();
-    await settle();
-    expect([a.roles, b.roles]).toEqual([["solo"], ["solo"]]);
-    expect(fake.sockets).toHaveLength(2);
-    closeAll(tabs, clock, fake);
-  });
 
   it("checks its options", () => {
     expect(() => acrossTabs({ name: "" })).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS", message: 'acrossTabs name must be a non-empty string, got ""' }));
     expect(() => acrossTabs(undefined as never)).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS" }));
     expect(() => acrossTabs({ name: "x", onRole: 1 as never })).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS", message: "acrossTabs onRole must be a function, got 1" }));
+  });
+});
+
+describe("acrossTabs() with atLeastOnce(): one shared session", () => {
+  /** The server half of protocol v2 (the test server's), wired to every fake socket the clients open. */
+  function serve(fake: FakeWebSocketKit) {
+    const delivery = createDelivery();
+    const wired = new Map<FakeSocket, { conn: DeliveryConnection; read: number }>();
+    /** Hands what the sockets wrote to the server, and its answers back, until nothing moves. */
+    const pump = async (options: { acks?: boolean } = {}) => {
+      for (let round = 0; round < 50; round++) {
+        await settle();
+        let moved = false;
+        for (const socket of fake.sockets) {
+          if (socket.readyState !== 1) continue;
+          let wire = wired.get(socket);
+          if (!wire) wired.set(socket, (wire = { conn: delivery.connection((text) => socket.readyState === 1 && socket.receive(text)), read: 0 }));
+          for (; wire.read < socket.sent.length; moved = true) wire.conn.handle(String(socket.sent[wire.read++]));
+        }
+        // the server's acks go out on the next turn (setImmediate)
+        if (options.acks === false) return;
+        await new Promise((resolve) => setImmediate(resolve));
+        if (!moved) return;
+      }
+    };
+    const gone = (socket: FakeSocket) => {
+      wired.get(socket)?.conn.close();
+      if (socket.readyState === 1) socket.serverClose(1006, "", false);
+    };
+    return { delivery, pump, gone };
+  }
+
+  const data = (delivery: ReturnType<typeof createDelivery>) => delivery.delivered.map((m) => m.data as { from: string; n: number });
+  const of = (delivery: ReturnType<typeof createDelivery>, from: string) => data(delivery).filter((m) => m.from === from).map((m) => m.n);
+
+  it("the server sees one connection and one session; each tab's messages once, in order; delivered in the tab that sent them", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { delivery, pump } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    expect([a.roles, b.roles, c.roles]).toEqual([["leader"], ["follower"], ["follower"]]);
+    fake.last().open();
+    await pump();
+    expect([a.client.state, b.client.state, c.client.state]).toEqual(["open", "open", "open"]);
+    for (let n = 1; n <= 5; n++) for (const [from, tab] of [["a", a], ["b", b], ["c", c]] as const) tab.client.send({ from, n });
+    await pump();
+    expect(fake.sockets).toHaveLength(1);
+    expect(delivery.sessions.size).toBe(1);
+    for (const from of ["a", "b", "c"]) expect(of(delivery, from), from).toEqual([1, 2, 3, 4, 5]);
+    // each tab hears the server's ack of its own messages, and only of those
+    for (const [from, tab] of [["a", a], ["b", b], ["c", c]] as const) {
+      expect(tab.log.of("delivered").flatMap((d) => d.messages as Array<{ from: string }>).map((m) => m.from), from).toEqual(Array(5).fill(from));
+      expect(tab.client.pending).toEqual([]);
+    }
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a crashed leader: the next one speaks for the same session and resends with the same seqs; nothing lost, nothing delivered twice", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { delivery, pump, gone } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    for (let n = 1; n <= 3; n++) for (const [from, tab] of [["a", a], ["b", b], ["c", c]] as const) tab.client.send({ from, n });
+    await pump();
+    // written and received by the server, but the leader dies before the acks reach anyone
+    for (let n = 4; n <= 6; n++) for (const [from, tab] of [["b", b], ["c", c]] as const) tab.client.send({ from, n });
+    await pump({ acks: false });
+    // and these are still on their way to the leader when it dies
+    for (const [from, tab] of [["b", b], ["c", c]] as const) tab.client.send({ from, n: 7 });
+    const first = fake.last();
+    a.tab.crash();
+    gone(first);
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    expect(fake.sockets).toHaveLength(2);
+    fake.last().open();
+    await pump();
+    expect([b.client.state, c.client.state]).toEqual(["open", "open"]);
+    for (const from of ["b", "c"]) expect(of(delivery, from), from).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(of(delivery, "a")).toEqual([1, 2, 3]);
+    // one session all along; the resends the server already had were dropped there
+    expect(delivery.sessions.size).toBe(1);
+    expect(delivery.duplicates).toBeGreaterThan(0);
+    expect([b.client.pending, c.client.pending]).toEqual([[], []]);
+    // a new message after the takeover goes out under the same session, once
+    c.client.send({ from: "c", n: 8 });
+    await pump();
+    expect(of(delivery, "c")).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    closeAll(tabs, clock, fake);
   });
 });
