@@ -20,7 +20,7 @@ const WAIT_MS = 15_000;
 
 type Message = { tab: string; n: number };
 interface TabGlobals {
-  startTab(url: string, name: string): void;
+  startTab(url: string, name: string, acknowledged: boolean): void;
   role(): string | undefined;
   burst(id: string, count: number): void;
   stream(id: string, count: number, everyMs: number): Promise<void>;
@@ -36,7 +36,7 @@ async function preparePages(dir: string): Promise<void> {
   requireBuild();
   const result = await build({
     stdin: {
-      contents: `export { createClient } from "./dist/index.js"; export { acrossTabs } from "./dist/share.js";`,
+      contents: `export { createClient } from "./dist/index.js"; export { acrossTabs } from "./dist/share.js"; export { atLeastOnce } from "./dist/at-least-once.js";`,
       resolveDir: CLIENT_DIR,
       loader: "js",
     },
@@ -54,13 +54,10 @@ async function preparePages(dir: string): Promise<void> {
   copyFileSync(path.join(FIXTURES, "share-page.mjs"), path.join(dir, "share-page.mjs"));
 }
 
-/** Messages of `tab` as the server received them, in order. */
+/** Messages of `tab` as the server's application received them, in order (with acknowledged delivery: after de-duplication). */
 function fromTab(server: TestServer, tab: string): number[] {
-  return server
-    .texts()
-    .map((t) => JSON.parse(t) as Message)
-    .filter((m) => m.tab === tab)
-    .map((m) => m.n);
+  const messages = server.delivery ? server.delivery.delivered.map((m) => m.data as Message) : server.texts().map((t) => JSON.parse(t) as Message);
+  return messages.filter((m) => m.tab === tab).map((m) => m.n);
 }
 
 const range = (count: number) => Array.from({ length: count }, (_, i) => i + 1);
@@ -79,7 +76,8 @@ if (!existsSync(CHROMIUM_PATH)) {
     });
   }
 } else {
-  describe("acrossTabs() in chromium: one connection for every tab", () => {
+  describe.each(["at-most-once", "at-least-once"] as const)("acrossTabs() in chromium, %s: one connection for every tab", (mode) => {
+    const acknowledged = mode === "at-least-once";
     const dir = mkdtempSync(path.join(tmpdir(), "lifeline-tabs-"));
     let browser: Browser;
     let server: TestServer;
@@ -105,7 +103,8 @@ if (!existsSync(CHROMIUM_PATH)) {
     /** A fresh server (no echo: the record is what the tabs sent) and browser context. */
     async function fresh(): Promise<void> {
       noise = "";
-      server = await startServer({ port: 0, static: { "/tabs/": dir }, onMessage: () => true });
+      // no echo for plain frames: the record is what the tabs sent (acknowledged envelopes are answered by the protocol)
+      server = await startServer({ port: 0, static: { "/tabs/": dir }, onMessage: () => true, delivery: mode });
       context = await browser.newContext();
     }
 
@@ -116,7 +115,7 @@ if (!existsSync(CHROMIUM_PATH)) {
       page.on("pageerror", (error) => (noise += `pageerror: ${error.stack ?? error.message}\n`));
       await page.goto(`${server.httpUrl}/tabs/index.html`, { timeout: 30_000 });
       await page.waitForFunction(() => lifelineTab.lifelineReady === true, null, { timeout: WAIT_MS });
-      await page.evaluate(([url, name]) => lifelineTab.startTab(url, name), [server.url, NAME] as const);
+      await page.evaluate(([url, name, acked]) => lifelineTab.startTab(url, name, acked), [server.url, NAME, acknowledged] as const);
       await page.waitForFunction(() => lifelineTab.role() !== undefined, null, { timeout: WAIT_MS });
       return page;
     }
@@ -139,14 +138,18 @@ if (!existsSync(CHROMIUM_PATH)) {
 
       await Promise.all(pages.map((page, i) => page.evaluate(([id]) => lifelineTab.burst(id, 100), [`tab${i}`] as const)));
       await server.waitForMessages(300, WAIT_MS);
-      for (let i = 0; i < 3; i++) expect(fromTab(server, `tab${i}`), `tab${i}`).toEqual(range(100));
-      // what a follower handed over is confirmed: nothing pending anywhere
+      // what a follower handed over is confirmed (acknowledged): nothing pending anywhere
       for (const page of pages) await page.waitForFunction(() => lifelineTab.tab.client.pending.length === 0, null, { timeout: WAIT_MS });
+      for (let i = 0; i < 3; i++) expect(fromTab(server, `tab${i}`), `tab${i}`).toEqual(range(100));
+      // one session at the server, whichever tab sent
+      if (server.delivery) expect(new Set(server.delivery.delivered.map((m) => m.session)).size).toBe(1);
 
-      server.broadcast(JSON.stringify({ type: "news", text: "to everyone" }));
+      // (with acknowledged delivery, as a plain protocol message: an envelope without seq)
+      const news = { type: "news", text: "to everyone" };
+      server.broadcast(JSON.stringify(acknowledged ? { t: "msg", data: news } : news));
       for (const page of pages) {
-        await page.waitForFunction(() => lifelineTab.tab.received.length > 0, null, { timeout: WAIT_MS });
-        expect(await page.evaluate(() => lifelineTab.tab.received)).toEqual([{ type: "news", text: "to everyone" }]);
+        await page.waitForFunction(() => lifelineTab.tab.received.some((m) => (m as { type?: string }).type === "news"), null, { timeout: WAIT_MS });
+        expect(await page.evaluate(() => lifelineTab.tab.received.filter((m) => (m as { type?: string }).type === "news"))).toEqual([news]);
       }
       expect(server.connections).toBe(1);
     });
@@ -178,13 +181,18 @@ if (!existsSync(CHROMIUM_PATH)) {
           const got = fromTab(server, id);
           expect(new Set(got), `${id}: lost messages`).toEqual(new Set(range(count)));
           const duplicates = got.length - count;
-          process.stdout.write(`  ${id}: ${count} sent, 0 lost, ${duplicates} duplicate(s) (at-most-once)\n`);
+          process.stdout.write(`  ${id}: ${count} sent, 0 lost, ${duplicates} duplicate(s) (${mode})\n`);
+          if (acknowledged) expect(duplicates, `${id}: delivered twice`).toBe(0);
           // each tab's order holds, a resent tail aside
           const firsts = got.filter((n, at) => got.indexOf(n) === at);
           expect(firsts).toEqual(range(count));
         }
-        // one line again
+        // one line again (and with acknowledged delivery, still one session: resends were dropped by the server)
         expect(server.clients).toBe(1);
+        if (server.delivery) {
+          expect(new Set(server.delivery.delivered.map((m) => m.session)).size).toBe(1);
+          process.stdout.write(`  resends the server dropped as duplicates: ${server.delivery.duplicates}\n`);
+        }
       });
     }
   });
