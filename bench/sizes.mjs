@@ -46,6 +46,15 @@ export const ENTRIES = [
     `import { createClient } from "@lifeline/client"; import { z } from "zod"; ${SCHEMA}${LIFELINE_APP(true)}`,
     [],
   ],
+  [
+    "lifeline+share",
+    "lifeline + acrossTabs() (zod external)",
+    `import { createClient } from "@lifeline/client"; import { acrossTabs } from "@lifeline/client/share";
+    const client = createClient({ url: "wss://example.test/ws", share: acrossTabs({ name: "chat" }) });
+    client.on("message", (message) => console.log(message));
+    client.send({ type: "chat", text: "hi" });`,
+    ["zod"],
+  ],
   ["lifeline+react", "lifeline + @lifeline/react hooks (React, zod external)", REACT_APP, ["react", "zod"]],
   [
     "partysocket",
