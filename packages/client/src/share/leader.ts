@@ -97,8 +97,10 @@ export class Leader {
       case "hi":
         return this.#post(line.isOpen ? { k: "up", l: this.#me, g: this.gen, to: post.r, st: this.#session?.state } : { k: "wait", l: this.#me, to: post.r });
       case "out":
-        // a frame meant for an earlier line (or another leader) is not written: its tab resends it
-        if (post.l !== this.#me || post.g !== this.gen || !line.isOpen) return;
+        // a frame meant for an earlier line (or another leader) is not written: its tab resends it,
+        // once its relay is closed (it missed the drop, or it opened on news of a line since gone)
+        if (post.l !== this.#me || !line.isOpen) return;
+        if (post.g !== this.gen) return this.#post({ k: "down", l: this.#me, to: post.r });
         if (this.#session) return void this.#fromTab(post.r, post.f);
         if (post.id !== undefined) this.#route(post.id, post.r);
         if (line.write(post.f) && post.n !== undefined) this.#post({ k: "ok", to: post.r, n: post.n });

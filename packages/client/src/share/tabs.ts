@@ -102,6 +102,8 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
         if (message.st && !leader) shared.state = message.st;
         if (message.to !== undefined && message.to !== relay?.id) return;
         if (relay?.readyState === 0) relay.open(message.l, message.g);
+        // bound to an earlier line of this leader: it missed the drop in between
+        else if (relay?.readyState === 1 && relay.gen !== message.g) relay.drop("the leader tab lost the line");
         // waiting out a backoff while the leader's line came back: try now
         else if (!relay && !real && !leader && !line.isOpen) line.reconnect();
         return;
@@ -110,6 +112,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
         known = { l: message.l, g: 0, up: false };
         return;
       case "down":
+        if (message.to !== undefined) return void (message.to === relay?.id && relay.drop("the leader tab lost the line"));
         if (known?.l === message.l) known = { ...known, up: false };
         if (relay?.leader === message.l) relay.drop("the leader tab lost the line");
         return;
@@ -157,18 +160,17 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
       }
       target = [href, protocols];
       const socket = (relay = new Relay(post, heartbeat ? heartbeat.ping : undefined));
-      if (known?.up) {
-        const { l, g } = known;
-        // the leader is up: open once the core listens
-        void Promise.resolve().then(() => socket.open(l, g));
-      } else {
+      // once the core listens: open at once when the leader's line is known to be up (as it is then), else look for the leader
+      void Promise.resolve().then(() => {
+        if (relay !== socket || socket.readyState !== 0) return;
+        if (known?.up) return socket.open(known.l, known.g);
         post({ k: "hi", r: socket.id });
         clock.clearTimeout(stealTimer);
         stealTimer = clock.setTimeout(() => {
           stealTimer = undefined;
           if (role === "follower" && relay === socket && socket.readyState === 0) election?.steal();
         }, ANSWER_MS);
-      }
+      });
       return socket;
     },
     open() {

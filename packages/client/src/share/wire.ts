@@ -14,8 +14,8 @@ export type Post =
   | { readonly k: "up"; readonly l: string; readonly g: number; readonly to?: string | undefined; readonly st?: SessionState | undefined }
   /** Leader `l` is alive but its line is not open. */
   | { readonly k: "wait"; readonly l: string; readonly to: string }
-  /** Leader `l`'s line was lost: relays bound to it close. */
-  | { readonly k: "down"; readonly l: string }
+  /** Leader `l`'s line was lost: relays bound to it close (only relay `to`, when it spoke for an earlier line). */
+  | { readonly k: "down"; readonly l: string; readonly to?: string | undefined }
   /** Relay `r` asks leader `l` to write frame `f` on line generation `g`; `n` numbers a user message, `id` is a request id. */
   | { readonly k: "out"; readonly r: string; readonly l: string; readonly g: number; readonly f: Frame; readonly n?: number | undefined; readonly id?: string | undefined }
   /** The leader wrote relay `to`'s messages up to `n`. */

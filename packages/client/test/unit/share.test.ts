@@ -314,7 +314,8 @@ describe("acrossTabs(): where nothing can be shared", () => {
 describe("acrossTabs() with atLeastOnce(): one shared session", () => {
   /** The server half of protocol v2 (the test server's), wired to every fake socket the clients open. */
   function serve(fake: FakeWebSocketKit) {
-    const delivery = createDelivery();
+    // requests are answered on the connection they came in on
+    const delivery = createDelivery({ onMessage: (message, reply) => message.id !== undefined && reply({ answer: message.data }) });
     const wired = new Map<FakeSocket, { conn: DeliveryConnection; read: number }>();
     /** Hands what the sockets wrote to the server, and its answers back, until nothing moves. */
     const pump = async (options: { acks?: boolean } = {}) => {
@@ -404,6 +405,57 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     c.client.send({ from: "c", n: 8 });
     await pump();
     expect(of(delivery, "c")).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a request's reply reaches only the tab that asked", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { pump } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    const fromB = request(b.client, { q: "b" });
+    const fromA = request(a.client, { q: "a" });
+    await pump();
+    await expect(fromB).resolves.toEqual({ answer: { q: "b" } });
+    await expect(fromA).resolves.toEqual({ answer: { q: "a" } });
+    expect({ a: a.log.of("message"), b: b.log.of("message"), c: c.log.of("message") }).toEqual({ a: [], b: [], c: [] });
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a server reset starts a fresh shared session; every tab resends what it holds under it, once", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { delivery, pump } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    const resets = [a, b].map((tab) => {
+      const seen: string[] = [];
+      tab.client.on("reset", ({ reason }) => seen.push(reason));
+      return seen;
+    });
+    a.client.send({ from: "a", n: 1 });
+    b.client.send({ from: "b", n: 1 });
+    await pump({ acks: false });
+    // the server lost its state: it forgets the session and says so
+    delivery.reset();
+    fake.last().receive(JSON.stringify({ t: "reset", reason: "store lost" }));
+    for (let i = 0; i < 10 && fake.live().length === 1 && fake.last().readyState !== 0; i++) await settle();
+    fake.last().open();
+    await pump();
+    expect(resets).toEqual([["store lost"], ["store lost"]]);
+    expect([a.client.state, b.client.state]).toEqual(["open", "open"]);
+    expect(of(delivery, "a")).toEqual([1]);
+    expect(of(delivery, "b")).toEqual([1]);
+    expect(delivery.sessions.size).toBe(1);
+    expect([a.client.pending, b.client.pending]).toEqual([[], []]);
     closeAll(tabs, clock, fake);
   });
 });
