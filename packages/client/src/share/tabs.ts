@@ -191,7 +191,12 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     },
     lost() {
       if (real) leader?.lost();
-      else if (relay) held = [...held, ...relay.unconfirmed.map((c) => c.entry)];
+      else if (relay) {
+        held = [...held, ...relay.unconfirmed.map((c) => c.entry)];
+        // let go by this tab (its heartbeat found the leader silent, or reconnect()): the next relay asks before it trusts
+        // the leader's last news, so a frozen leader that said nothing gets its lock taken
+        if (known) known = { ...known, up: false };
+      }
       relay = undefined;
       real = false;
       heard();

@@ -281,6 +281,32 @@ describe("acrossTabs(): takeover", () => {
     expect(fake.last().url).toBe(TEST_URL);
     closeAll(tabs, clock, fake);
   });
+
+  it("a frozen leader its followers already used: their heartbeat notices, the next relay finds no answer and takes the lock", async () => {
+    const { clock, fake, tabs, open } = browser({ heartbeat: { interval: 1_000, timeout: 500 } });
+    const a = open();
+    await settle();
+    const b = open();
+    await settle();
+    fake.last().open();
+    await settle();
+    expect(b.client.state).toBe("open");
+    a.tab.freeze();
+    // b pings the leader, hears nothing, lets its relay go, tries again and looks for the leader
+    for (let i = 0; i < 20 && !b.roles.includes("leader"); i++) {
+      clock.advance(Math.max(1, clock.nextDue()! - clock.now()));
+      await settle();
+    }
+    expect(b.roles).toEqual(["follower", "leader"]);
+    expect(b.log.of("close")[0]).toMatchObject({ reason: "heartbeat timeout" });
+    // (the fake keeps running the frozen tab's timers, so it may have tried a socket of its own meanwhile)
+    fake.last().open();
+    await settle();
+    expect(b.client.state).toBe("open");
+    expect(a.roles.at(-1)).toBe("follower");
+    expect(live(fake)).toHaveLength(1);
+    closeAll(tabs, clock, fake);
+  });
 });
 
 describe("acrossTabs(): where nothing can be shared", () => {
