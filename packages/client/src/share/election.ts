@@ -16,7 +16,8 @@ export interface Election {
   leave(): void;
 }
 
-export function elect(locks: LockManagerLike, name: string, on: { lead(): void; follow(): void }): Election {
+/** `fail`: the lock cannot be had at all here (an opaque origin's SecurityError): nothing can be shared. */
+export function elect(locks: LockManagerLike, name: string, on: { lead(): void; follow(): void; fail(): void }): Election {
   let left = false;
   let holding = false;
   let release: (() => void) | undefined;
@@ -32,19 +33,23 @@ export function elect(locks: LockManagerLike, name: string, on: { lead(): void; 
 
   const ask = (options: { ifAvailable?: boolean; steal?: boolean; signal?: AbortSignal }, granted: (lock: unknown) => unknown) => {
     let mine = false;
-    locks
-      .request(name, options, (lock) => {
+    let answered = false;
+    const request = () =>
+      locks.request(name, options, (lock) => {
+        answered = true;
         if (lock) mine = true;
         return granted(lock);
-      })
-      .catch(() => {
-        // rejected: aborted by us (nothing to do), or the lock we held was stolen
-        if (!mine || left || !holding) return;
-        holding = false;
-        release = undefined;
-        on.follow();
-        queue();
       });
+    // a request that throws at once is refused like one that rejects
+    new Promise((resolve) => resolve(request())).catch(() => {
+      // rejected: aborted by us (nothing to do), the lock we held was stolen, or locks are refused here
+      if (!answered && !left && !options.signal) return on.fail();
+      if (!mine || left || !holding) return;
+      holding = false;
+      release = undefined;
+      on.follow();
+      queue();
+    });
   };
 
   const queue = () => {

@@ -47,6 +47,8 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
   let stealTimer: unknown;
   /** With `atLeastOnce()`: the shared session, as this tab knows it (see session.ts). */
   let framed = false;
+  /** Web Locks or BroadcastChannel refused here (an opaque origin): this tab keeps its own socket. */
+  let solo = false;
   const shared = { state: newSession(newId()) };
 
   const post = (message: Post) => channel?.postMessage(message);
@@ -81,6 +83,15 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     leader.retire();
     leader = undefined;
     if (real) line.reconnect();
+  };
+
+  const alone = () => {
+    solo = true;
+    announce("solo");
+    election?.leave();
+    channel?.close();
+    channel = undefined;
+    if (relay) line.reconnect();
   };
 
   const onPost = ({ data }: { data: unknown }) => {
@@ -146,11 +157,17 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
   return {
     start() {
       framed = line.framed;
-      channel = new setup.Channel(`lifeline:${setup.name}`);
+      if (solo) return announce("solo");
+      try {
+        channel = new setup.Channel(`lifeline:${setup.name}`);
+      } catch {
+        return alone();
+      }
       channel.addEventListener("message", onPost);
-      election = elect(setup.locks, `lifeline:${setup.name}`, { lead, follow });
+      election = elect(setup.locks, `lifeline:${setup.name}`, { lead, follow, fail: alone });
     },
     socket(href, protocols) {
+      if (solo) return undefined;
       if (leader) {
         real = true;
         // in acknowledged mode the leader's client, too, speaks to the shared session through a filter

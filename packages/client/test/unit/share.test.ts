@@ -330,6 +330,37 @@ describe("acrossTabs(): where nothing can be shared", () => {
   });
 
 
+  it("where the lock or the channel is refused (an opaque origin), the client keeps its own socket", async () => {
+    for (const refused of ["locks", "channel"] as const) {
+      const roles: Role[] = [];
+      const clock = createFakeClock();
+      const fake = createFakeWebSocket();
+      const securityError = () => Object.assign(new Error("denied"), { name: "SecurityError" });
+      const share = acrossTabs({
+        name: NAME,
+        onRole: (role) => roles.push(role),
+        locks: { request: () => (refused === "locks" ? Promise.reject(securityError()) : new Promise(() => {})) },
+        BroadcastChannel: class {
+          constructor() {
+            if (refused === "channel") throw securityError();
+          }
+          postMessage() {}
+          addEventListener() {}
+          close() {}
+        },
+      });
+      const client = createClient({ url: TEST_URL, WebSocket: fake.WebSocket, clock, heartbeat: false, share });
+      await settle();
+      expect(roles, refused).toEqual(["solo"]);
+      fake.last().open();
+      expect(client.state, refused).toBe("open");
+      expect(client.send("mine")).toBe("sent");
+      expect(fake.last().sent).toEqual(['"mine"']);
+      client.close();
+      expectNothingLeft({ clock, fake });
+    }
+  });
+
   it("checks its options", () => {
     expect(() => acrossTabs({ name: "" })).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS", message: 'acrossTabs name must be a non-empty string, got ""' }));
     expect(() => acrossTabs(undefined as never)).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS" }));
