@@ -20,7 +20,7 @@ const WAIT_MS = 15_000;
 
 type Message = { tab: string; n: number };
 interface TabGlobals {
-  startTab(url: string, name: string, acknowledged: boolean): void;
+  startTab(url: string, name: string, acknowledged: boolean, heartbeat?: { interval: number; timeout: number }): void;
   role(): string | undefined;
   burst(id: string, count: number): void;
   stream(id: string, count: number, everyMs: number): Promise<void>;
@@ -109,13 +109,13 @@ if (!existsSync(CHROMIUM_PATH)) {
     }
 
     /** Opens a page of the origin and starts its client; resolves once it knows its role. */
-    async function openTab(): Promise<Page> {
+    async function openTab(heartbeat?: { interval: number; timeout: number }): Promise<Page> {
       const page = await context.newPage();
       page.on("console", (message) => (noise += `console.${message.type()}: ${message.text()}\n`));
       page.on("pageerror", (error) => (noise += `pageerror: ${error.stack ?? error.message}\n`));
       await page.goto(`${server.httpUrl}/tabs/index.html`, { timeout: 30_000 });
       await page.waitForFunction(() => lifelineTab.lifelineReady === true, null, { timeout: WAIT_MS });
-      await page.evaluate(([url, name, acked]) => lifelineTab.startTab(url, name, acked), [server.url, NAME, acknowledged] as const);
+      await page.evaluate(([url, name, acked, beat]) => lifelineTab.startTab(url, name, acked, beat), [server.url, NAME, acknowledged, heartbeat] as const);
       await page.waitForFunction(() => lifelineTab.role() !== undefined, null, { timeout: WAIT_MS });
       return page;
     }
@@ -152,6 +152,37 @@ if (!existsSync(CHROMIUM_PATH)) {
         expect(await page.evaluate(() => lifelineTab.tab.received.filter((m) => (m as { type?: string }).type === "news"))).toEqual([news]);
       }
       expect(server.connections).toBe(1);
+    });
+
+    it("the leader page hangs: a follower's heartbeat notices, it takes the lock, nothing sent is lost", async () => {
+      await fresh();
+      const heartbeat = { interval: 300, timeout: 300 };
+      const leader = await openTab(heartbeat);
+      const follower = await openTab(heartbeat);
+      for (const page of [leader, follower]) await untilOpen(page);
+      expect(await Promise.all([leader, follower].map(roleOf))).toEqual(["leader", "follower"]);
+      // a hung main thread (a frozen tab runs no task either): it answers nothing and keeps the lock
+      const hungAt = Date.now();
+      const hung = leader.evaluate(() => {
+        for (const end = Date.now() + 3_000; Date.now() < end; );
+      });
+      const streamed = follower.evaluate(() => lifelineTab.stream("f0", 50, 10));
+      await follower.waitForFunction(() => lifelineTab.role() === "leader", null, { timeout: WAIT_MS });
+      const took = (await follower.evaluate(() => lifelineTab.tab.roles.find((r) => r.role === "leader")!.at)) - hungAt;
+      process.stdout.write(`  takeover from a hung leader page (heartbeat 300 + 300 ms): ${took} ms\n`);
+      // the heartbeat's interval and timeout, a retry's backoff, then one second unanswered
+      expect(took).toBeLessThan(3_000);
+      await streamed;
+      await follower.waitForFunction(() => lifelineTab.tab.client.pending.length === 0, null, { timeout: WAIT_MS });
+      const got = fromTab(server, "f0");
+      expect(new Set(got)).toEqual(new Set(range(50)));
+      if (acknowledged) expect(got).toEqual(range(50));
+      // back to life, the old leader learns it lost the lock and follows
+      await hung;
+      await leader.waitForFunction(() => lifelineTab.role() === "follower", null, { timeout: WAIT_MS });
+      await untilOpen(leader);
+      await server.waitForClients(1);
+      expect(server.clients).toBe(1);
     });
 
     for (const how of ["closes", "crashes"] as const) {
