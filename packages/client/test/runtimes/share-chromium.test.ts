@@ -170,8 +170,8 @@ if (!existsSync(CHROMIUM_PATH)) {
       await follower.waitForFunction(() => lifelineTab.role() === "leader", null, { timeout: WAIT_MS });
       const took = (await follower.evaluate(() => lifelineTab.tab.roles.find((r) => r.role === "leader")!.at)) - hungAt;
       process.stdout.write(`  takeover from a hung leader page (heartbeat 300 + 300 ms): ${took} ms\n`);
-      // the heartbeat's interval and timeout, a retry's backoff, then one second unanswered
-      expect(took).toBeLessThan(3_000);
+      // the heartbeat's interval and timeout (600 ms), a first retry's backoff (≤ 500 ms), one second unanswered: 2.1 s, plus slack for a loaded machine
+      expect(took).toBeLessThan(4_000);
       await streamed;
       await follower.waitForFunction(() => lifelineTab.tab.client.pending.length === 0, null, { timeout: WAIT_MS });
       const got = fromTab(server, "f0");
