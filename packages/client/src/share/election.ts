@@ -16,17 +16,20 @@ export interface Election {
   leave(): void;
 }
 
-/** `fail`: the lock cannot be had at all here (an opaque origin's SecurityError): nothing can be shared. */
-export function elect(locks: LockManagerLike, name: string, on: { lead(): void; follow(): void; fail(): void }): Election {
+/**
+ * `lead(stolen)`: this tab holds the lock (`stolen`: taken from a holder that may still be alive);
+ * `fail`: the lock cannot be had at all here (an opaque origin's SecurityError): nothing can be shared.
+ */
+export function elect(locks: LockManagerLike, name: string, on: { lead(stolen: boolean): void; follow(): void; fail(): void }): Election {
   let left = false;
   let holding = false;
   let release: (() => void) | undefined;
   let waiting: AbortController | undefined;
 
-  const hold = (): Promise<void> | undefined => {
+  const hold = (stolen = false): Promise<void> | undefined => {
     if (left) return undefined;
     holding = true;
-    on.lead();
+    on.lead(stolen);
     // held until leave() (or until another tab steals it)
     return new Promise<void>((resolve) => (release = resolve));
   };
@@ -54,7 +57,7 @@ export function elect(locks: LockManagerLike, name: string, on: { lead(): void; 
 
   const queue = () => {
     waiting = new AbortController();
-    ask({ signal: waiting.signal }, hold);
+    ask({ signal: waiting.signal }, () => hold());
   };
 
   ask({ ifAvailable: true }, (lock) => {
@@ -68,7 +71,7 @@ export function elect(locks: LockManagerLike, name: string, on: { lead(): void; 
     steal() {
       if (left || holding) return;
       waiting?.abort();
-      ask({ steal: true }, hold);
+      ask({ steal: true }, () => hold(true));
     },
     leave() {
       left = true;

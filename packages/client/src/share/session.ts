@@ -28,6 +28,15 @@ export interface SessionState {
   sources: Record<string, number>;
 }
 
+/**
+ * How far a leader that took the lock by force skips the shared seqs: the
+ * robbed leader was hung, not dead, and may still write what it was handed
+ * (numbered from the old count) before it learns it lost the lock. Numbered
+ * far above, the new leader's messages are never shadowed by those (the
+ * protocol allows gaps); at worst one of them is delivered twice.
+ */
+export const STOLEN_GAP = 1_000_000;
+
 const ENVELOPE = /^\{"t":"(msg|req)","seq":(\d+)/;
 
 export const newSession = (id: string): SessionState => ({ id, last: 0, acked: 0, received: 0, log: [], sources: {} });

@@ -9,7 +9,7 @@ import { elect } from "./election.js";
 import type { Election, LockManagerLike } from "./election.js";
 import { Leader } from "./leader.js";
 import { Relay } from "./relay.js";
-import { acknowledge, newSession, record } from "./session.js";
+import { STOLEN_GAP, acknowledge, newSession, record } from "./session.js";
 import { newId } from "./wire.js";
 import type { ChannelConstructor, ChannelLike, Post } from "./wire.js";
 
@@ -62,7 +62,8 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     stealTimer = undefined;
   };
 
-  const lead = () => {
+  const lead = (stolen: boolean) => {
+    if (stolen) shared.state.last += STOLEN_GAP;
     const now = (leader = new Leader(me, line, post, framed ? shared : undefined));
     announce("leader");
     post({ k: "lead", l: me });

@@ -515,4 +515,33 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     expect([a.client.pending, b.client.pending]).toEqual([[], []]);
     closeAll(tabs, clock, fake);
   });
+
+  it("a leader that took the lock from a hung one numbers far above it, so late writes of the old one never shadow its messages", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce(), heartbeat: { interval: 1_000, timeout: 500 } });
+    const { delivery, pump } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    b.client.send({ from: "b", n: 1 });
+    await pump();
+    a.tab.freeze();
+    for (let i = 0; i < 20 && !b.roles.includes("leader"); i++) {
+      clock.advance(Math.max(1, clock.nextDue()! - clock.now()));
+      await settle();
+    }
+    expect(b.roles).toEqual(["follower", "leader"]);
+    const mine = fake.sockets.find((socket) => socket.readyState === 0)!;
+    mine.open();
+    await pump();
+    b.client.send({ from: "b", n: 2 });
+    await pump();
+    const seqs = delivery.delivered.filter((m) => (m.data as { from: string }).from === "b").map((m) => m.seq);
+    expect(seqs[0]).toBe(1);
+    expect(seqs[1]).toBeGreaterThan(1_000_000);
+    expect(delivery.sessions.size).toBe(1);
+    closeAll(tabs, clock, fake);
+  });
 });
