@@ -18,6 +18,8 @@ export type Role = "leader" | "follower" | "solo";
 
 /** A relay that hears nothing from any leader within this time (a frozen leader tab) takes the lock. */
 export const ANSWER_MS = 1_000;
+/** Frames of the leader's open line kept for this tab while it has no open relay (an async `url` resolving), at most. */
+const MISSED_MAX = 1_000;
 
 export interface TabsSetup {
   readonly name: string;
@@ -45,6 +47,8 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
   /** The leader as last heard of. */
   let known: { l: string; g: number; up: boolean } | undefined;
   let stealTimer: unknown;
+  /** What the leader's open line brought while this tab had no open relay: handed to the next relay that opens on it. */
+  let missed: Array<{ l: string; g: number; f: unknown }> = [];
   /** With `atLeastOnce()`: the shared session, as this tab knows it (see session.ts). */
   let framed = false;
   /** Web Locks or BroadcastChannel refused here (an opaque origin): this tab keeps its own socket. */
@@ -77,6 +81,14 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     } else if (!real) line.reconnect();
   };
 
+  /** Opens the relay on leader `l`'s line `g`, then hands it what that line brought meanwhile. */
+  const openRelay = (socket: Relay, l: string, g: number) => {
+    const kept = missed;
+    missed = [];
+    socket.open(l, g);
+    for (const frame of kept) if (frame.l === l && frame.g === g) socket.deliver(frame.f);
+  };
+
   const follow = () => {
     announce("follower");
     if (!leader) return;
@@ -104,6 +116,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
         return leader?.handle(message);
       case "lead":
         heard();
+        missed = [];
         known = { l: message.l, g: 0, up: false };
         // a relay bound to the old leader will hear nothing more from it
         if (relay?.leader !== undefined && relay.leader !== message.l) line.reconnect();
@@ -113,7 +126,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
         known = { l: message.l, g: message.g, up: true };
         if (message.st && !leader) shared.state = message.st;
         if (message.to !== undefined && message.to !== relay?.id) return;
-        if (relay?.readyState === 0) relay.open(message.l, message.g);
+        if (relay?.readyState === 0) openRelay(relay, message.l, message.g);
         // bound to an earlier line of this leader: it missed the drop in between
         else if (relay?.readyState === 1 && relay.gen !== message.g) relay.drop("the leader tab lost the line");
         // waiting out a backoff while the leader's line came back: try now
@@ -124,6 +137,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
         known = { l: message.l, g: 0, up: false };
         return;
       case "down":
+        missed = [];
         if (message.to !== undefined) return void (message.to === relay?.id && relay.drop("the leader tab lost the line"));
         if (known?.l === message.l) known = { ...known, up: false };
         if (relay?.leader === message.l) relay.drop("the leader tab lost the line");
@@ -144,6 +158,11 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
       case "in":
         if (message.K !== undefined && message.K > shared.state.received) shared.state.received = message.K;
         if ((message.to === undefined || message.to === relay?.id) && relay?.leader === message.l && relay.gen === message.g) relay.deliver(message.f);
+        // no open relay yet (an async url still resolving): keep it for the relay that opens on this line
+        else if (message.to === undefined && relay?.readyState !== 1 && !leader && known?.l === message.l) {
+          missed.push({ l: message.l, g: message.g, f: message.f });
+          if (missed.length > MISSED_MAX) missed.shift();
+        }
         return;
     }
   };
@@ -181,7 +200,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
       // once the core listens: open at once when the leader's line is known to be up (as it is then), else look for the leader
       void Promise.resolve().then(() => {
         if (relay !== socket || socket.readyState !== 0) return;
-        if (known?.up) return socket.open(known.l, known.g);
+        if (known?.up) return openRelay(socket, known.l, known.g);
         post({ k: "hi", r: socket.id });
         clock.clearTimeout(stealTimer);
         stealTimer = clock.setTimeout(() => {
@@ -221,6 +240,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     },
     stop() {
       heard();
+      missed = [];
       leader?.retire();
       leader = undefined;
       election?.leave();

@@ -191,6 +191,33 @@ describe("acrossTabs(): one socket for every tab", () => {
     closeAll(tabs, clock, fake);
   });
 
+  it("a follower whose url resolves late still gets what the shared line brought meanwhile", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const a = open();
+    await settle();
+    let resolveUrl: (url: string) => void = () => {};
+    const b = open({ url: () => new Promise<string>((resolve) => (resolveUrl = resolve)) });
+    await settle();
+    fake.last().open();
+    await settle();
+    resolveUrl(TEST_URL);
+    await settle();
+    expect(b.client.state).toBe("open");
+    // b lets its relay go (reconnect()), and its next url takes a while
+    b.client.reconnect();
+    fake.last().receive('"while b waits"');
+    await settle();
+    expect(b.log.of("message")).toEqual([]);
+    resolveUrl(TEST_URL);
+    await settle();
+    fake.last().receive('"after"');
+    await settle();
+    expect(b.client.state).toBe("open");
+    expect(b.log.of("message")).toEqual(["while b waits", "after"]);
+    expect(a.log.of("message")).toEqual(["while b waits", "after"]);
+    closeAll(tabs, clock, fake);
+  });
+
   it("close() in a follower closes only that tab", async () => {
     const { clock, fake, tabs, open } = browser();
     const a = open();
