@@ -105,6 +105,9 @@ export class Leader {
         if (post.id !== undefined) this.#route(post.id, post.r);
         if (line.write(post.f) && post.n !== undefined) this.#post({ k: "ok", to: post.r, n: post.n });
         return;
+      case "ids":
+        for (const id of post.ids) this.#route(id, post.r);
+        return;
       case "ping": {
         if (post.l !== this.#me || !line.isOpen) return;
         const pong = () => this.#post({ k: "pong", to: post.r });

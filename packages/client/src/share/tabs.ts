@@ -18,6 +18,8 @@ export type Role = "leader" | "follower" | "solo";
 
 /** A relay that hears nothing from any leader within this time (a frozen leader tab) takes the lock. */
 export const ANSWER_MS = 1_000;
+/** Request ids this tab remembers as unanswered, at most (beyond, the oldest: a request long timed out). */
+const ASKED_MAX = 256;
 /** Frames of the leader's open line kept for this tab while it has no open relay (an async `url` resolving), at most. */
 const MISSED_MAX = 1_000;
 
@@ -49,6 +51,8 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
   let stealTimer: unknown;
   /** What the leader's open line brought while this tab had no open relay: handed to the next relay that opens on it. */
   let missed: Array<{ l: string; g: number; f: unknown }> = [];
+  /** This tab's requests still waiting for a reply: a new leader learns them, so their replies still reach only this tab. */
+  const asked = new Set<string>();
   /** With `atLeastOnce()`: the shared session, as this tab knows it (see session.ts). */
   let framed = false;
   /** Web Locks or BroadcastChannel refused here (an opaque origin): this tab keeps its own socket. */
@@ -69,6 +73,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
   const lead = (stolen: boolean) => {
     if (stolen) shared.state.last += STOLEN_GAP;
     const now = (leader = new Leader(me, line, post, framed ? shared : undefined));
+    for (const id of asked) now.asked(id);
     announce("leader");
     post({ k: "lead", l: me });
     known = undefined;
@@ -85,6 +90,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
   const openRelay = (socket: Relay, l: string, g: number) => {
     const kept = missed;
     missed = [];
+    if (asked.size > 0) post({ k: "ids", r: socket.id, ids: [...asked] });
     socket.open(l, g);
     for (const frame of kept) if (frame.l === l && frame.g === g) socket.deliver(frame.f);
   };
@@ -112,6 +118,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     switch (message.k) {
       case "hi":
       case "out":
+      case "ids":
       case "ping":
         return leader?.handle(message);
       case "lead":
@@ -220,10 +227,17 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
       return relay && !real && !framed ? (entry: Entry) => relay!.carry(entry) : undefined;
     },
     receive(raw, value, next, re) {
+      const id = re ?? (value as { re?: unknown } | null)?.re;
+      if (typeof id === "string") asked.delete(id);
       return leader && real && !framed ? leader.incoming(raw, value, next, re) : next(value, re);
     },
     outgoing(value, meta) {
-      if (leader && meta?.id !== undefined) leader.asked(meta.id);
+      const id = meta?.id;
+      if (id !== undefined) {
+        asked.add(id);
+        if (asked.size > ASKED_MAX) asked.delete(asked.values().next().value!);
+        leader?.asked(id);
+      }
       return value;
     },
     lost() {

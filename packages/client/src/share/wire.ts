@@ -18,6 +18,8 @@ export type Post =
   | { readonly k: "down"; readonly l: string; readonly to?: string | undefined }
   /** Relay `r` asks leader `l` to write frame `f` on line generation `g`; `n` numbers a user message, `id` is a request id. */
   | { readonly k: "out"; readonly r: string; readonly l: string; readonly g: number; readonly f: Frame; readonly n?: number | undefined; readonly id?: string | undefined }
+  /** Relay `r` (just opened) still waits for replies to these request ids. */
+  | { readonly k: "ids"; readonly r: string; readonly ids: readonly string[] }
   /** The leader wrote relay `to`'s messages up to `n`. */
   | { readonly k: "ok"; readonly to: string; readonly n: number }
   /** Relay `r`'s heartbeat ping, answered by leader `l` itself. */

@@ -271,6 +271,34 @@ describe("acrossTabs(): takeover", () => {
     closeAll(tabs, clock, fake);
   });
 
+  it("a request in flight during a takeover still gets its reply in the asking tab only", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await settle();
+    const fromC = request(c.client, { q: "c" });
+    await settle();
+    const id = (JSON.parse(String(fake.last().sent[0])) as { id: string }).id;
+    // written by the old leader, which dies before the reply comes
+    a.tab.crash();
+    fake.last().serverClose(1006, "", false);
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    fake.last().open();
+    await settle();
+    expect(c.client.state).toBe("open");
+    // the server answers on the new line
+    fake.last().receive(JSON.stringify({ re: id, a: 1 }));
+    await settle();
+    await expect(fromC).resolves.toEqual({ re: id, a: 1 });
+    expect({ b: b.log.of("message"), c: c.log.of("message") }).toEqual({ b: [], c: [] });
+    closeAll(tabs, clock, fake);
+  });
+
   it("a leader that closes hands the line over to a follower", async () => {
     const { clock, fake, tabs, open } = browser();
     const a = open();
