@@ -9,6 +9,7 @@ export interface LockManagerLike {
   request(name: string, options: { ifAvailable?: boolean; steal?: boolean; signal?: AbortSignal }, callback: (lock: unknown) => unknown): Promise<unknown>;
 }
 
+/** This tab's place in the election for one lock. */
 export interface Election {
   /** Takes the lock from a holder that does not answer. */
   steal(): void;
@@ -17,6 +18,8 @@ export interface Election {
 }
 
 /**
+ * Joins the election for the lock `name`: asks without waiting (to know at
+ * once whether another tab leads), then queues for it.
  * `lead(stolen)`: this tab holds the lock (`stolen`: taken from a holder that may still be alive);
  * `fail`: the lock cannot be had at all here (an opaque origin's SecurityError): nothing can be shared.
  */

@@ -20,6 +20,7 @@ const MAX_ROUTES = 1_024;
 
 type ServerFrame = { t?: unknown; seq?: unknown; re?: unknown } | null;
 
+/** The leader tab's part, made when it wins the lock and retired when it stops leading. */
 export class Leader {
   /** The generation of the line: bumped at every open, so frames meant for an earlier line are not written on this one. */
   gen = 0;

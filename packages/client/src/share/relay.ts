@@ -34,6 +34,7 @@ export interface Carried {
   readonly entry: Entry;
 }
 
+/** A socket made of the channel (a follower's), or the real socket behind a filter (the leader's, see `adopt`). */
 export class Relay implements WebSocketLike {
   readonly id = newId();
   binaryType = "arraybuffer";

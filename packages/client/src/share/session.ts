@@ -39,6 +39,7 @@ export const STOLEN_GAP = 1_000_000;
 
 const ENVELOPE = /^\{"t":"(msg|req)","seq":(\d+)/;
 
+/** A session nobody has used yet. */
 export const newSession = (id: string): SessionState => ({ id, last: 0, acked: 0, received: 0, log: [], sources: {} });
 
 /** A tab's outgoing envelope: its kind and seq, or undefined for anything else (hello, ack, ping). */

@@ -23,6 +23,7 @@ const ASKED_MAX = 256;
 /** Frames of the leader's open line kept for this tab while it has no open relay (an async `url` resolving), at most. */
 const MISSED_MAX = 1_000;
 
+/** What acrossTabs() resolved: the name, the lock manager and channel constructor to use, the role callback. */
 export interface TabsSetup {
   readonly name: string;
   readonly locks: LockManagerLike;
@@ -30,6 +31,7 @@ export interface TabsSetup {
   readonly onRole: ((role: Role) => void) | undefined;
 }
 
+/** The share feature of one client, where Web Locks and BroadcastChannel exist. */
 export function joinTabs(line: Line, setup: TabsSetup): Extension {
   const me = newId();
   const { clock } = line.options;

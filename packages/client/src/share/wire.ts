@@ -5,6 +5,7 @@
 import type { Frame } from "../core/options.js";
 import type { Assigned, SessionState } from "./session.js";
 
+/** One message on the channel. */
 export type Post =
   /** A relay looks for the leader (answered with `up` or `wait`). */
   | { readonly k: "hi"; readonly r: string }
@@ -41,6 +42,7 @@ export interface ChannelLike {
   close(): void;
 }
 
+/** The `BroadcastChannel` constructor, or a fake of it. */
 export type ChannelConstructor = new (name: string) => ChannelLike;
 
 /** A random id for a tab or a relay; not from the client's `random` option, which tests often make constant. */
