@@ -20,19 +20,19 @@ export interface Election {
 /**
  * Joins the election for the lock `name`: asks without waiting (to know at
  * once whether another tab leads), then queues for it.
- * `lead(stolen)`: this tab holds the lock (`stolen`: taken from a holder that may still be alive);
+ * `lead`: this tab holds the lock (granted, or taken by force from a holder that seemed frozen);
  * `fail`: the lock cannot be had at all here (an opaque origin's SecurityError): nothing can be shared.
  */
-export function elect(locks: LockManagerLike, name: string, on: { lead(stolen: boolean): void; follow(): void; fail(): void }): Election {
+export function elect(locks: LockManagerLike, name: string, on: { lead(): void; follow(): void; fail(): void }): Election {
   let left = false;
   let holding = false;
   let release: (() => void) | undefined;
   let waiting: AbortController | undefined;
 
-  const hold = (stolen = false): Promise<void> | undefined => {
+  const hold = (): Promise<void> | undefined => {
     if (left) return undefined;
     holding = true;
-    on.lead(stolen);
+    on.lead();
     // held until leave() (or until another tab steals it)
     return new Promise<void>((resolve) => (release = resolve));
   };
@@ -60,7 +60,7 @@ export function elect(locks: LockManagerLike, name: string, on: { lead(stolen: b
 
   const queue = () => {
     waiting = new AbortController();
-    ask({ signal: waiting.signal }, () => hold());
+    ask({ signal: waiting.signal }, hold);
   };
 
   ask({ ifAvailable: true }, (lock) => {
@@ -74,7 +74,7 @@ export function elect(locks: LockManagerLike, name: string, on: { lead(stolen: b
     steal() {
       if (left || holding) return;
       waiting?.abort();
-      ask({ steal: true }, () => hold(true));
+      ask({ steal: true }, hold);
     },
     leave() {
       left = true;

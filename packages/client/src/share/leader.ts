@@ -9,7 +9,7 @@ import type { Line, Next } from "../core/extension.js";
 import type { Frame } from "../core/options.js";
 import type { Filter, Relay } from "./relay.js";
 import { acknowledge, assign, envelopeOf, newSession, record } from "./session.js";
-import type { SessionState } from "./session.js";
+import type { Assigned, SessionState } from "./session.js";
 import { newId } from "./wire.js";
 import type { Post } from "./wire.js";
 
@@ -157,6 +157,15 @@ export class Leader {
         return this.#fromServer(data);
       },
     };
+  }
+
+  /**
+   * An assignment posted by an earlier leader that reached this tab after it
+   * took over: the server may not have it, so it is written (once ready; the
+   * server drops it if it has it), and the tab's own resend is not.
+   */
+  late(assigned: Assigned): void {
+    if (record(this.#session!.state, assigned) && this.#ready) this.#gate?.raw(assigned[3]);
   }
 
   /** Sends a frame to a tab's client: this tab's through its socket, a follower's through the channel. */

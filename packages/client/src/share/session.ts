@@ -29,13 +29,14 @@ export interface SessionState {
 }
 
 /**
- * How far a leader that took the lock by force skips the shared seqs: the
- * robbed leader was hung, not dead, and may still write what it was handed
- * (numbered from the old count) before it learns it lost the lock. Numbered
- * far above, the new leader's messages are never shadowed by those (the
- * protocol allows gaps); at worst one of them is delivered twice.
+ * How far a new leader skips the shared seqs past what it knows. The old
+ * leader's last assignments may still be on their way to it (the browser
+ * may grant the lock before this tab has read the channel's last posts), and
+ * a robbed leader was hung, not dead, and may still write what it was handed
+ * before it learns it lost the lock. Numbered far above, the new leader's
+ * messages are never shadowed by those (the protocol allows gaps).
  */
-export const STOLEN_GAP = 1_000_000;
+export const TAKEOVER_GAP = 1_000_000;
 
 const ENVELOPE = /^\{"t":"(msg|req)","seq":(\d+)/;
 
@@ -62,10 +63,15 @@ export function assign(state: SessionState, source: string, n: number, envelope:
   return [g, source, n, envelope.rewrite(g)];
 }
 
-/** Records an assignment (the leader's, or one heard from it). */
-export function record(state: SessionState, assigned: Assigned): void {
-  state.log.push(assigned);
-  if (assigned[0] > state.last) state.last = assigned[0];
+/** Records an assignment (the leader's, or one heard from it), in seq order; false when it adds nothing (known, or acknowledged). */
+export function record(state: SessionState, assigned: Assigned): boolean {
+  const [g, source, n] = assigned;
+  if (g <= state.acked || n <= (state.sources[source] ?? 0) || state.log.some(([, s, m]) => s === source && m === n)) return false;
+  let at = state.log.length;
+  while (at > 0 && state.log[at - 1]![0] > g) at--;
+  state.log.splice(at, 0, assigned);
+  if (g > state.last) state.last = g;
+  return true;
 }
 
 /** The server acknowledged up to `g`: the acknowledged n of each tab session that moved. */

@@ -9,7 +9,7 @@ import { elect } from "./election.js";
 import type { Election, LockManagerLike } from "./election.js";
 import { Leader } from "./leader.js";
 import { Relay } from "./relay.js";
-import { STOLEN_GAP, acknowledge, newSession, record } from "./session.js";
+import { TAKEOVER_GAP, acknowledge, newSession, record } from "./session.js";
 import { newId } from "./wire.js";
 import type { ChannelConstructor, ChannelLike, Post } from "./wire.js";
 
@@ -60,6 +60,8 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
   /** Web Locks or BroadcastChannel refused here (an opaque origin): this tab keeps its own socket. */
   let solo = false;
   const shared = { state: newSession(newId()) };
+  /** The shared session came from another leader (not made by this tab). */
+  let heardSession = false;
 
   const post = (message: Post) => channel?.postMessage(message);
   const announce = (next: Role) => {
@@ -72,8 +74,9 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     stealTimer = undefined;
   };
 
-  const lead = (stolen: boolean) => {
-    if (stolen) shared.state.last += STOLEN_GAP;
+  const lead = () => {
+    // a session learnt from another leader: it may have numbered beyond what reached this tab
+    if (heardSession) shared.state.last += TAKEOVER_GAP;
     const now = (leader = new Leader(me, line, post, framed ? shared : undefined));
     for (const id of asked) now.asked(id);
     announce("leader");
@@ -133,7 +136,10 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
       case "up":
         heard();
         known = { l: message.l, g: message.g, up: true };
-        if (message.st && !leader) shared.state = message.st;
+        if (message.st && !leader) {
+          shared.state = message.st;
+          heardSession = true;
+        }
         if (message.to !== undefined && message.to !== relay?.id) return;
         if (relay?.readyState === 0) openRelay(relay, message.l, message.g);
         // bound to an earlier line of this leader: it missed the drop in between
@@ -158,11 +164,15 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
         if (message.to === relay?.id && heartbeat) relay.deliver(heartbeat.pong);
         return;
       case "seq":
-        return void (leader || record(shared.state, message.a));
+        // heard late by a tab that leads now: the old leader's last words
+        return void (leader ? leader.late(message.a) : record(shared.state, message.a));
       case "acked":
-        return void (leader || acknowledge(shared.state, message.g));
+        return void acknowledge(shared.state, message.g);
       case "session":
-        if (!leader) shared.state = message.st;
+        if (!leader) {
+          shared.state = message.st;
+          heardSession = true;
+        }
         return;
       case "in":
         if (message.K !== undefined && message.K > shared.state.received) shared.state.received = message.K;

@@ -33,6 +33,8 @@ export function createFakeOrigin() {
   const channels = new Set<{ name: string; tab: FakeTab; deliver(data: unknown): void; closed: boolean }>();
   /** Every message posted, for assertions. */
   const posts: unknown[] = [];
+  /** Channel messages posted from now on arrive on a later turn (setImmediate), after lock grants: a busy browser. */
+  const timing = { slow: false };
 
   const grant = (name: string, request: Request) => {
     held.set(name, request);
@@ -108,7 +110,9 @@ export function createFakeOrigin() {
           for (const other of channels) {
             if (other === this.#me || other.name !== this.#me.name) continue;
             const data = structuredClone(message);
-            queueMicrotask(() => !other.closed && !other.tab.dead && !other.tab.frozen && other.deliver(data));
+            const deliver = () => !other.closed && !other.tab.dead && !other.tab.frozen && other.deliver(data);
+            if (timing.slow) setImmediate(deliver);
+            else queueMicrotask(deliver);
           }
         }
         addEventListener(type: string, listener: (event: { data: unknown }) => void) {
@@ -140,6 +144,7 @@ export function createFakeOrigin() {
   return {
     tab,
     posts,
+    timing,
     /** Open channels (a closed client leaves none). */
     openChannels: () => channels.size,
     /** Who holds the lock `name`, if anyone. */

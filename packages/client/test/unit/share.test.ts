@@ -571,6 +571,36 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     closeAll(tabs, clock, fake);
   });
 
+  it("a new leader that hears the old leader's last assignments only after it took over still delivers each message once", async () => {
+    const { clock, fake, origin, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { delivery, pump, gone } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    for (const [from, tab] of [["b", b], ["c", c]] as const) tab.client.send({ from, n: 1 });
+    await pump();
+    for (let n = 2; n <= 4; n++) for (const [from, tab] of [["b", b], ["c", c]] as const) tab.client.send({ from, n });
+    // the leader reads these, posts their seqs and writes them; the posts are slow, the lock is not
+    origin.timing.slow = true;
+    await settle();
+    await pump({ acks: false });
+    const first = fake.last();
+    a.tab.crash();
+    gone(first);
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    origin.timing.slow = false;
+    fake.sockets.find((socket) => socket.readyState === 0)!.open();
+    await pump();
+    for (const from of ["b", "c"]) expect(of(delivery, from), from).toEqual([1, 2, 3, 4]);
+    expect([b.client.pending, c.client.pending]).toEqual([[], []]);
+    closeAll(tabs, clock, fake);
+  });
+
   it("a leader that took the lock from a hung one numbers far above it, so late writes of the old one never shadow its messages", async () => {
     const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce(), heartbeat: { interval: 1_000, timeout: 500 } });
     const { delivery, pump } = serve(fake);
