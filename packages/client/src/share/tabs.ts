@@ -46,8 +46,8 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
   let real = false;
   /** Where and how the current attempt connects, for a relay that adopts the real socket. */
   let target: [string, string | string[] | undefined] | undefined;
-  /** Messages a leader never confirmed, resent first on the next line. */
-  let held: Entry[] = [];
+  /** Messages a leader never confirmed (with the relay and number they went out with), resent first on the next line. */
+  let held: Array<{ r: string; n: number; entry: Entry }> = [];
   /** The leader as last heard of. */
   let known: { l: string; g: number; up: boolean } | undefined;
   let stealTimer: unknown;
@@ -159,6 +159,8 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
         return;
       case "ok":
         if (message.to === relay?.id) relay.confirm(message.n);
+        // a confirmation that arrived after its relay was let go (the old leader's last words): no need to resend those
+        else held = held.filter(({ r, n }) => r !== message.to || n > message.n);
         return;
       case "pong":
         if (message.to === relay?.id && heartbeat) relay.deliver(heartbeat.pong);
@@ -189,7 +191,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
   /** Resends what no leader confirmed, oldest first: on the real socket, or through the relay. */
   const resend = () => {
     let i = 0;
-    for (; i < held.length; i++) if (!(real ? line.write(held[i]!.wire) : relay!.carry(held[i]!))) break;
+    for (; i < held.length; i++) if (!(real ? line.write(held[i]!.entry.wire) : relay!.carry(held[i]!.entry))) break;
     held = held.slice(i);
   };
 
@@ -255,7 +257,8 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     lost() {
       if (real) leader?.lost();
       else if (relay) {
-        held = [...held, ...relay.unconfirmed.map((c) => c.entry)];
+        const { id } = relay;
+        held = [...held, ...relay.unconfirmed.map(({ n, entry }) => ({ r: id, n, entry }))];
         // let go by this tab (its heartbeat found the leader silent, or reconnect()): the next relay asks before it trusts
         // the leader's last news, so a frozen leader that said nothing gets its lock taken
         if (known) known = { ...known, up: false };
@@ -276,6 +279,6 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
       known = undefined;
       role = undefined;
     },
-    pending: () => [...held, ...(relay?.unconfirmed.map((c) => c.entry) ?? [])].map((entry) => entry.message),
+    pending: () => [...held, ...(relay?.unconfirmed ?? [])].map(({ entry }) => entry.message),
   };
 }

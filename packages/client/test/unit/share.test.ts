@@ -271,6 +271,37 @@ describe("acrossTabs(): takeover", () => {
     closeAll(tabs, clock, fake);
   });
 
+  it("a confirmation that arrives after the lock (the old leader's last words) spares the resend", async () => {
+    const { clock, fake, origin, tabs, open } = browser();
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await settle();
+    b.client.send("b1");
+    c.client.send("c1");
+    // the leader writes them and confirms, but its confirmations are slow, the lock is not
+    origin.timing.slow = true;
+    await settle();
+    const first = fake.last();
+    expect(texts(first)).toEqual(['"b1"', '"c1"']);
+    a.tab.crash();
+    first.serverClose(1006, "", false);
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    origin.timing.slow = false;
+    await new Promise((resolve) => setImmediate(resolve));
+    await settle();
+    fake.last().open();
+    await settle();
+    // nothing to resend: each went out once
+    expect(texts(fake.last())).toEqual([]);
+    expect([b.client.pending, c.client.pending]).toEqual([[], []]);
+    closeAll(tabs, clock, fake);
+  });
+
   it("a request in flight during a takeover still gets its reply in the asking tab only", async () => {
     const { clock, fake, tabs, open } = browser();
     const a = open();
