@@ -13,11 +13,11 @@ import { describe, expect, it } from "vitest";
  * and 6.0 kB (everything); the core after the re-cut measures above the
  * first (see docs/performance.md), so these guard what we have: raising one
  * is a decision for review, not a fix for a red test. `share` (the core plus
- * acrossTabs(), about 3.4 kB more, a third of it the translation of
+ * acrossTabs(), about 3.8 kB more, a third of it the translation of
  * acknowledged delivery's sessions) and `everything` were set when ./share
  * was added (everything was 7.6 kB before it).
  */
-const CEILINGS = { core: 6_400, share: 9_800, everything: 11_000 };
+const CEILINGS = { core: 6_400, share: 10_200, everything: 11_400 };
 const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
 
 const APPS = {
