@@ -39,6 +39,8 @@ export class Leader {
   #relays = new Map<string, string>();
   #ready = false;
   #whenReady: (() => void) | undefined;
+  /** Frames the server sent between the hello and its ack (a replay): handed out once the line is open to the tabs. */
+  #early: unknown[] = [];
 
   constructor(me: string, line: Line, post: (post: Post) => void, session?: { state: SessionState }) {
     this.#me = me;
@@ -144,6 +146,7 @@ export class Leader {
       opened: (ready) => {
         const { state } = this.#session!;
         this.#ready = false;
+        this.#early = [];
         this.#sources.clear();
         this.#relays.clear();
         this.#whenReady = ready;
@@ -218,6 +221,10 @@ export class Leader {
         // not ours to judge: the clients report it as invalid
       }
     }
+    if (!this.#ready && frame?.t !== "ack") {
+      this.#early.push(data);
+      return true;
+    }
     switch (frame?.t) {
       case "ack": {
         const g = Number(frame.seq);
@@ -228,9 +235,10 @@ export class Leader {
           if (relay !== undefined) this.#toTab(relay, `{"t":"ack","seq":${n}}`);
         }
         if (!this.#ready) {
-          // the answer to the hello: the shared line is open
+          // the answer to the hello: the shared line is open (to this tab's client, then, through `up`, to the others)
           this.#ready = true;
           this.#whenReady?.();
+          for (const early of this.#early.splice(0)) if (!this.#fromServer(early)) this.#gate?.deliver(early);
         }
         return true;
       }

@@ -551,6 +551,29 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     closeAll(tabs, clock, fake);
   });
 
+  it("what the server replays between the hello and its ack reaches every tab once the line is open", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { pump } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    await settle();
+    const socket = fake.last();
+    socket.open();
+    // the server replays before it answers the hello
+    socket.receive(JSON.stringify({ t: "msg", seq: 1, data: "replayed" }));
+    await pump();
+    socket.receive(JSON.stringify({ t: "msg", seq: 2, data: "live" }));
+    await pump();
+    expect(a.log.of("message")).toEqual(["replayed", "live"]);
+    expect(b.log.of("message")).toEqual(["replayed", "live"]);
+    // the leader acknowledges both for everyone (after atLeastOnce()'s ackDelay)
+    clock.advance(200);
+    await settle();
+    expect(texts(socket).filter((t) => t.startsWith('{"t":"ack"'))).toEqual(['{"t":"ack","seq":2}']);
+    closeAll(tabs, clock, fake);
+  });
+
   it("a request's reply reaches only the tab that asked", async () => {
     const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
     const { pump } = serve(fake);
