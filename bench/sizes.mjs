@@ -50,10 +50,19 @@ export const ENTRIES = [
     "lifeline-all",
     "lifeline, every entry point imported (zod external)",
     `import { createClient } from "@lifeline/client"; import { atLeastOnce } from "@lifeline/client/at-least-once";
-     import { request } from "@lifeline/client/request"; import { LifelineWebSocket } from "@lifeline/client/websocket";
+     import { request } from "@lifeline/client/request"; import { LifelineWebSocket } from "@lifeline/client/websocket"; import { acrossTabs } from "@lifeline/client/share";
      new LifelineWebSocket("wss://example.test/ws").onmessage = (e) => console.log(e.data);
-     const client = createClient({ url: "wss://example.test/ws", delivery: atLeastOnce() });
+     const client = createClient({ url: "wss://example.test/ws", delivery: atLeastOnce(), share: acrossTabs({ name: "chat" }) });
      client.on("message", (message) => console.log(message)); request(client, { type: "get" }).then(console.log);`,
+    ["zod"],
+  ],
+  [
+    "lifeline+share",
+    "lifeline + acrossTabs() (zod external)",
+    `import { createClient } from "@lifeline/client"; import { acrossTabs } from "@lifeline/client/share";
+    const client = createClient({ url: "wss://example.test/ws", share: acrossTabs({ name: "chat" }) });
+    client.on("message", (message) => console.log(message));
+    client.send({ type: "chat", text: "hi" });`,
     ["zod"],
   ],
   ["lifeline+react", "lifeline + @lifeline/react hooks (React, zod external)", REACT_APP, ["react", "zod"]],

@@ -21,8 +21,11 @@ let lib;
 /** Loaded when acknowledged delivery is first switched on. */
 /** @type {import("../../packages/client/dist/at-least-once.js") | undefined} */
 let acknowledgedLib;
+/** @type {import("../../packages/client/dist/share.js")} */
+let shareLib;
 try {
   lib = await import("/lib/index.js");
+  shareLib = await import("/lib/share.js");
 } catch (error) {
   const banner = $("load-error");
   banner.hidden = false;
@@ -122,10 +125,18 @@ async function createPlaygroundClient() {
       return;
     }
   }
+  const shared = /** @type {HTMLInputElement} */ ($("share-enabled")).checked;
   let next;
   try {
     // not connected yet, so the first state change is seen by the handlers below
-    next = lib.createClient({ url: wsUrl, ...options, ...delivery, autoConnect: false });
+    next = lib.createClient({
+      url: wsUrl,
+      ...options,
+      ...delivery,
+      autoConnect: false,
+      // the tabs of this page share one WebSocket: the leader holds it, the others relay through it
+      ...(shared && { share: shareLib.acrossTabs({ name: acknowledged ? "playground-acknowledged" : "playground", onRole: (role) => showRole(next, role) }) }),
+    });
   } catch (error) {
     // INVALID_OPTIONS names the option: show it and keep the old client
     log("error", error instanceof Error ? error.message : String(error));
@@ -136,6 +147,8 @@ async function createPlaygroundClient() {
     for (const off of unsubscribers.splice(0)) off();
   }
   client = next;
+  $("role").textContent = shared ? "…" : "own socket";
+  $("role").dataset.role = "";
   describe(options, acknowledged);
   document.body.dataset.delivery = acknowledged ? "acknowledged" : "plain";
   showServerSeq(undefined);
@@ -191,6 +204,21 @@ async function createPlaygroundClient() {
     client.on("error", (error) => log("error", `${error.code}: ${error.message}`)),
   ];
   client.connect();
+}
+
+const ROLES = {
+  leader: "this tab leads: it holds the one WebSocket for every tab of the page",
+  follower: "this tab follows: its messages go out through the leader tab's WebSocket",
+  solo: "nothing to share with here (no Web Locks or BroadcastChannel): this tab has its own WebSocket",
+};
+
+/** acrossTabs() told `owner` its part; a follower that becomes leader took the line over. */
+function showRole(owner, role) {
+  if (owner !== client && client !== undefined) return;
+  const before = $("role").dataset.role;
+  $("role").textContent = role;
+  $("role").dataset.role = role;
+  log("tab", before === "follower" && role === "leader" ? `handover: the leader tab went away, ${ROLES.leader}` : ROLES[role]);
 }
 
 /** The outcome of the latest retry that has none yet. */

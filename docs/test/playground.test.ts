@@ -178,4 +178,30 @@ describe.skipIf(!found && !onCI)("playground in Chromium", () => {
     expect(await page.locator("#log li.in").last().innerText()).toContain('"text":"acknowledged-1"');
     expect(pageErrors).toEqual([]);
   });
+
+  it("two tabs share one connection: one leads, one follows; closing the leader hands the line over", async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    try {
+      const before = server.clients;
+      const first = await context.newPage();
+      const second = await context.newPage();
+      for (const tab of [first, second]) tab.on("pageerror", (error) => pageErrors.push(error.message));
+      await first.goto(`${server.httpUrl}/`);
+      await waitForText(first, "#role", "leader");
+      await waitForText(first, "#state", "open");
+      await second.goto(`${server.httpUrl}/`);
+      await waitForText(second, "#role", "follower");
+      await waitForText(second, "#state", "open");
+      // two tabs, one more connection at the server
+      expect(server.clients).toBe(before + 1);
+      await first.close();
+      await waitForText(second, "#role", "leader", 5_000);
+      await waitForText(second, "#state", "open");
+      await waitForText(second, "#log", /handover: the leader tab went away/);
+      expect(server.clients).toBe(before + 1);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

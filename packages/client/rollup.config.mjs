@@ -9,6 +9,7 @@ const input = {
   "at-least-once": "src/at-least-once/index.ts",
   request: "src/request/index.ts",
   websocket: "src/websocket/index.ts",
+  share: "src/share/index.ts",
 };
 const external = [];
 

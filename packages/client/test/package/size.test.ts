@@ -12,9 +12,12 @@ import { describe, expect, it } from "vitest";
  * Ceilings that fail on growth. DESIGN.md's budgets are 3.0 kB (defaults)
  * and 6.0 kB (everything); the core after the re-cut measures above the
  * first (see docs/performance.md), so these guard what we have: raising one
- * is a decision for review, not a fix for a red test.
+ * is a decision for review, not a fix for a red test. `share` (the core plus
+ * acrossTabs(), about 3.8 kB more, a third of it the translation of
+ * acknowledged delivery's sessions) and `everything` were set when ./share
+ * was added (everything was 7.6 kB before it).
  */
-const CEILINGS = { core: 6_500, everything: 10_300 };
+const CEILINGS = { core: 6_500, share: 10_300, everything: 13_000 };
 const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
 
 const APPS = {
@@ -23,12 +26,19 @@ const APPS = {
     const client = createClient({ url: "wss://example.test/ws" });
     client.on("message", (m) => console.log(m));
     client.send({ type: "chat", text: "hi" });`,
+  // the core plus one connection for every tab
+  share: `import { createClient } from "./index.js";
+    import { acrossTabs } from "./share.js";
+    const client = createClient({ url: "wss://example.test/ws", share: acrossTabs({ name: "chat" }) });
+    client.on("message", (m) => console.log(m));
+    client.send({ type: "chat", text: "hi" });`,
   everything: `import { createClient } from "./index.js";
     import { atLeastOnce } from "./at-least-once.js";
     import { request } from "./request.js";
     import { LifelineWebSocket } from "./websocket.js";
+    import { acrossTabs } from "./share.js";
     new LifelineWebSocket("wss://example.test/ws").onmessage = (e) => console.log(e.data);
-    const client = createClient({ url: "wss://example.test/ws", delivery: atLeastOnce() });
+    const client = createClient({ url: "wss://example.test/ws", delivery: atLeastOnce(), share: acrossTabs({ name: "chat" }) });
     client.on("message", (m) => console.log(m));
     request(client, { type: "get" }).then(console.log);`,
 };
@@ -64,6 +74,6 @@ describe("bundle size", () => {
 
   it("an app that does not import a feature does not ship it", async () => {
     const { code } = await bundle(APPS.core);
-    for (const word of ['"hello"', "ackEvery", "no reply within"]) expect(new TextDecoder().decode(code)).not.toContain(word);
+    for (const word of ['"hello"', "ackEvery", "no reply within", "lifeline:", "leader tab"]) expect(new TextDecoder().decode(code)).not.toContain(word);
   });
 });

@@ -10,6 +10,8 @@ import type { Client, CloseEvent, LifelineErrorCode, SendResult, State, StateCha
 import { createFakeClock, createFakeWebSocket } from "../../src/testing.js";
 import { request } from "../../src/request/index.js";
 import { atLeastOnce } from "../../src/at-least-once/index.js";
+import { acrossTabs } from "../../src/share/index.js";
+import type { AcrossTabsOptions, Role } from "../../src/share/index.js";
 
 const Incoming = z.discriminatedUnion("type", [
   z.object({ type: z.literal("chat"), text: z.string() }),
@@ -164,6 +166,18 @@ describe("types", () => {
       createClient({ ...base(), delivery: "at-least-once" });
       // @ts-expect-error request() is a function of its own entry point now
       createClient(base()).request({});
+    });
+  });
+
+  it("shares across tabs with acrossTabs({ name, onRole? })", () => {
+    createClient({ ...base(), share: acrossTabs({ name: "chat", onRole: (role) => expectTypeOf(role).toEqualTypeOf<Role>() }) }).close();
+    expectTypeOf<Role>().toEqualTypeOf<"leader" | "follower" | "solo">();
+    expectTypeOf<AcrossTabsOptions["name"]>().toEqualTypeOf<string>();
+    typeOnly(() => {
+      // @ts-expect-error a name is required
+      acrossTabs({});
+      // @ts-expect-error share takes what acrossTabs() makes, not options
+      createClient({ ...base(), share: { name: "chat" } });
     });
   });
 

@@ -1,0 +1,90 @@
+// Acknowledged delivery over the shared line. The server sees one session
+// (`id`) with one run of sequence numbers, whichever tab leads; every tab's
+// own `atLeastOnce()` keeps speaking protocol v2 with its own session, and
+// the leader translates: a tab's message (tab session, n) gets the shared
+// seq G, the server's cumulative ack of G becomes each tab's ack of its n.
+// Every assignment is posted to every tab *before* the frame is written, so
+// any tab that takes over knows the session, what the server has not
+// acknowledged (and resends it with the same G, which the server drops if it
+// has it), and each tab's acknowledged n (so a tab's own resend of an
+// acknowledged message is answered, not written again): nothing lost,
+// nothing delivered twice.
+
+/** One assigned message the server has not acknowledged: shared seq, tab session, tab seq, frame (with the shared seq). */
+export type Assigned = readonly [g: number, source: string, n: number, frame: string];
+
+/** What every tab knows of the shared session; posted whole to a tab that joins. */
+export interface SessionState {
+  id: string;
+  /** Highest shared seq assigned. */
+  last: number;
+  /** Highest shared seq the server acknowledged. */
+  acked: number;
+  /** Highest server seq received (the `ack` of the next hello). */
+  received: number;
+  /** Assigned and not acknowledged, by shared seq. */
+  log: Assigned[];
+  /** Per tab session: the highest n the server acknowledged. */
+  sources: Record<string, number>;
+}
+
+/**
+ * How far a new leader skips the shared seqs past what it knows. The old
+ * leader's last assignments may still be on their way to it (the browser
+ * may grant the lock before this tab has read the channel's last posts), and
+ * a robbed leader was hung, not dead, and may still write what it was handed
+ * before it learns it lost the lock. Numbered far above, the new leader's
+ * messages are never shadowed by those (the protocol allows gaps).
+ */
+export const TAKEOVER_GAP = 1_000_000;
+
+const ENVELOPE = /^\{"t":"(msg|req)","seq":(\d+)/;
+
+/** A session nobody has used yet. */
+export const newSession = (id: string): SessionState => ({ id, last: 0, acked: 0, received: 0, log: [], sources: {} });
+
+/** A tab's outgoing envelope: its kind and seq, or undefined for anything else (hello, ack, ping). */
+export function envelopeOf(frame: unknown): { n: number; rewrite(g: number): string } | undefined {
+  if (typeof frame !== "string") return undefined;
+  const match = ENVELOPE.exec(frame);
+  if (!match) return undefined;
+  return { n: Number(match[2]), rewrite: (g) => `{"t":"${match[1]}","seq":${g}${frame.slice(match[0].length)}` };
+}
+
+/**
+ * Where a tab's message stands: `"acked"` (the server has it: answer the tab),
+ * `"sent"` (assigned already: written, or resent at the open), or a new
+ * assignment to post and write.
+ */
+export function assign(state: SessionState, source: string, n: number, envelope: { rewrite(g: number): string }): "acked" | "sent" | Assigned {
+  if (n <= (state.sources[source] ?? 0)) return "acked";
+  if (state.log.some(([, s, m]) => s === source && m === n)) return "sent";
+  const g = ++state.last;
+  return [g, source, n, envelope.rewrite(g)];
+}
+
+/** Records an assignment (the leader's, or one heard from it), in seq order; false when it adds nothing (known, or acknowledged). */
+export function record(state: SessionState, assigned: Assigned): boolean {
+  const [g, source, n] = assigned;
+  if (g <= state.acked || n <= (state.sources[source] ?? 0) || state.log.some(([, s, m]) => s === source && m === n)) return false;
+  let at = state.log.length;
+  while (at > 0 && state.log[at - 1]![0] > g) at--;
+  state.log.splice(at, 0, assigned);
+  if (g > state.last) state.last = g;
+  return true;
+}
+
+/** The server acknowledged up to `g`: the acknowledged n of each tab session that moved. */
+export function acknowledge(state: SessionState, g: number): Map<string, number> {
+  const moved = new Map<string, number>();
+  if (g <= state.acked) return moved;
+  state.acked = g;
+  if (g > state.last) state.last = g;
+  let i = 0;
+  for (; i < state.log.length && state.log[i]![0] <= g; i++) {
+    const [, source, n] = state.log[i]!;
+    if (n > (state.sources[source] ?? 0)) moved.set(source, (state.sources[source] = n));
+  }
+  state.log = state.log.slice(i);
+  return moved;
+}

@@ -1,0 +1,49 @@
+// What the tabs of one origin say to each other over the BroadcastChannel
+// `lifeline:<name>`. `l` names a leader tab, `r` a follower's relay (one per
+// attempt), `g` the generation of the leader's line (bumped on every open),
+// `to` the relay a private answer is for. Only structured-clonable data.
+import type { Frame } from "../core/options.js";
+import type { Assigned, SessionState } from "./session.js";
+
+/** One message on the channel. */
+export type Post =
+  /** A relay looks for the leader (answered with `up` or `wait`). */
+  | { readonly k: "hi"; readonly r: string }
+  /** Leader `l` won the lock. */
+  | { readonly k: "lead"; readonly l: string }
+  /** Leader `l`'s line is open, generation `g`: relays may open; in acknowledged mode `st` is the shared session. */
+  | { readonly k: "up"; readonly l: string; readonly g: number; readonly to?: string | undefined; readonly st?: SessionState | undefined }
+  /** Leader `l` is alive but its line is not open. */
+  | { readonly k: "wait"; readonly l: string; readonly to: string }
+  /** Leader `l`'s line was lost: relays bound to it close (only relay `to`, when it spoke for an earlier line). */
+  | { readonly k: "down"; readonly l: string; readonly to?: string | undefined }
+  /** Relay `r` asks leader `l` to write frame `f` on line generation `g`; `n` numbers a user message, `id` is a request id. */
+  | { readonly k: "out"; readonly r: string; readonly l: string; readonly g: number; readonly f: Frame; readonly n?: number | undefined; readonly id?: string | undefined }
+  /** Relay `r` (just opened) still waits for replies to these request ids. */
+  | { readonly k: "ids"; readonly r: string; readonly ids: readonly string[] }
+  /** The leader wrote relay `to`'s messages up to `n`. */
+  | { readonly k: "ok"; readonly to: string; readonly n: number }
+  /** Relay `r`'s heartbeat ping, answered by leader `l` itself. */
+  | { readonly k: "ping"; readonly r: string; readonly l: string }
+  | { readonly k: "pong"; readonly to: string }
+  /** A frame leader `l` received on line generation `g`: for every relay, or only relay `to` (a request's reply); `K`: the server seq received so far. */
+  | { readonly k: "in"; readonly l: string; readonly g: number; readonly f: unknown; readonly to?: string | undefined; readonly K?: number | undefined }
+  /** Acknowledged mode: the leader gave a tab's message a shared seq (posted before the frame is written). */
+  | { readonly k: "seq"; readonly a: Assigned }
+  /** Acknowledged mode: the server acknowledged up to shared seq `g`. */
+  | { readonly k: "acked"; readonly g: number }
+  /** Acknowledged mode: a fresh shared session (the server reset the old one). */
+  | { readonly k: "session"; readonly st: SessionState };
+
+/** The part of `BroadcastChannel` used here. */
+export interface ChannelLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+  close(): void;
+}
+
+/** The `BroadcastChannel` constructor, or a fake of it. */
+export type ChannelConstructor = new (name: string) => ChannelLike;
+
+/** A random id for a tab or a relay; not from the client's `random` option, which tests often make constant. */
+export const newId = (): string => Math.random().toString(36).slice(2) + Date.now().toString(36);

@@ -1,0 +1,686 @@
+import { describe, expect, it } from "vitest";
+import { createClient } from "../../src/index.js";
+import type { Client, ClientOptions } from "../../src/index.js";
+import { atLeastOnce } from "../../src/at-least-once/index.js";
+import { request } from "../../src/request/index.js";
+import { acrossTabs } from "../../src/share/index.js";
+import type { Role } from "../../src/share/index.js";
+import { createFakeClock, createFakeWebSocket } from "../../src/testing.js";
+import type { FakeClock, FakeSocket, FakeWebSocketKit } from "../../src/testing.js";
+import { TEST_URL, expectNothingLeft, flushMicrotasks, record } from "./helpers.js";
+import { createFakeOrigin } from "./share-fakes.js";
+import { createDelivery } from "@lifeline/test-server";
+import type { DeliveryConnection } from "@lifeline/test-server";
+import type { FakeTab } from "./share-fakes.js";
+
+const NAME = "chat";
+
+interface Tab {
+  tab: FakeTab;
+  client: Client<any, any>;
+  roles: Role[];
+  log: ReturnType<typeof record>;
+}
+
+function browser(options: Partial<ClientOptions<any, any>> = {}) {
+  const clock = createFakeClock();
+  const fake = createFakeWebSocket();
+  const origin = createFakeOrigin();
+  const tabs: Tab[] = [];
+  const open = (more: Partial<ClientOptions<any, any>> = {}): Tab => {
+    const tab = origin.tab();
+    const roles: Role[] = [];
+    const client = createClient({
+      url: TEST_URL,
+      WebSocket: fake.WebSocket,
+      clock,
+      heartbeat: false,
+      ...options,
+      ...more,
+      share: acrossTabs({ name: NAME, locks: tab.locks, BroadcastChannel: tab.BroadcastChannel, onRole: (role) => roles.push(role) }),
+    });
+    const made = { tab, client, roles, log: record(client) };
+    tabs.push(made);
+    return made;
+  };
+  return { clock, fake, origin, tabs, open };
+}
+
+/** Lets channel messages, lock grants and the tabs' reactions run. */
+const settle = () => flushMicrotasks(30);
+
+/** Sockets the clients still listen to. */
+const live = (fake: FakeWebSocketKit) => fake.live();
+
+const texts = (socket: FakeSocket) => socket.sent.map(String);
+
+function closeAll(tabs: Tab[], clock: FakeClock, fake: FakeWebSocketKit) {
+  for (const { client } of tabs) client.close();
+  expectNothingLeft({ clock, fake });
+}
+
+describe("acrossTabs(): one socket for every tab", () => {
+  it("elects one leader; the other tabs follow through it and mirror its line", async () => {
+    const { clock, fake, origin, tabs, open } = browser();
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    expect([a.roles, b.roles, c.roles]).toEqual([["leader"], ["follower"], ["follower"]]);
+    // only the leader made a socket
+    expect(fake.sockets).toHaveLength(1);
+    expect([a.client.state, b.client.state, c.client.state]).toEqual(["connecting", "connecting", "connecting"]);
+    fake.last().open();
+    await settle();
+    expect([a.client.state, b.client.state, c.client.state]).toEqual(["open", "open", "open"]);
+    expect(b.log.of("open")).toEqual([{ attempt: 1 }]);
+    // the leader's line drops: the followers' lines drop with it, and come back with it
+    fake.last().serverClose(1012, "restart");
+    await settle();
+    expect([b.client.state, c.client.state]).toEqual(["reconnecting", "reconnecting"]);
+    expect(b.log.of("close").at(-1)).toMatchObject({ code: 1006, willReconnect: true });
+    // the backoffs run out (the followers' first: they find the leader still down)
+    for (let i = 0; i < 10 && fake.sockets.length < 2; i++) {
+      clock.advance(clock.nextDue()! - clock.now());
+      await settle();
+    }
+    expect(fake.sockets).toHaveLength(2);
+    fake.last().open();
+    await settle();
+    expect([a.client.state, b.client.state, c.client.state]).toEqual(["open", "open", "open"]);
+    expect(origin.holder(`lifeline:${NAME}`)).toBe(a.tab);
+    closeAll(tabs, clock, fake);
+    await settle();
+    expect(origin.openChannels()).toBe(0);
+    expect(origin.holder(`lifeline:${NAME}`)).toBeUndefined();
+  });
+
+  it("writes each tab's messages once, in that tab's order, and confirms them", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    // queued before anything is open: flushed in order once the shared line is up
+    b.client.send({ from: "b", n: 1 });
+    c.client.send({ from: "c", n: 1 });
+    await settle();
+    fake.last().open();
+    await settle();
+    for (let n = 2; n <= 4; n++) {
+      a.client.send({ from: "a", n });
+      b.client.send({ from: "b", n });
+      c.client.send({ from: "c", n });
+    }
+    expect(b.client.pending.length).toBeGreaterThan(0); // handed to the leader, not yet confirmed
+    await settle();
+    const sent = texts(fake.last()).map((t) => JSON.parse(t) as { from: string; n: number });
+    for (const from of ["b", "c"]) expect(sent.filter((m) => m.from === from).map((m) => m.n)).toEqual([1, 2, 3, 4]);
+    expect(sent.filter((m) => m.from === "a").map((m) => m.n)).toEqual([2, 3, 4]);
+    expect([b.client.pending, c.client.pending]).toEqual([[], []]);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("hands every incoming frame to every tab, each validating with its own schema", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const strict = { "~standard": { version: 1, vendor: "test", validate: (v: unknown) => ((v as { ok?: boolean }).ok ? { value: v } : { issues: [{ message: "not ok" }] }) } };
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open({ incoming: strict as never });
+    await settle();
+    fake.last().open();
+    await settle();
+    fake.last().receive(JSON.stringify({ ok: true, n: 1 }));
+    fake.last().receive(JSON.stringify({ ok: false, n: 2 }));
+    await settle();
+    expect(a.log.of("message")).toEqual([{ ok: true, n: 1 }, { ok: false, n: 2 }]);
+    expect(b.log.of("message")).toEqual([{ ok: true, n: 1 }, { ok: false, n: 2 }]);
+    expect(c.log.of("message")).toEqual([{ ok: true, n: 1 }]);
+    expect(c.client.state).toBe("open");
+    closeAll(tabs, clock, fake);
+  });
+
+  it("gives a request's reply only to the tab that asked", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await settle();
+    const fromB = request(b.client, { type: "get", key: "b" });
+    const fromA = request(a.client, { type: "get", key: "a" });
+    await settle();
+    const asked = texts(fake.last()).map((t) => JSON.parse(t) as { key: string; id: string });
+    const idOf = (key: string) => asked.find((m) => m.key === key)!.id;
+    fake.last().receive(JSON.stringify({ re: idOf("b"), value: "for b" }));
+    fake.last().receive(JSON.stringify({ re: idOf("a"), value: "for a" }));
+    await settle();
+    await expect(fromB).resolves.toEqual({ re: idOf("b"), value: "for b" });
+    await expect(fromA).resolves.toEqual({ re: idOf("a"), value: "for a" });
+    // nobody saw someone else's reply as a message
+    expect({ a: a.log.of("message"), b: b.log.of("message"), c: c.log.of("message") }).toEqual({ a: [], b: [], c: [] });
+    closeAll(tabs, clock, fake);
+  });
+
+  it("answers a follower's heartbeat in the leader, after the leader's own round trip", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const a = open({ heartbeat: { interval: 1_000, timeout: 10_000 } });
+    await settle();
+    const b = open({ heartbeat: { interval: 3_000, timeout: 10_000 } });
+    await settle();
+    fake.last().open();
+    await settle();
+    // the leader measures its line: 40 ms
+    clock.advance(1_000);
+    expect(texts(fake.last())).toEqual(["ping"]);
+    clock.advance(40);
+    fake.last().receive("pong");
+    expect(a.client.latency).toBe(40);
+    // the follower pings through the leader, which answers it without the server, after its own round trip
+    clock.advance(3_000 - clock.now());
+    await settle();
+    expect(texts(fake.last())).toEqual(["ping", "ping"]); // the leader's own second ping only
+    clock.advance(40);
+    await settle();
+    expect(b.client.latency).toBe(40);
+    expect(b.log.of("heartbeat")).toEqual([{ rtt: 40 }]);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a follower whose url resolves late still gets what the shared line brought meanwhile", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const a = open();
+    await settle();
+    let resolveUrl: (url: string) => void = () => {};
+    const b = open({ url: () => new Promise<string>((resolve) => (resolveUrl = resolve)) });
+    await settle();
+    fake.last().open();
+    await settle();
+    resolveUrl(TEST_URL);
+    await settle();
+    expect(b.client.state).toBe("open");
+    // b lets its relay go (reconnect()), and its next url takes a while
+    b.client.reconnect();
+    fake.last().receive('"while b waits"');
+    await settle();
+    expect(b.log.of("message")).toEqual([]);
+    resolveUrl(TEST_URL);
+    await settle();
+    fake.last().receive('"after"');
+    await settle();
+    expect(b.client.state).toBe("open");
+    expect(b.log.of("message")).toEqual(["while b waits", "after"]);
+    expect(a.log.of("message")).toEqual(["while b waits", "after"]);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("close() in a follower closes only that tab", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await settle();
+    b.client.close();
+    await settle();
+    expect([a.client.state, b.client.state, c.client.state]).toEqual(["open", "closed", "open"]);
+    expect(live(fake)).toHaveLength(1);
+    c.client.send("still here");
+    await settle();
+    expect(texts(fake.last())).toEqual(['"still here"']);
+    closeAll(tabs, clock, fake);
+  });
+});
+
+describe("acrossTabs(): takeover", () => {
+  it("a crashed leader is replaced; what it did not confirm is resent by its tab, nothing lost", async () => {
+    const { clock, fake, origin, tabs, open } = browser();
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await settle();
+    b.client.send("b1");
+    c.client.send("c1");
+    await settle();
+    const first = fake.last();
+    expect(texts(first)).toEqual(['"b1"', '"c1"']);
+    // handed to the leader, which crashes before reading them
+    b.client.send("b2");
+    c.client.send("c2");
+    a.tab.crash();
+    first.serverClose(1006, "", false); // the server sees the tab's socket go
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    expect(fake.sockets).toHaveLength(2);
+    expect(b.client.send("b3")).toBe("queued");
+    fake.last().open();
+    await settle();
+    expect(texts(fake.last())).toEqual(['"b2"', '"b3"', '"c2"']);
+    expect([b.client.state, c.client.state]).toEqual(["open", "open"]);
+    expect([b.client.pending, c.client.pending]).toEqual([[], []]);
+    expect(origin.holder(`lifeline:${NAME}`)).toBe(b.tab);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a confirmation that arrives after the lock (the old leader's last words) spares the resend", async () => {
+    const { clock, fake, origin, tabs, open } = browser();
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await settle();
+    b.client.send("b1");
+    c.client.send("c1");
+    // the leader writes them and confirms, but its confirmations are slow, the lock is not
+    origin.timing.slow = true;
+    await settle();
+    const first = fake.last();
+    expect(texts(first)).toEqual(['"b1"', '"c1"']);
+    a.tab.crash();
+    first.serverClose(1006, "", false);
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    origin.timing.slow = false;
+    await new Promise((resolve) => setImmediate(resolve));
+    await settle();
+    fake.last().open();
+    await settle();
+    // nothing to resend: each went out once
+    expect(texts(fake.last())).toEqual([]);
+    expect([b.client.pending, c.client.pending]).toEqual([[], []]);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a request in flight during a takeover still gets its reply in the asking tab only", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await settle();
+    const fromC = request(c.client, { q: "c" });
+    await settle();
+    const id = (JSON.parse(String(fake.last().sent[0])) as { id: string }).id;
+    // written by the old leader, which dies before the reply comes
+    a.tab.crash();
+    fake.last().serverClose(1006, "", false);
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    fake.last().open();
+    await settle();
+    expect(c.client.state).toBe("open");
+    // the server answers on the new line
+    fake.last().receive(JSON.stringify({ re: id, a: 1 }));
+    await settle();
+    await expect(fromC).resolves.toEqual({ re: id, a: 1 });
+    expect({ b: b.log.of("message"), c: c.log.of("message") }).toEqual({ b: [], c: [] });
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a leader that closes hands the line over to a follower", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const a = open();
+    await settle();
+    const b = open();
+    await settle();
+    fake.last().open();
+    await settle();
+    a.client.close();
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    expect(live(fake)).toHaveLength(1);
+    fake.last().open();
+    await settle();
+    expect(b.client.state).toBe("open");
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a frozen leader that answers nothing has its lock taken by a new tab, and follows when it wakes", async () => {
+    const { clock, fake, tabs, open } = browser();
+    const a = open();
+    await settle();
+    fake.last().open();
+    await settle();
+    a.tab.freeze();
+    const b = open();
+    await settle();
+    expect(b.roles).toEqual(["follower"]);
+    clock.advance(1_000);
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    expect(a.roles).toEqual(["leader", "follower"]);
+    // the robbed leader let its socket go; the new one holds the only live socket
+    expect(live(fake)).toHaveLength(1);
+    expect(fake.last().url).toBe(TEST_URL);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a frozen leader its followers already used: their heartbeat notices, the next relay finds no answer and takes the lock", async () => {
+    const { clock, fake, tabs, open } = browser({ heartbeat: { interval: 1_000, timeout: 500 } });
+    const a = open();
+    await settle();
+    const b = open();
+    await settle();
+    fake.last().open();
+    await settle();
+    expect(b.client.state).toBe("open");
+    a.tab.freeze();
+    // b pings the leader, hears nothing, lets its relay go, tries again and looks for the leader
+    for (let i = 0; i < 20 && !b.roles.includes("leader"); i++) {
+      clock.advance(Math.max(1, clock.nextDue()! - clock.now()));
+      await settle();
+    }
+    expect(b.roles).toEqual(["follower", "leader"]);
+    expect(b.log.of("close")[0]).toMatchObject({ reason: "heartbeat timeout" });
+    // (the fake keeps running the frozen tab's timers, so it may have tried a socket of its own meanwhile)
+    fake.last().open();
+    await settle();
+    expect(b.client.state).toBe("open");
+    expect(a.roles.at(-1)).toBe("follower");
+    expect(live(fake)).toHaveLength(1);
+    closeAll(tabs, clock, fake);
+  });
+});
+
+describe("acrossTabs(): where nothing can be shared", () => {
+  it("without Web Locks (Node) the client keeps its own socket", async () => {
+    const roles: Role[] = [];
+    const clock = createFakeClock();
+    const fake = createFakeWebSocket();
+    // Node 22 has BroadcastChannel but no navigator.locks
+    expect((globalThis as { navigator?: { locks?: unknown } }).navigator?.locks).toBeUndefined();
+    const share = acrossTabs({ name: NAME, onRole: (role) => roles.push(role) });
+    const one = createClient({ url: TEST_URL, WebSocket: fake.WebSocket, clock, heartbeat: false, share });
+    const two = createClient({ url: TEST_URL, WebSocket: fake.WebSocket, clock, heartbeat: false, share });
+    expect(fake.sockets).toHaveLength(2);
+    fake.sockets[0]!.open();
+    expect(one.send("hi")).toBe("sent");
+    expect(roles).toEqual(["solo", "solo"]);
+    one.close();
+    two.close();
+    expect(roles).toEqual(["solo", "solo"]);
+    expectNothingLeft({ clock, fake });
+  });
+
+
+  it("where the lock or the channel is refused (an opaque origin), the client keeps its own socket", async () => {
+    for (const refused of ["locks", "channel"] as const) {
+      const roles: Role[] = [];
+      const clock = createFakeClock();
+      const fake = createFakeWebSocket();
+      const securityError = () => Object.assign(new Error("denied"), { name: "SecurityError" });
+      const share = acrossTabs({
+        name: NAME,
+        onRole: (role) => roles.push(role),
+        locks: { request: () => (refused === "locks" ? Promise.reject(securityError()) : new Promise(() => {})) },
+        BroadcastChannel: class {
+          constructor() {
+            if (refused === "channel") throw securityError();
+          }
+          postMessage() {}
+          addEventListener() {}
+          close() {}
+        },
+      });
+      const client = createClient({ url: TEST_URL, WebSocket: fake.WebSocket, clock, heartbeat: false, share });
+      await settle();
+      expect(roles, refused).toEqual(["solo"]);
+      fake.last().open();
+      expect(client.state, refused).toBe("open");
+      expect(client.send("mine")).toBe("sent");
+      expect(fake.last().sent).toEqual(['"mine"']);
+      client.close();
+      expectNothingLeft({ clock, fake });
+    }
+  });
+
+  it("checks its options", () => {
+    expect(() => acrossTabs({ name: "" })).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS", message: 'acrossTabs name must be a non-empty string, got ""' }));
+    expect(() => acrossTabs(undefined as never)).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS" }));
+    expect(() => acrossTabs({ name: "x", onRole: 1 as never })).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS", message: "acrossTabs onRole must be a function, got 1" }));
+  });
+});
+
+describe("acrossTabs() with atLeastOnce(): one shared session", () => {
+  /** The server half of protocol v2 (the test server's), wired to every fake socket the clients open. */
+  function serve(fake: FakeWebSocketKit) {
+    // requests are answered on the connection they came in on
+    const delivery = createDelivery({ onMessage: (message, reply) => message.id !== undefined && reply({ answer: message.data }) });
+    const wired = new Map<FakeSocket, { conn: DeliveryConnection; read: number }>();
+    /** Hands what the sockets wrote to the server, and its answers back, until nothing moves. */
+    const pump = async (options: { acks?: boolean } = {}) => {
+      for (let round = 0; round < 50; round++) {
+        await settle();
+        let moved = false;
+        for (const socket of fake.sockets) {
+          if (socket.readyState !== 1) continue;
+          let wire = wired.get(socket);
+          if (!wire) wired.set(socket, (wire = { conn: delivery.connection((text) => socket.readyState === 1 && socket.receive(text)), read: 0 }));
+          for (; wire.read < socket.sent.length; moved = true) wire.conn.handle(String(socket.sent[wire.read++]));
+        }
+        // the server's acks go out on the next turn (setImmediate)
+        if (options.acks === false) return;
+        await new Promise((resolve) => setImmediate(resolve));
+        if (!moved) return;
+      }
+    };
+    const gone = (socket: FakeSocket) => {
+      wired.get(socket)?.conn.close();
+      if (socket.readyState === 1) socket.serverClose(1006, "", false);
+    };
+    return { delivery, pump, gone };
+  }
+
+  const data = (delivery: ReturnType<typeof createDelivery>) => delivery.delivered.map((m) => m.data as { from: string; n: number });
+  const of = (delivery: ReturnType<typeof createDelivery>, from: string) => data(delivery).filter((m) => m.from === from).map((m) => m.n);
+
+  it("the server sees one connection and one session; each tab's messages once, in order; delivered in the tab that sent them", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { delivery, pump } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    expect([a.roles, b.roles, c.roles]).toEqual([["leader"], ["follower"], ["follower"]]);
+    fake.last().open();
+    await pump();
+    expect([a.client.state, b.client.state, c.client.state]).toEqual(["open", "open", "open"]);
+    for (let n = 1; n <= 5; n++) for (const [from, tab] of [["a", a], ["b", b], ["c", c]] as const) tab.client.send({ from, n });
+    await pump();
+    expect(fake.sockets).toHaveLength(1);
+    expect(delivery.sessions.size).toBe(1);
+    for (const from of ["a", "b", "c"]) expect(of(delivery, from), from).toEqual([1, 2, 3, 4, 5]);
+    // each tab hears the server's ack of its own messages, and only of those
+    for (const [from, tab] of [["a", a], ["b", b], ["c", c]] as const) {
+      expect(tab.log.of("delivered").flatMap((d) => d.messages as Array<{ from: string }>).map((m) => m.from), from).toEqual(Array(5).fill(from));
+      expect(tab.client.pending).toEqual([]);
+    }
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a crashed leader: the next one speaks for the same session and resends with the same seqs; nothing lost, nothing delivered twice", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { delivery, pump, gone } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    for (let n = 1; n <= 3; n++) for (const [from, tab] of [["a", a], ["b", b], ["c", c]] as const) tab.client.send({ from, n });
+    await pump();
+    // written and received by the server, but the leader dies before the acks reach anyone
+    for (let n = 4; n <= 6; n++) for (const [from, tab] of [["b", b], ["c", c]] as const) tab.client.send({ from, n });
+    await pump({ acks: false });
+    // and these are still on their way to the leader when it dies
+    for (const [from, tab] of [["b", b], ["c", c]] as const) tab.client.send({ from, n: 7 });
+    const first = fake.last();
+    a.tab.crash();
+    gone(first);
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    expect(fake.sockets).toHaveLength(2);
+    fake.last().open();
+    await pump();
+    expect([b.client.state, c.client.state]).toEqual(["open", "open"]);
+    for (const from of ["b", "c"]) expect(of(delivery, from), from).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(of(delivery, "a")).toEqual([1, 2, 3]);
+    // one session all along; the resends the server already had were dropped there
+    expect(delivery.sessions.size).toBe(1);
+    expect(delivery.duplicates).toBeGreaterThan(0);
+    expect([b.client.pending, c.client.pending]).toEqual([[], []]);
+    // a new message after the takeover goes out under the same session, once
+    c.client.send({ from: "c", n: 8 });
+    await pump();
+    expect(of(delivery, "c")).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("what the server replays between the hello and its ack reaches every tab once the line is open", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { pump } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    await settle();
+    const socket = fake.last();
+    socket.open();
+    // the server replays before it answers the hello
+    socket.receive(JSON.stringify({ t: "msg", seq: 1, data: "replayed" }));
+    await pump();
+    socket.receive(JSON.stringify({ t: "msg", seq: 2, data: "live" }));
+    await pump();
+    expect(a.log.of("message")).toEqual(["replayed", "live"]);
+    expect(b.log.of("message")).toEqual(["replayed", "live"]);
+    // the leader acknowledges both for everyone (after atLeastOnce()'s ackDelay)
+    clock.advance(200);
+    await settle();
+    expect(texts(socket).filter((t) => t.startsWith('{"t":"ack"'))).toEqual(['{"t":"ack","seq":2}']);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a request's reply reaches only the tab that asked", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { pump } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    const fromB = request(b.client, { q: "b" });
+    const fromA = request(a.client, { q: "a" });
+    await pump();
+    await expect(fromB).resolves.toEqual({ answer: { q: "b" } });
+    await expect(fromA).resolves.toEqual({ answer: { q: "a" } });
+    expect({ a: a.log.of("message"), b: b.log.of("message"), c: c.log.of("message") }).toEqual({ a: [], b: [], c: [] });
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a server reset starts a fresh shared session; every tab resends what it holds under it, once", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { delivery, pump } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    const resets = [a, b].map((tab) => {
+      const seen: string[] = [];
+      tab.client.on("reset", ({ reason }) => seen.push(reason));
+      return seen;
+    });
+    a.client.send({ from: "a", n: 1 });
+    b.client.send({ from: "b", n: 1 });
+    await pump({ acks: false });
+    // the server lost its state: it forgets the session and says so
+    delivery.reset();
+    fake.last().receive(JSON.stringify({ t: "reset", reason: "store lost" }));
+    for (let i = 0; i < 10 && fake.live().length === 1 && fake.last().readyState !== 0; i++) await settle();
+    fake.last().open();
+    await pump();
+    expect(resets).toEqual([["store lost"], ["store lost"]]);
+    expect([a.client.state, b.client.state]).toEqual(["open", "open"]);
+    expect(of(delivery, "a")).toEqual([1]);
+    expect(of(delivery, "b")).toEqual([1]);
+    expect(delivery.sessions.size).toBe(1);
+    expect([a.client.pending, b.client.pending]).toEqual([[], []]);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a new leader that hears the old leader's last assignments only after it took over still delivers each message once", async () => {
+    const { clock, fake, origin, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { delivery, pump, gone } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    for (const [from, tab] of [["b", b], ["c", c]] as const) tab.client.send({ from, n: 1 });
+    await pump();
+    for (let n = 2; n <= 4; n++) for (const [from, tab] of [["b", b], ["c", c]] as const) tab.client.send({ from, n });
+    // the leader reads these, posts their seqs and writes them; the posts are slow, the lock is not
+    origin.timing.slow = true;
+    await settle();
+    await pump({ acks: false });
+    const first = fake.last();
+    a.tab.crash();
+    gone(first);
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    origin.timing.slow = false;
+    fake.sockets.find((socket) => socket.readyState === 0)!.open();
+    await pump();
+    for (const from of ["b", "c"]) expect(of(delivery, from), from).toEqual([1, 2, 3, 4]);
+    expect([b.client.pending, c.client.pending]).toEqual([[], []]);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a leader that took the lock from a hung one numbers far above it, so late writes of the old one never shadow its messages", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce(), heartbeat: { interval: 1_000, timeout: 500 } });
+    const { delivery, pump } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    b.client.send({ from: "b", n: 1 });
+    await pump();
+    a.tab.freeze();
+    for (let i = 0; i < 20 && !b.roles.includes("leader"); i++) {
+      clock.advance(Math.max(1, clock.nextDue()! - clock.now()));
+      await settle();
+    }
+    expect(b.roles).toEqual(["follower", "leader"]);
+    const mine = fake.sockets.find((socket) => socket.readyState === 0)!;
+    mine.open();
+    await pump();
+    b.client.send({ from: "b", n: 2 });
+    await pump();
+    const seqs = delivery.delivered.filter((m) => (m.data as { from: string }).from === "b").map((m) => m.seq);
+    expect(seqs[0]).toBe(1);
+    expect(seqs[1]).toBeGreaterThan(1_000_000);
+    expect(delivery.sessions.size).toBe(1);
+    closeAll(tabs, clock, fake);
+  });
+});
