@@ -121,6 +121,22 @@ describe("atLeastOnce(): client → server", () => {
     expect(frames().at(-1)).toEqual({ t: "msg", seq: 3, data: { n: 3 } });
   });
 
+  it("a message sent from a delivered handler goes after what already waited in the queue", () => {
+    const { fake, client, frames, serverSays } = setup({ queue: { max: 2 } });
+    fake.last().open();
+    expect([client.send({ n: 1 }), client.send({ n: 2 }), client.send({ n: 3 })]).toEqual(["sent", "sent", "queued"]);
+    client.on("delivered", ({ seq }) => seq === 1 && client.send({ n: 4 }));
+    serverSays({ t: "ack", seq: 1 });
+    serverSays({ t: "ack", seq: 2 });
+    expect(frames().slice(1).map((f) => [f.seq, f.data.n])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+      [4, 4],
+    ]);
+    client.close();
+  });
+
   it("correlates request() replies through the envelope's re", async () => {
     const { fake, client, frames, serverSays } = setup();
     fake.last().open();
@@ -194,6 +210,36 @@ describe("atLeastOnce(): server → client", () => {
     client.close();
     expect(frames().at(-1)).toEqual({ t: "ack", seq: 2 });
     expect(clock.pending()).toBe(0);
+  });
+});
+
+describe("atLeastOnce(): ack timer and lost lines", () => {
+  it("a lost line takes the pending ack timer with it: a close() during the backoff leaves no timer", () => {
+    const { fake, client, clock, serverSays } = setup({}, { ackDelay: 100 });
+    fake.last().open();
+    serverSays({ t: "msg", seq: 1, data: 1 });
+    expect(clock.pending()).toBe(1);
+    fake.last().serverClose(1001);
+    // only the backoff's timer
+    expect(clock.pending()).toBe(1);
+    client.close();
+    expect(clock.pending()).toBe(0);
+  });
+
+  it("after a reconnect the ack delay counts from the first message on the new line", () => {
+    const { fake, client, clock, frames, serverSays } = setup({}, { ackDelay: 100 });
+    fake.last().open();
+    serverSays({ t: "msg", seq: 1, data: 1 });
+    clock.advance(60);
+    client.reconnect();
+    fake.last().open();
+    expect(frames()[0]).toMatchObject({ t: "hello", ack: 1 });
+    serverSays({ t: "msg", seq: 2, data: 2 });
+    clock.advance(99);
+    expect(frames().filter((f) => f.t === "ack")).toEqual([]);
+    clock.advance(1);
+    expect(frames().filter((f) => f.t === "ack")).toEqual([{ t: "ack", seq: 2 }]);
+    client.close();
   });
 });
 

@@ -105,6 +105,21 @@ describe("handlers that throw", () => {
     client.close();
   });
 
+  it("the HANDLER_ERROR is delivered after the event has reached its other handlers, not in the middle", () => {
+    const { client, fake } = openClient();
+    const order: string[] = [];
+    client.on("message", () => {
+      order.push("first");
+      throw new Error("boom");
+    });
+    client.on("message", () => order.push("second"));
+    client.on("error", (error) => order.push(`error: ${error.message}`));
+    fake.last().receive("1");
+    // the message handler's error reads as the thrown error's message, not "Error: boom"
+    expect(order).toEqual(["first", "second", 'error: a "message" handler threw: boom']);
+    client.close();
+  });
+
   it("a throwing state or open handler does not stop the transition", () => {
     const { fake, client, log } = setup({ heartbeat: false });
     client.on("state", () => {

@@ -33,6 +33,21 @@ describe("heartbeat", () => {
     client.close();
   });
 
+  it("after a frame early in the interval, waits the silence left instead of pinging at the interval", () => {
+    const { clock, fake, client } = opened();
+    clock.advance(300);
+    fake.last().receive('{"n":1}');
+    // the timer fires at 1 000 with 700 ms of silence: not yet
+    clock.advance(700);
+    expect(fake.last().sent).toEqual([]);
+    clock.advance(299);
+    expect(fake.last().sent).toEqual([]);
+    clock.advance(1);
+    expect(clock.now()).toBe(1_300);
+    expect(fake.last().sent).toEqual(["ping"]);
+    client.close();
+  });
+
   it("never pings a server that keeps talking", () => {
     const { clock, fake, client } = opened();
     for (let i = 0; i < 100; i++) {

@@ -229,6 +229,38 @@ describe("close()", () => {
   });
 });
 
+describe("a released socket that keeps calling its listeners (a wrapper whose removeEventListener does nothing)", () => {
+  it("its late close and error are ignored: they end neither the new attempt nor the new connection", () => {
+    const clock = createFakeClock();
+    const fake = createFakeWebSocket({ closeCompletes: false });
+    class Sticky extends (fake.WebSocket as new (url: string, protocols?: string | string[]) => InstanceType<typeof fake.WebSocket>) {
+      override removeEventListener(): void {}
+    }
+    const client = createClient({ url: TEST_URL, WebSocket: Sticky, clock, heartbeat: false, backoff: { jitter: "none" } });
+    const log = record(client);
+    const first = fake.last();
+    first.open();
+    client.reconnect();
+    const second = fake.last();
+    expect(second).not.toBe(first);
+    log.clear();
+    // the first socket's close comes late, while the second is still connecting
+    first.serverClose(1006);
+    expect(log.all).toEqual([]);
+    expect(client.state).toBe("reconnecting");
+    second.open();
+    client.reconnect();
+    fake.last().open();
+    log.clear();
+    // the second one's failure comes late, after the third is open
+    second.fail();
+    expect(log.all).toEqual([]);
+    expect(client.state).toBe("open");
+    expect(fake.sockets).toHaveLength(3);
+    client.close();
+  });
+});
+
 describe("one socket at a time", () => {
   type Command =
     | { kind: "reconnect" }
@@ -456,6 +488,24 @@ describe("url functions", () => {
     expect(log.of("reconnecting")).toEqual([{ attempt: 1, delay: 500 }]);
     clock.advance(500);
     expect(fake.sockets).toHaveLength(1);
+    client.close();
+  });
+
+  it("a constructor error that quotes the url's credentials or query alone is passed on masked, without the raw error as cause", () => {
+    const clock = createFakeClock();
+    // a runtime whose error quotes pieces of the url, not the whole of it
+    class Quoting {
+      constructor() {
+        throw new SyntaxError("refused user:secret@ with query ?token=abc123");
+      }
+    }
+    const client = createClient({ url: "ws://user:secret@lifeline.test/ws?token=abc123", WebSocket: Quoting as never, clock, backoff: { jitter: "none" }, autoConnect: false });
+    const log = record(client);
+    client.connect();
+    const [error] = log.of("error");
+    expect(error).toMatchObject({ code: "URL_ERROR" });
+    expect(error!.message).toBe("cannot open a WebSocket to ws://***@lifeline.test/ws?***: refused ***@ with query ?***");
+    expect(error!.cause).toBeUndefined();
     client.close();
   });
 });

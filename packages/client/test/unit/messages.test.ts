@@ -146,6 +146,16 @@ describe("incoming", () => {
     client.close();
   });
 
+  it("names an issue's path in the invalid error, PathSegment objects ({ key }) included", () => {
+    const schema: StandardSchemaV1 = {
+      "~standard": { version: 1, vendor: "test", validate: () => ({ issues: [{ message: "expected a string", path: [{ key: "items" }, 0, "text"] }, { message: "bad" }] }) },
+    };
+    const { fake, client, log } = openClient({ incoming: schema });
+    fake.last().receive('{"items":[{"text":1}]}');
+    expect(log.of("invalid")[0]!.error.message).toBe("the message does not match its schema: items.0.text: expected a string; bad");
+    client.close();
+  });
+
   it("reports an undecodable frame as invalid and keeps going", () => {
     const { fake, client, log } = openClient();
     fake.last().receive("{not json");
@@ -271,6 +281,21 @@ describe("outgoing", () => {
     const { fake, client } = openClient({ outgoing: Outgoing });
     expect(client.send({ type: "chat", text: "hi" })).toBe("sent");
     expect(sentJson(fake.last())).toEqual([{ type: "chat", text: "hi" }]);
+    client.close();
+  });
+
+  it("sends what the schema outputs (transforms and defaults applied), queued or not", () => {
+    const schema = z.object({ type: z.literal("chat"), text: z.string().transform((t) => t.trim()), v: z.number().default(2) });
+    const { fake, client } = setup({ heartbeat: false, outgoing: schema });
+    expect(client.send({ type: "chat", text: "  queued " })).toBe("queued");
+    // pending holds the message as passed; the wire carries the schema's output
+    expect(client.pending).toEqual([{ type: "chat", text: "  queued " }]);
+    fake.last().open();
+    expect(client.send({ type: "chat", text: " hi " })).toBe("sent");
+    expect(sentJson(fake.last())).toEqual([
+      { type: "chat", text: "queued", v: 2 },
+      { type: "chat", text: "hi", v: 2 },
+    ]);
     client.close();
   });
 

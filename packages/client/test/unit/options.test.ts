@@ -105,6 +105,12 @@ describe("INVALID_OPTIONS", () => {
     expect(error.message).not.toContain("abc123");
   });
 
+  it("masks a user name in the url too (a token is often passed as one)", () => {
+    const error = thrown(() => create({ url: "ftp://t0ken@lifeline.test/ws" })) as Error;
+    expect(error.message).toContain("ftp: ftp://***@lifeline.test/ws");
+    expect(error.message).not.toContain("t0ken");
+  });
+
   it("rejects options that are not an object", () => {
     expect(() => createClient(null as unknown as ClientOptions)).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS" }));
   });
@@ -257,6 +263,15 @@ describe("defaults", () => {
     expect(other.client.pending).toEqual(["b"]);
     client.close();
     other.client.close();
+  });
+
+  it("reads a nested option given as undefined as not given (its default stays)", () => {
+    const { clock, fake, client, log } = setup({ backoff: { initial: undefined, max: undefined, jitter: "none" }, queue: { max: undefined, ttl: undefined } });
+    fake.last().fail();
+    expect(log.of("reconnecting")).toEqual([{ attempt: 1, delay: 500 }]);
+    clock.advance(500);
+    expect(fake.sockets).toHaveLength(2);
+    client.close();
   });
 
   it("accepts a zod schema for incoming and outgoing", () => {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { getEventListeners } from "node:events";
 import { z } from "zod";
 import { request } from "../../src/request/index.js";
 import { expectNothingLeft, flushMicrotasks, setup } from "./helpers.js";
@@ -139,6 +140,31 @@ describe("request()", () => {
     s.client.close();
   });
 
+  it("takes its abort listener off the signal however it settles (reply, timeout, close, refused send)", async () => {
+    const s = openClient({ outgoing: z.object({ type: z.string() }) });
+    const signal = new AbortController().signal;
+    const listeners = () => getEventListeners(signal, "abort").length;
+
+    const replied = request(s.client, { type: "get" }, { signal });
+    expect(listeners()).toBe(1);
+    s.fake.last().receive(JSON.stringify({ re: lastId(s.fake.last()) }));
+    await replied;
+    expect(listeners()).toBe(0);
+
+    const timedOut = request(s.client, { type: "get" }, { signal, timeout: 10 });
+    s.clock.advance(10);
+    await expect(timedOut).rejects.toMatchObject({ code: "TIMEOUT" });
+    expect(listeners()).toBe(0);
+
+    await expect(request(s.client, { type: 1 }, { signal })).rejects.toMatchObject({ code: "INVALID_MESSAGE" });
+    expect(listeners()).toBe(0);
+
+    const closed = request(s.client, { type: "get" }, { signal });
+    s.client.close();
+    await expect(closed).rejects.toMatchObject({ code: "CLOSED" });
+    expect(listeners()).toBe(0);
+  });
+
   it("rejects with CLOSED on close(), and at once on a closed client", async () => {
     const s = openClient();
     const reply = request(s.client, { type: "get" });
@@ -155,6 +181,18 @@ describe("request()", () => {
     fake.last().serverClose(1012);
     clock.advance(500);
     fake.last().open();
+    fake.last().receive(JSON.stringify({ re: id, ok: 1 }));
+    await expect(reply).resolves.toEqual({ re: id, ok: 1 });
+    client.close();
+  });
+
+  it("works with a client made by another copy of the package (dual ESM/CJS install, two bundles)", async () => {
+    const { fake, client } = openClient();
+    vi.resetModules();
+    const other = await import("../../src/request/index.js");
+    expect(other.request).not.toBe(request);
+    const reply = other.request(client, { type: "get" });
+    const id = lastId(fake.last());
     fake.last().receive(JSON.stringify({ re: id, ok: 1 }));
     await expect(reply).resolves.toEqual({ re: id, ok: 1 });
     client.close();
