@@ -41,3 +41,8 @@ interface AbortSignal {
 }
 declare function setTimeout(callback: () => void, ms?: number): unknown;
 declare function clearTimeout(handle: unknown): void;
+declare class AbortController {
+  readonly signal: AbortSignal;
+  abort(reason?: unknown): void;
+}
+declare function queueMicrotask(callback: () => void): void;

@@ -367,8 +367,9 @@ class LifelineClient<I, O> implements Client<I, O> {
     this.#token++;
     const ws = this.#socket;
     if (!ws) return;
-    releaseSocket(ws, this, code, reason);
+    // forgotten first: a socket that dispatches `close` from inside close() (no standard one does) is already stale
     this.#socket = undefined;
+    releaseSocket(ws, this, code, reason);
     for (const x of this.#features) x.lost?.();
   }
 

@@ -40,7 +40,10 @@ export interface Meta {
 }
 
 export interface Extension {
-  /** Supplies the socket for an attempt instead of `options.WebSocket` (a relay to another tab); `undefined`: the usual socket. */
+  /**
+   * Supplies the socket for an attempt instead of `options.WebSocket` (a relay to another tab); `undefined`: the usual socket.
+   * Its events must carry `target` = that socket (or none): the core ignores events of any other target as stale.
+   */
   socket?(href: string, protocols: string | string[] | undefined): WebSocketLike | undefined;
   /** `connect()` from idle or closed. */
   start?(): void;

@@ -48,8 +48,10 @@ export class Relay implements WebSocketLike {
   #listeners = new Map<string, Set<Listener>>();
   #real: WebSocketLike | undefined;
   #filter: Filter | undefined;
-  readonly #forward = (event: { type: string; data?: unknown }) => {
+  readonly #forward = (real: { type: string; data?: unknown; code?: unknown; reason?: unknown; wasClean?: unknown }) => {
     const filter = this.#filter;
+    // re-dispatched as this socket's own event: the core ignores events whose target is not its socket
+    const event = { type: real.type, data: real.data, code: real.code, reason: real.reason, wasClean: real.wasClean };
     if (filter && event.type === "open") return filter.opened(() => this.#emit(event));
     if (filter && event.type === "message" && filter.in(event.data)) return;
     this.#emit(event);
@@ -77,6 +79,7 @@ export class Relay implements WebSocketLike {
   }
 
   #emit(event: { type: string; [key: string]: unknown }): void {
+    event.target = this;
     for (const listener of [...(this.#listeners.get(event.type) ?? [])]) {
       if (typeof listener === "function") listener(event);
       else listener.handleEvent(event);
