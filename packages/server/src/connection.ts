@@ -240,8 +240,8 @@ export class Connection implements ProtocolConnection {
       this.#ackDue = true;
       return;
     }
-    // a skipped seq means our state is behind the client's: announce it rather than deliver out of order
-    if (seq > this.#handled + 1) return this.#reset("seq-gap", true);
+    // a seq may skip ahead: numbers are the client's to give (a new leader tab numbers above the old
+    // one's, see the client's share module); order is what counts, and a lower seq later is a duplicate
     const context: MessageContext = {
       session,
       seq,

@@ -60,7 +60,7 @@
 export type Fence = number;
 
 /** Why a session was given up; what the client reads in `{"t":"reset","reason":…}`. */
-export type ResetReason = "unknown-session" | "overflow" | "seq-gap" | "ack-ahead";
+export type ResetReason = "unknown-session" | "overflow" | "ack-ahead";
 
 /** One stored server → client message. */
 export interface Entry {
