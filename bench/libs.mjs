@@ -47,7 +47,7 @@ export async function load(lib) {
       const { createClient } = await import("@lifeline/client");
       const incoming = lib === "lifeline+zod" ? (await import("./schema.mjs")).Message : undefined;
       // acknowledged delivery: envelopes, acks from the server, resend on reconnect
-      const delivery = lib === "lifeline+ack" ? "at-least-once" : "at-most-once";
+      const delivery = lib === "lifeline+ack" ? (await import("@lifeline/client/at-least-once")).atLeastOnce() : undefined;
       return (url, { heartbeat } = {}) => {
         const client = createClient({ url, incoming, delivery, ...(heartbeat ? { heartbeat } : {}) });
         return {

@@ -18,6 +18,18 @@ const LIFELINE_APP = (schema) => `
 
 const SCHEMA = `const Message = z.object({ type: z.literal("chat"), text: z.string() });`;
 
+/** The same application as a React component through @lifeline/react (exported, so it is kept). */
+const REACT_APP = `
+  import { createElement } from "react";
+  import { useClient, useLatest, useLifelineState, useOnType } from "@lifeline/react";
+  export function Chat() {
+    const client = useClient(() => ({ url: "wss://example.test/ws" }));
+    const state = useLifelineState(client);
+    const last = useLatest(client);
+    useOnType(client, "chat", (message) => console.log(message));
+    return createElement("button", { onClick: () => client.send({ type: "chat", text: "hi" }), title: String(last) }, state);
+  }`;
+
 /** [key, label, entry source, externals] */
 export const ENTRIES = [
   ["raw", "raw WebSocket (baseline)", `const socket = new WebSocket("wss://example.test/ws");${APP}`, []],
@@ -34,6 +46,7 @@ export const ENTRIES = [
     `import { createClient } from "@lifeline/client"; import { z } from "zod"; ${SCHEMA}${LIFELINE_APP(true)}`,
     [],
   ],
+  ["lifeline+react", "lifeline + @lifeline/react hooks (React, zod external)", REACT_APP, ["react", "zod"]],
   [
     "partysocket",
     "partysocket core (partysocket/ws)",

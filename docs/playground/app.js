@@ -25,7 +25,7 @@ try {
   banner.hidden = false;
   banner.textContent =
     `Could not load the client from /lib/index.js (${error instanceof Error ? error.message : error}). ` +
-    "Build it and serve the page with `npm start`, which also serves mitt at /vendor/mitt/.";
+    "Build it and serve the page with `npm start`.";
   throw error;
 }
 

@@ -16,8 +16,6 @@ const docsDir = fileURLToPath(new URL("..", import.meta.url));
 const artifacts = path.join(docsDir, ".artifacts");
 const clientPackage = createRequire(import.meta.url).resolve("@lifeline/client/package.json");
 const clientDist = path.join(path.dirname(clientPackage), "dist");
-// the mitt the client itself resolves: the page maps the bare import to it
-const mittDist = path.dirname(createRequire(clientPackage).resolve("mitt"));
 
 const found = existsSync(CHROMIUM);
 const onCI = process.env.CI === "true";
@@ -52,7 +50,7 @@ describe.skipIf(!found && !onCI)("playground in Chromium", () => {
     server = await startServer({
       port: 0,
       heartbeat: false,
-      static: { "/": path.join(docsDir, "playground"), "/lib/": clientDist, "/vendor/mitt/": mittDist },
+      static: { "/": path.join(docsDir, "playground"), "/lib/": clientDist },
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -1,6 +1,7 @@
-// Every ```ts block in docs/*.md type-checks against the built client and
-// zod; every ```ts run block runs in Node 22 against a real test server and,
-// when a ```text output block follows it, prints exactly that.
+// Every ```ts (and ```tsx) block in docs/*.md type-checks against the built
+// client, the React hooks and zod; every ```ts run block runs in Node 22
+// against a real test server and, when a ```text output block follows it,
+// prints exactly that.
 import { execFile } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -27,6 +28,7 @@ const GUIDES = [
   "recipes.md",
   "migrating.md",
   "testing.md",
+  "react.md",
 ];
 
 describe("extracting samples", () => {
@@ -51,12 +53,16 @@ describe("extracting samples", () => {
       "   ```ts run tls",
       "   indented();",
       "   ```",
+      "```tsx",
+      "const b = <p />;",
+      "```",
     ].join("\n");
     const found = samplesOf("t.md", md);
-    expect(found.map((s) => [s.name, s.run, s.code, s.output])).toEqual([
-      ["t-L3", false, "const a = 1;\n", undefined],
-      ["t-L7", "ws", "console.log(2);\n", "2\n"],
-      ["t-L18", "tls", "indented();\n", undefined],
+    expect(found.map((s) => [s.name, s.ext, s.run, s.code, s.output])).toEqual([
+      ["t-L3", "ts", false, "const a = 1;\n", undefined],
+      ["t-L7", "ts", "ws", "console.log(2);\n", "2\n"],
+      ["t-L18", "ts", "tls", "indented();\n", undefined],
+      ["t-L21", "tsx", false, "const b = <p />;\n", undefined],
     ]);
   });
 
@@ -74,6 +80,7 @@ describe("type-checking the samples", () => {
     name: "canary",
     doc: "canary.md",
     line: 1,
+    ext: "ts",
     run: false,
     code: [
       'import { createClient } from "@lifeline/client";',
@@ -85,16 +92,40 @@ describe("type-checking the samples", () => {
       "",
     ].join("\n"),
   };
+  // The same for a React sample: JSX and the hooks' types are really checked.
+  const reactCanary: Sample = {
+    name: "canary-react",
+    doc: "canary-react.md",
+    line: 1,
+    ext: "tsx",
+    run: false,
+    code: [
+      'import { useClient, useOnType } from "@lifeline/react";',
+      'import { z } from "zod";',
+      "export function Chat() {",
+      '  const client = useClient(() => ({ url: "ws://x.test/ws", incoming: z.object({ type: z.literal("chat") }) }));',
+      '  useOnType(client, "nope", () => {});',
+      "  return <p title={42} />;",
+      "}",
+      "",
+    ].join("\n"),
+  };
   let diagnostics: Map<string, string[]>;
 
   beforeAll(() => {
-    diagnostics = typecheck([...samples, canary], path.join(artifacts, "samples"), [globals]);
+    diagnostics = typecheck([...samples, canary, reactCanary], path.join(artifacts, "samples"), [globals]);
   }, 120_000);
 
   it("rejects a sample that misuses the API", () => {
     const errors = diagnostics.get("canary")!;
     expect(errors.join("\n")).toMatch(/canary\.md:5:.*"nope"/);
     expect(errors.join("\n")).toMatch(/canary\.md:6:.*number/);
+  });
+
+  it("rejects a React sample that misuses the hooks or JSX", () => {
+    const errors = diagnostics.get("canary-react")!.join("\n");
+    expect(errors).toMatch(/canary-react\.md:5:.*"nope"/);
+    expect(errors).toMatch(/canary-react\.md:6:.*number/);
   });
 
   it.each(samples.map((s) => ({ name: s.name, sample: s })))("$name", ({ sample }) => {

@@ -1,5 +1,5 @@
-// Finds the TypeScript samples in the guides, type-checks them against the
-// built @lifeline/client and zod, and turns the runnable ones into plain
+// Finds the TypeScript samples in the guides (```ts, and ```tsx for React),
+// type-checks them against the built @lifeline/client, @lifeline/react and zod, and turns the runnable ones into plain
 // JavaScript for Node. Keeps the docs from drifting away from the API.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -14,6 +14,8 @@ export interface Sample {
   /** 1-based line of the first line of code in the guide. */
   line: number;
   code: string;
+  /** `tsx` for a ```` ```tsx ```` block (JSX, checked with React's automatic runtime). */
+  ext: "ts" | "tsx";
   /**
    * ```` ```ts run ```` runs against a plain test server, ```` ```ts run tls ````
    * against a `wss://` one whose CA the child process trusts; others are only type-checked.
@@ -23,7 +25,11 @@ export interface Sample {
   output?: string;
 }
 
-const TS_LANGS = new Set(["ts", "typescript"]);
+const TS_LANGS = new Map<string, Sample["ext"]>([
+  ["ts", "ts"],
+  ["typescript", "ts"],
+  ["tsx", "tsx"],
+]);
 
 /** The samples of every `*.md` directly in `dir`, in file and line order. */
 export function extractSamples(dir: string): Sample[] {
@@ -57,9 +63,10 @@ export function samplesOf(doc: string, markdown: string): Sample[] {
       body.push(line.startsWith(indent!) ? line.slice(indent!.length) : line.trimStart());
     }
     const code = body.join("\n") + "\n";
-    if (TS_LANGS.has(lang.toLowerCase())) {
+    const ext = TS_LANGS.get(lang.toLowerCase());
+    if (ext) {
       const run = flags.includes("run") ? (flags.includes("tls") ? "tls" : "ws") : false;
-      const sample: Sample = { name: `${doc.replace(/\.md$/, "")}-L${i + 2}`, doc, line: i + 2, code, run };
+      const sample: Sample = { name: `${doc.replace(/\.md$/, "")}-L${i + 2}`, doc, line: i + 2, code, ext, run };
       samples.push(sample);
       previous = run ? sample : undefined;
     } else if (lang === "text" && flags.includes("output") && previous) {
@@ -82,6 +89,7 @@ export const CHECK_OPTIONS: ts.CompilerOptions = {
   moduleDetection: ts.ModuleDetectionKind.Force,
   lib: ["lib.es2023.d.ts", "lib.esnext.disposable.d.ts", "lib.dom.d.ts", "lib.dom.iterable.d.ts"],
   types: ["node"],
+  jsx: ts.JsxEmit.ReactJSX,
   strict: true,
   noEmit: true,
   skipLibCheck: true,
@@ -89,7 +97,7 @@ export const CHECK_OPTIONS: ts.CompilerOptions = {
 };
 
 /**
- * Writes each sample to `outDir/<name>.ts` and type-checks them all in one
+ * Writes each sample to `outDir/<name>.ts` (or `.tsx`) and type-checks them all in one
  * program (with `extraFiles`, e.g. declarations of Deno/Bun/Workers globals).
  * Returns each sample's diagnostics as `guide.md:line:col message`.
  */
@@ -98,7 +106,7 @@ export function typecheck(samples: readonly Sample[], outDir: string, extraFiles
   mkdirSync(outDir, { recursive: true });
   const byFile = new Map<string, Sample>();
   for (const sample of samples) {
-    const file = path.join(outDir, `${sample.name}.ts`);
+    const file = path.join(outDir, `${sample.name}.${sample.ext}`);
     writeFileSync(file, sample.code);
     byFile.set(path.resolve(file), sample);
   }
@@ -124,9 +132,9 @@ export function typecheck(samples: readonly Sample[], outDir: string, extraFiles
 /** The sample as an ES module Node can run (types stripped, `using` lowered). */
 export function toJavaScript(sample: Sample): string {
   const { outputText, diagnostics } = ts.transpileModule(sample.code, {
-    fileName: `${sample.name}.ts`,
+    fileName: `${sample.name}.${sample.ext}`,
     reportDiagnostics: true,
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, jsx: ts.JsxEmit.ReactJSX },
   });
   if (diagnostics && diagnostics.length > 0) {
     throw new Error(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")).join("\n"));

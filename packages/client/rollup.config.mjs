@@ -3,8 +3,13 @@
 import typescript from "@rollup/plugin-typescript";
 import { dts } from "rollup-plugin-dts";
 
-const input = { index: "src/index.ts", testing: "src/testing.ts" };
-const external = ["mitt"];
+const input = {
+  index: "src/index.ts",
+  testing: "src/testing.ts",
+  "at-least-once": "src/at-least-once/index.ts",
+  request: "src/request/index.ts",
+};
+const external = [];
 
 export default [
   {

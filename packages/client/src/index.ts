@@ -1,28 +1,23 @@
-export { createClient } from "./client.js";
-export type {
-  Client,
-  ClientEvents,
-  CloseEvent,
-  MessageType,
-  RequestOptions,
-  SendResult,
-  StateChange,
-} from "./client.js";
-export { defaultShouldReconnect } from "./close-codes.js";
-export { LifelineError, isLifelineError } from "./errors.js";
-export type { LifelineErrorCode } from "./errors.js";
-export { DEFAULTS, jsonCodec } from "./options.js";
+// The core's public surface. Opt-in features are entry points of their own:
+// @lifeline/client/at-least-once, /request, /share, /websocket, /testing.
+export { createClient } from "./core/client.js";
+export type { Client, ClientEvents, CloseEvent, MessageType, SendResult, StateChange } from "./core/client.js";
+export { LifelineError, isLifelineError } from "./core/errors.js";
+export type { LifelineErrorCode } from "./core/errors.js";
+export { DEFAULTS, jsonCodec } from "./core/options.js";
 export type {
   BackoffOptions,
   ClientOptions,
   Clock,
   CloseInfo,
   Codec,
+  Feature,
   HeartbeatOptions,
   QueueOptions,
   UrlSource,
   WebSocketConstructor,
   WebSocketLike,
-} from "./options.js";
-export type { InferInput, InferOutput, StandardSchemaV1 } from "./schema.js";
-export type { State } from "./state.js";
+} from "./core/options.js";
+export { defaultShouldReconnect } from "./core/retry.js";
+export type { InferInput, InferOutput, StandardSchemaV1 } from "./core/schema.js";
+export type { State } from "./core/phases.js";

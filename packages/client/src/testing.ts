@@ -14,7 +14,7 @@
  * fake.last().fail();                      // the line breaks (error only, as Node 22 does)
  * clock.advance(1_000);                    // the backoff elapses, a new socket appears
  */
-import type { Clock, WebSocketConstructor, WebSocketLike } from "./options.js";
+import type { Clock, WebSocketConstructor, WebSocketLike } from "./core/options.js";
 
 type Listener = ((event: any) => void) | { handleEvent(event: any): void };
 

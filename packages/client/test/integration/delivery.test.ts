@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createClient } from "../../src/index.js";
 import type { Client } from "../../src/index.js";
+import { request } from "../../src/request/index.js";
+import { atLeastOnce } from "../../src/at-least-once/index.js";
 
 const fast = { backoff: { initial: 10, max: 50 }, heartbeat: { interval: 200, timeout: 200 }, connectTimeout: 1_000 } as const;
 
@@ -36,7 +38,7 @@ describe('delivery "at-least-once" against the test server', () => {
 
   it("delivers every message exactly once and in order across terminations and drops", async () => {
     server = await startServer({ delivery: "at-least-once" });
-    client = createClient({ url: server.url, delivery: "at-least-once", ...fast });
+    client = createClient({ url: server.url, delivery: atLeastOnce(), ...fast });
     await client.opened();
     const total = 300;
     for (let n = 1; n <= total; n++) {
@@ -54,7 +56,7 @@ describe('delivery "at-least-once" against the test server', () => {
 
   it("survives a restart of the server with messages sent while it is down", async () => {
     server = await startServer({ delivery: "at-least-once" });
-    client = createClient({ url: server.url, delivery: "at-least-once", ...fast });
+    client = createClient({ url: server.url, delivery: atLeastOnce(), ...fast });
     await client.opened();
     client.send({ n: 1 });
     const restarted = server.restart(300);
@@ -80,26 +82,26 @@ describe("request()", () => {
     });
     client = createClient({ url: server.url, ...fast });
     const Answer = z.object({ type: z.literal("answer"), re: z.string(), a: z.number() });
-    const reply = await client.request({ q: 21 }, { schema: Answer });
+    const reply = await request(client, { q: 21 }, { schema: Answer });
     expect(reply.a).toBe(42);
   });
 
   it("resolves in envelope mode", async () => {
     server = await startServer({ delivery: "at-least-once" });
-    client = createClient({ url: server.url, delivery: "at-least-once", ...fast });
-    await expect(client.request({ q: "echo me" })).resolves.toEqual({ q: "echo me" });
+    client = createClient({ url: server.url, delivery: atLeastOnce(), ...fast });
+    await expect(request(client, { q: "echo me" })).resolves.toEqual({ q: "echo me" });
   });
 
   it("rejects with TIMEOUT when no reply comes, ABORTED on abort and CLOSED on close", async () => {
     server = await startServer({ onMessage: () => true }); // swallow everything
     client = createClient({ url: server.url, ...fast });
     await client.opened();
-    await expect(client.request({ q: 1 }, { timeout: 50 })).rejects.toMatchObject({ code: "TIMEOUT" });
+    await expect(request(client, { q: 1 }, { timeout: 50 })).rejects.toMatchObject({ code: "TIMEOUT" });
     const controller = new AbortController();
-    const aborted = client.request({ q: 2 }, { signal: controller.signal });
+    const aborted = request(client, { q: 2 }, { signal: controller.signal });
     controller.abort();
     await expect(aborted).rejects.toMatchObject({ code: "ABORTED" });
-    const closed = client.request({ q: 3 });
+    const closed = request(client, { q: 3 });
     client.close();
     await expect(closed).rejects.toMatchObject({ code: "CLOSED" });
   });

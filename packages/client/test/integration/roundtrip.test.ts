@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { cleanup, connect, next, serve, until } from "./helpers.js";
+import { request } from "../../src/request/index.js";
 
 afterEach(cleanup);
 
@@ -98,7 +99,7 @@ describe("against a real server (Node 22's WebSocket)", () => {
     const client = connect({ url: server.url });
     const messages: unknown[] = [];
     client.on("message", (m) => messages.push(m));
-    await expect(client.request({ q: 21 })).resolves.toMatchObject({ answer: 42 });
+    await expect(request(client, { q: 21 })).resolves.toMatchObject({ answer: 42 });
     expect(messages).toEqual([{ type: "noise" }]);
   });
 });

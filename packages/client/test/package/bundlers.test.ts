@@ -78,21 +78,19 @@ const NODE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+
 /** zod's classes carry these names at run time; the client itself never mentions them. */
 const ZOD_CODE = /\$Zod[A-Z]\w+/;
 const isZod = (m: string) => /node_modules\/zod\//.test(m);
-const isClient = (m: string) => /packages\/client\/dist\/index\.js$/.test(m);
-const isMitt = (m: string) => /node_modules\/mitt\//.test(m);
+const isClient = (m: string) => /packages\/client\/dist\/[^/]+\.js$/.test(m);
 
 describe.runIf(built).each([
   ["rollup + @rollup/plugin-node-resolve", withRollup],
   ["esbuild", withEsbuild],
 ] as const)("bundled for the browser by %s", (_name, bundle) => {
-  it("an app without zod: the ESM build and mitt only, no warning, no node: import, no zod", async () => {
+  it("an app without zod: the ESM build only, no warning, no node: import, no zod", async () => {
     const out = await bundle(APPS.plain);
     expect(out.warnings.map((w) => w.text)).toEqual([]);
     expect(out.external).toEqual([]);
-    expect(out.modules.filter(isClient)).toHaveLength(1);
-    expect(out.modules.filter(isMitt)).toHaveLength(1);
-    // the app, the client and mitt: nothing else came along
-    expect(out.modules.filter((m) => !isClient(m) && !isMitt(m) && !m.endsWith("app-client.mjs"))).toEqual([]);
+    expect(out.modules.filter(isClient).length).toBeGreaterThan(0);
+    // the app and the client: nothing else came along
+    expect(out.modules.filter((m) => !isClient(m) && !m.endsWith("app-client.mjs"))).toEqual([]);
     expect(out.code).not.toMatch(NODE_IMPORT);
     expect(out.code).not.toMatch(/\brequire\s*\(/);
     expect(out.modules.filter(isZod)).toEqual([]);
@@ -104,7 +102,7 @@ describe.runIf(built).each([
     // rollup has its own remarks about zod's source (comment placement, a cycle); those are zod's
     expect(out.warnings.filter((w) => w.files.length === 0 || !w.files.every(isZod)).map((w) => w.text)).toEqual([]);
     expect(out.external).toEqual([]);
-    expect(out.modules.filter(isClient)).toHaveLength(1);
+    expect(out.modules.filter(isClient).length).toBeGreaterThan(0);
     expect(out.modules.filter(isZod).length).toBeGreaterThan(0);
     expect(out.code).toMatch(ZOD_CODE);
     expect(out.code).not.toMatch(NODE_IMPORT);

@@ -49,18 +49,20 @@ describe("package.json", () => {
     expect(pkg.sideEffects).toBe(false);
   });
 
-  it("depends on mitt alone; zod is an optional peer", () => {
-    expect(Object.keys(pkg.dependencies ?? {})).toEqual(["mitt"]);
+  it("has no run-time dependency; zod is an optional peer", () => {
+    expect(Object.keys(pkg.dependencies ?? {})).toEqual([]);
     expect(pkg.optionalDependencies ?? {}).toEqual({});
     expect(Object.keys(pkg.peerDependencies ?? {})).toEqual(["zod"]);
     expect(pkg.peerDependenciesMeta?.["zod"]?.optional).toBe(true);
   });
 
-  it("exports `.`, `./testing` and `./package.json`, each format with its own declarations", () => {
-    expect(Object.keys(pkg.exports)).toEqual([".", "./testing", "./package.json"]);
-    for (const subpath of [".", "./testing"]) {
+  it("exports the core, each opt-in entry point, `./testing` and `./package.json`, each format with its own declarations", () => {
+    const entries = Object.keys(pkg.exports).filter((subpath) => subpath !== "./package.json");
+    expect(entries).toEqual(expect.arrayContaining([".", "./at-least-once", "./request", "./testing"]));
+    expect(pkg.exports["./package.json"]).toBe("./package.json");
+    for (const subpath of entries) {
       const found = targets(pkg.exports[subpath]).map(({ conditions, target }) => [conditions.join("."), target]);
-      const base = subpath === "." ? "index" : "testing";
+      const base = subpath === "." ? "index" : subpath.slice(2);
       expect(Object.fromEntries(found)).toEqual({
         "import.types": `./dist/${base}.d.ts`,
         "import.default": `./dist/${base}.js`,
@@ -85,7 +87,7 @@ describe.runIf(built)("the build", () => {
     expect(missing).toEqual([]);
   });
 
-  it("imports nothing at run time but mitt (no node: built-ins, no zod)", async () => {
+  it("imports nothing at run time but its own files (no dependency, no node: built-ins, no zod)", async () => {
     const files = readdirSync(path.join(CLIENT_DIR, "dist")).filter((f) => /\.c?js$/.test(f));
     expect(files).toEqual(expect.arrayContaining(["index.js", "index.cjs", "testing.js", "testing.cjs"]));
     for (const file of files) {
@@ -104,7 +106,7 @@ describe.runIf(built)("the build", () => {
         .filter((i) => i.external)
         .map((i) => i.path);
       expect(
-        external.every((p) => p === "mitt"),
+        external.length === 0,
         `${file} imports ${JSON.stringify(external)}`,
       ).toBe(true);
     }
@@ -189,7 +191,7 @@ describe.runIf(built)("published tarball", () => {
       problems: Record<string, unknown[]>;
       analysis: { entrypoints: Record<string, { resolutions: Record<string, unknown> }> };
     };
-    expect(Object.keys(report.analysis.entrypoints)).toEqual([".", "./testing", "./package.json"]);
+    expect(Object.keys(report.analysis.entrypoints)).toEqual(Object.keys(pkg.exports));
     expect(Object.keys(report.analysis.entrypoints["."]!.resolutions).sort()).toEqual(["bundler", "node10", "node16-cjs", "node16-esm"]);
     expect(Object.values(report.problems).flat()).toEqual([]);
   }, 60_000);

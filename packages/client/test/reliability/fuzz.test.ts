@@ -7,6 +7,7 @@ import { z } from "zod";
 import { createClient, isLifelineError } from "../../src/index.js";
 import type { Client, ClientOptions, StandardSchemaV1 } from "../../src/index.js";
 import { OPEN, createFakeClock, createFakeWebSocket } from "../../src/testing.js";
+import { atLeastOnce } from "../../src/at-least-once/index.js";
 
 const Chat = z.object({ type: z.literal("chat"), text: z.string() });
 const Incoming = z.discriminatedUnion("type", [Chat, z.object({ type: z.literal("presence"), users: z.array(z.string()) })]);
@@ -230,8 +231,8 @@ describe("random options", () => {
       fc.record({ max: fc.oneof(fc.nat(100), ms), overflow: fc.oneof(fc.string(), junk), ttl: ms }, { requiredKeys: [] }),
     ],
     shouldReconnect: [fc.constant(() => true), fc.string()],
-    delivery: [fc.constantFrom("at-most-once", "at-least-once"), fc.string()],
-    requestTimeout: [goodMs, ms],
+    delivery: [fc.constantFrom(undefined, atLeastOnce()), fc.oneof(fc.constantFrom("at-least-once", "at-most-once"), junk)],
+    share: [fc.constant(undefined), fc.oneof(fc.string(), fc.constant(true))],
     clock: [fc.constant(createFakeClock()), fc.record({ now: junk, setTimeout: junk, clearTimeout: junk }, { requiredKeys: [] })],
     random: [fc.constant(() => 0.5), fc.oneof(fc.double(), fc.string())],
   } satisfies Record<string, [fc.Arbitrary<unknown>, fc.Arbitrary<unknown>]>;

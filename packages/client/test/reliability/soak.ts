@@ -7,6 +7,7 @@ import { createDelivery, startServer } from "@lifeline/test-server";
 import type { DeliveryConnection } from "@lifeline/test-server";
 import { createClient } from "../../src/index.js";
 import type { Client, SendResult } from "../../src/index.js";
+import { atLeastOnce } from "../../src/at-least-once/index.js";
 import { createRandom, pause, report, waitUntil } from "./helpers.js";
 
 export type Delivery = "at-most-once" | "at-least-once";
@@ -118,7 +119,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
   try {
     client = createClient<any, any>({
       url: server.url,
-      delivery,
+      delivery: delivery === "at-least-once" ? atLeastOnce() : undefined,
       backoff: { initial: 20, max: 200 },
       heartbeat: { interval: 300, timeout: 300 },
       connectTimeout: 1_000,

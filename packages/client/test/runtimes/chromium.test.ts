@@ -20,7 +20,7 @@ const ARGS = [...CHROMIUM_ARGS];
 /** Every step bounds itself; this only stops a page that hangs as a whole. */
 const RUN_TIMEOUT_MS = 90_000;
 
-/** Bundles dist/index.js (with mitt) and zod for the browser, next to the page. */
+/** Bundles dist/index.js and zod for the browser, next to the page. */
 async function preparePage(dir: string): Promise<void> {
   requireBuild();
   const result = await build({

@@ -1,6 +1,6 @@
 // Deno 2 (the pinned npm devDependency), offline: an import map points
-// "@lifeline/client" at the built dist/index.js (and its one dependency, mitt,
-// and zod at their files in node_modules); no config, no remote or npm fetches,
+// "@lifeline/client" at the built dist/index.js (it has no dependency),
+// and zod at its files in node_modules); no config, no remote or npm fetches,
 // network permission for loopback only.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -23,7 +23,6 @@ writeFileSync(
   JSON.stringify({
     imports: {
       "@lifeline/client": pathToFileURL(path.join(CLIENT_DIR, "dist/index.js")).href,
-      mitt: pathToFileURL(path.join(ROOT, "node_modules/mitt/dist/mitt.mjs")).href,
       zod: pathToFileURL(path.join(ROOT, "node_modules/zod/index.js")).href,
     },
   }),

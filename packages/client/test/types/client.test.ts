@@ -8,6 +8,8 @@ import * as zm from "zod/mini";
 import { createClient, isLifelineError, LifelineError } from "../../src/index.js";
 import type { Client, CloseEvent, LifelineErrorCode, SendResult, State, StateChange } from "../../src/index.js";
 import { createFakeClock, createFakeWebSocket } from "../../src/testing.js";
+import { request } from "../../src/request/index.js";
+import { atLeastOnce } from "../../src/at-least-once/index.js";
 
 const Incoming = z.discriminatedUnion("type", [
   z.object({ type: z.literal("chat"), text: z.string() }),
@@ -43,7 +45,7 @@ describe("types", () => {
       expectTypeOf(error).toEqualTypeOf<LifelineError>();
     });
     expectTypeOf(client[Symbol.asyncIterator]()).toEqualTypeOf<AsyncIterableIterator<Chat | Presence>>();
-    typeOnly(() => expectTypeOf(client.request({})).toEqualTypeOf<Promise<Chat | Presence>>());
+    typeOnly(() => expectTypeOf(request(client, {})).toEqualTypeOf<Promise<Chat | Presence>>());
     client.close();
   });
 
@@ -147,12 +149,22 @@ describe("types", () => {
     expectTypeOf(client.latency).toEqualTypeOf<number | undefined>();
     typeOnly(() => expectTypeOf(client.opened()).toEqualTypeOf<Promise<void>>());
     expectTypeOf(client.close).parameters.toEqualTypeOf<[code?: number, reason?: string]>();
-    typeOnly(() => expectTypeOf(client.request({}, { schema: z.object({ ok: z.boolean() }) })).toEqualTypeOf<Promise<{ ok: boolean }>>());
+    typeOnly(() => expectTypeOf(request(client, {}, { schema: z.object({ ok: z.boolean() }) })).toEqualTypeOf<Promise<{ ok: boolean }>>());
     typeOnly(() => {
       // @ts-expect-error state is read-only
       client.state = "open";
     });
     client.close();
+  });
+
+  it("takes opt-in features only from their entry points", () => {
+    createClient({ ...base(), delivery: atLeastOnce({ ackEvery: 8 }) }).close();
+    typeOnly(() => {
+      // @ts-expect-error the version-1 string is gone: use atLeastOnce()
+      createClient({ ...base(), delivery: "at-least-once" });
+      // @ts-expect-error request() is a function of its own entry point now
+      createClient(base()).request({});
+    });
   });
 
   it("narrows with isLifelineError", () => {

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { backoffCap, backoffDelay } from "../../src/backoff.js";
+import { advisedDelay, backoffCap, backoffDelay } from "../../src/core/retry.js";
 import { defaultShouldReconnect } from "../../src/index.js";
-import type { ResolvedBackoff } from "../../src/options.js";
+import type { ResolvedBackoff } from "../../src/core/options.js";
 import { expectNothingLeft, failAttempts, setup } from "./helpers.js";
 
 const ALMOST_ONE = 0.9999999999;
@@ -323,6 +323,29 @@ describe("shouldReconnect", () => {
     fake.last().open();
     fake.last().serverClose(0, "", false);
     expect(log.of("close")).toMatchObject([{ code: 1006, willReconnect: true }]);
+    client.close();
+  });
+});
+
+describe("server-advised backoff (1013 with retryAfter)", () => {
+  it("reads retryAfter from a 1013 close's reason, and nothing from anything else", () => {
+    expect(advisedDelay({ code: 1013, reason: '{"retryAfter":2500}', wasClean: true })).toBe(2_500);
+    expect(advisedDelay({ code: 1013, reason: "busy", wasClean: true })).toBe(0);
+    expect(advisedDelay({ code: 1013, reason: '{"retryAfter":-5}', wasClean: true })).toBe(0);
+    expect(advisedDelay({ code: 1013, reason: "null", wasClean: true })).toBe(0);
+    expect(advisedDelay({ code: 1001, reason: '{"retryAfter":2500}', wasClean: true })).toBe(0);
+  });
+
+  it("waits at least retryAfter, plus the jittered delay, before the next attempt", () => {
+    const { clock, fake, client, log } = setup({ random: () => 0.5 });
+    fake.last().open();
+    fake.last().serverClose(1013, JSON.stringify({ retryAfter: 4_000 }));
+    // retry 1: cap 500 ms, full jitter at 0.5 → 250 ms, on top of the advised 4 s
+    expect(log.of("reconnecting")).toEqual([{ attempt: 1, delay: 4_250 }]);
+    clock.advance(4_249);
+    expect(fake.sockets).toHaveLength(1);
+    clock.advance(1);
+    expect(fake.sockets).toHaveLength(2);
     client.close();
   });
 });

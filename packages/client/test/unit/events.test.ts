@@ -226,7 +226,7 @@ describe("LifelineError and isLifelineError", () => {
 
   it("recognises an error from another copy of the module, where instanceof fails", async () => {
     vi.resetModules();
-    const other = await import("../../src/errors.js");
+    const other = await import("../../src/core/errors.js");
     expect(other.LifelineError).not.toBe(LifelineError);
     const foreign = new other.LifelineError("CLOSED", "from the other copy");
     expect(foreign instanceof LifelineError).toBe(false);

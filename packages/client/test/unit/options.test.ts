@@ -82,8 +82,8 @@ describe("INVALID_OPTIONS", () => {
     ["incoming", { incoming: { parse: () => 1 } }],
     ["outgoing", { outgoing: "string" }],
     ["shouldReconnect", { shouldReconnect: false }],
-    ["delivery", { delivery: "exactly-once" }],
-    ["requestTimeout", { requestTimeout: 0 }],
+    ["delivery", { delivery: "at-least-once" }],
+    ["share", { share: true }],
     ["clock", { clock: {} }],
     ["clock", { clock: { now: () => 0, setTimeout } }],
     ["random", { random: 0.5 }],
@@ -185,8 +185,10 @@ describe("defaults", () => {
       maxRetries: Infinity,
       heartbeat: { interval: 25_000, timeout: 10_000, ping: "ping", pong: "pong" },
       queue: { max: 1_000, overflow: "drop-oldest", ttl: Infinity },
-      delivery: "at-most-once",
     });
+    // acknowledged delivery and tab sharing are opt-in features, off unless given
+    expect(DEFAULTS).not.toHaveProperty("delivery");
+    expect(DEFAULTS).not.toHaveProperty("share");
   });
 
   it("connects at once (autoConnect) and abandons an attempt after 10 s (connectTimeout)", () => {

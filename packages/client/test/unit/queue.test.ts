@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isLifelineError } from "../../src/index.js";
-import { OutboundQueue } from "../../src/queue.js";
+import { OutboundQueue } from "../../src/core/outbox.js";
 import { sentJson, setup } from "./helpers.js";
 
 describe("outbound queue", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { request } from "../../src/request/index.js";
 import { expectNothingLeft, flushMicrotasks, setup } from "./helpers.js";
 
 function openClient(options = {}) {
@@ -18,11 +19,11 @@ function lastId(socket: { sent: ReadonlyArray<unknown> }): string {
 describe("request()", () => {
   it("sends the message with a fresh id and resolves with the message whose re matches", async () => {
     const { fake, client, log } = openClient();
-    const reply = client.request({ type: "get", key: "a" });
+    const reply = request(client, { type: "get", key: "a" });
     const frame = JSON.parse(String(fake.last().sent[0])) as Record<string, unknown>;
     expect(frame).toMatchObject({ type: "get", key: "a" });
     const id = lastId(fake.last());
-    const other = client.request({ type: "get", key: "b" });
+    const other = request(client, { type: "get", key: "b" });
     expect(lastId(fake.last())).not.toBe(id);
 
     // a message with another re is an ordinary message
@@ -41,9 +42,9 @@ describe("request()", () => {
   it("gives concurrent requests distinct ids even with a deterministic random", async () => {
     // tests often inject a constant random for predictable jitter; ids must stay unique
     const { fake, client } = openClient({ random: () => 0 });
-    const first = client.request({ q: 1 });
+    const first = request(client, { q: 1 });
     const firstId = lastId(fake.last());
-    const second = client.request({ q: 2 });
+    const second = request(client, { q: 2 });
     const secondId = lastId(fake.last());
     expect(secondId).not.toBe(firstId);
     fake.last().receive(JSON.stringify({ re: secondId, a: 2 }));
@@ -56,14 +57,14 @@ describe("request()", () => {
   it("does not change the caller's message object", () => {
     const { client } = openClient();
     const message = { type: "get" };
-    void client.request(message).catch(() => {});
+    void request(client, message).catch(() => {});
     expect(message).toEqual({ type: "get" });
     client.close();
   });
 
   it("queues while the line is down and still correlates the reply", async () => {
     const { fake, client } = setup({ heartbeat: false });
-    const reply = client.request({ type: "later" });
+    const reply = request(client, { type: "later" });
     expect(fake.last().sent).toEqual([]);
     fake.last().open();
     fake.last().receive(JSON.stringify({ re: lastId(fake.last()), ok: true }));
@@ -74,7 +75,7 @@ describe("request()", () => {
   it("validates the reply with the incoming schema", async () => {
     const Reply = z.object({ re: z.string(), n: z.number() });
     const { fake, client } = openClient({ incoming: Reply });
-    const reply = client.request({ type: "get" });
+    const reply = request(client, { type: "get" });
     fake.last().receive(JSON.stringify({ re: lastId(fake.last()), n: "not a number" }));
     await expect(reply).rejects.toMatchObject({ code: "INVALID_MESSAGE" });
     client.close();
@@ -82,7 +83,7 @@ describe("request()", () => {
 
   it("validates with its own reply schema when given one", async () => {
     const { fake, client } = openClient();
-    const reply = client.request({ type: "sum" }, { schema: z.object({ re: z.string(), total: z.number().transform((n) => n * 2) }) });
+    const reply = request(client, { type: "sum" }, { schema: z.object({ re: z.string(), total: z.number().transform((n) => n * 2) }) });
     fake.last().receive(JSON.stringify({ re: lastId(fake.last()), total: 21 }));
     await expect(reply).resolves.toMatchObject({ total: 42 });
     client.close();
@@ -90,7 +91,7 @@ describe("request()", () => {
 
   it("rejects with TIMEOUT after `timeout` ms on the client's clock", async () => {
     const s = openClient();
-    const reply = s.client.request({ type: "slow" }, { timeout: 1_000 });
+    const reply = request(s.client, { type: "slow" }, { timeout: 1_000 });
     let settled = false;
     reply.catch(() => (settled = true));
     s.clock.advance(999);
@@ -104,9 +105,9 @@ describe("request()", () => {
     expectNothingLeft(s);
   });
 
-  it("defaults to a 10 s timeout (requestTimeout)", async () => {
+  it("defaults to a 10 s timeout", async () => {
     const { clock, client } = openClient();
-    const reply = client.request({ type: "slow" });
+    const reply = request(client, { type: "slow" });
     let settled = false;
     reply.catch(() => (settled = true));
     clock.advance(9_999);
@@ -117,9 +118,9 @@ describe("request()", () => {
     client.close();
   });
 
-  it("takes its default timeout from requestTimeout", async () => {
-    const { clock, client } = openClient({ requestTimeout: 50 });
-    const reply = client.request({ type: "slow" });
+  it("takes its timeout from the timeout option", async () => {
+    const { clock, client } = openClient();
+    const reply = request(client, { type: "slow" }, { timeout: 50 });
     clock.advance(50);
     await expect(reply).rejects.toMatchObject({ code: "TIMEOUT" });
     client.close();
@@ -129,27 +130,27 @@ describe("request()", () => {
     const s = openClient();
     const controller = new AbortController();
     const timers = s.clock.pending();
-    const reply = s.client.request({ type: "get" }, { signal: controller.signal });
+    const reply = request(s.client, { type: "get" }, { signal: controller.signal });
     controller.abort(new Error("user left"));
     await expect(reply).rejects.toMatchObject({ code: "ABORTED" });
     // its timer went with it
     expect(s.clock.pending()).toBe(timers);
-    await expect(s.client.request({ type: "get" }, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: "ABORTED" });
+    await expect(request(s.client, { type: "get" }, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: "ABORTED" });
     s.client.close();
   });
 
   it("rejects with CLOSED on close(), and at once on a closed client", async () => {
     const s = openClient();
-    const reply = s.client.request({ type: "get" });
+    const reply = request(s.client, { type: "get" });
     s.client.close();
     await expect(reply).rejects.toMatchObject({ code: "CLOSED" });
-    await expect(s.client.request({ type: "get" })).rejects.toMatchObject({ code: "CLOSED" });
+    await expect(request(s.client, { type: "get" })).rejects.toMatchObject({ code: "CLOSED" });
     expectNothingLeft(s);
   });
 
   it("survives a reconnect and resolves from the new connection", async () => {
     const { clock, fake, client } = openClient({ backoff: { jitter: "none" } });
-    const reply = client.request({ type: "get" });
+    const reply = request(client, { type: "get" });
     const id = lastId(fake.last());
     fake.last().serverClose(1012);
     clock.advance(500);
@@ -161,15 +162,15 @@ describe("request()", () => {
 
   it("needs an object message to carry the id", async () => {
     const { client } = openClient();
-    await expect(client.request("text")).rejects.toMatchObject({ code: "INVALID_MESSAGE" });
-    await expect(client.request([1, 2])).rejects.toMatchObject({ code: "INVALID_MESSAGE" });
+    await expect(request(client, "text")).rejects.toMatchObject({ code: "INVALID_MESSAGE" });
+    await expect(request(client, [1, 2])).rejects.toMatchObject({ code: "INVALID_MESSAGE" });
     client.close();
   });
 
   it("rejects INVALID_MESSAGE when the outgoing schema refuses the message", async () => {
     const s = openClient({ outgoing: z.object({ type: z.literal("ok") }) });
     const timers = s.clock.pending();
-    await expect(s.client.request({ type: "no" })).rejects.toMatchObject({ code: "INVALID_MESSAGE" });
+    await expect(request(s.client, { type: "no" })).rejects.toMatchObject({ code: "INVALID_MESSAGE" });
     expect(s.fake.last().sent).toEqual([]);
     expect(s.clock.pending()).toBe(timers);
     s.client.close();

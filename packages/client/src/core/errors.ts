@@ -4,7 +4,8 @@
  * - `NO_WEBSOCKET`: no `WebSocket` option and no global `WebSocket`.
  * - `INVALID_OPTIONS`: `createClient()` was given an option it cannot use.
  * - `INVALID_MESSAGE`: `send()` got a message the `outgoing` schema rejects
- *   or the codec cannot encode; nothing was sent or queued.
+ *   or the codec cannot encode (nothing was sent or queued), or an incoming
+ *   message failed its schema (`invalid` event, a `request()` reply).
  * - `QUEUE_FULL`: the queue is full and `queue.overflow` is `"error"`.
  * - `CLOSED`: the client closed (or gave up) before the awaited thing happened.
  * - `TIMEOUT` / `ABORTED`: a `request()` timed out or its signal fired.
@@ -49,6 +50,11 @@ export class LifelineError extends Error {
   }
 }
 
+/** True for any `LifelineError`, even one from another copy of the package. */
+export function isLifelineError(value: unknown): value is LifelineError {
+  return (value as Record<symbol, unknown> | null)?.[BRAND] === true;
+}
+
 /** What went wrong, as text, whatever was thrown (an object without a prototype has no toString). @internal */
 export function describe(thrown: unknown): string {
   try {
@@ -58,7 +64,5 @@ export function describe(thrown: unknown): string {
   }
 }
 
-/** True for any `LifelineError`, even one from another copy of the package. */
-export function isLifelineError(value: unknown): value is LifelineError {
-  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
-}
+/** @internal */
+export const closedError = () => new LifelineError("CLOSED", "the client is closed");

@@ -1,16 +1,21 @@
-import type { ResolvedQueue } from "./options.js";
+// The outbound queue: what send() accepted while the line was down (or
+// while a feature held it back), flushed in order before anything newer.
+import { LifelineError, describe } from "./errors.js";
+import type { Meta } from "./extension.js";
+import type { Codec, ResolvedQueue } from "./options.js";
+import type { StandardSchemaV1 } from "./schema.js";
+import { describeIssues } from "./schema.js";
 
-/** One queued message: what the user passed, what goes on the wire, and when. */
-export interface QueueEntry<T> {
+/** One message on its way out: what the user passed, its encoded frame, when, and what features attached. */
+export interface Entry<T = unknown> {
   readonly message: T;
   readonly wire: string | ArrayBuffer | Uint8Array;
   readonly at: number;
-  /** Acknowledged delivery only: the message's sequence number in its session. */
-  readonly seq?: number;
+  readonly meta?: Meta | undefined;
 }
 
 export type PushResult<T> =
-  | { readonly kind: "queued"; readonly dropped?: QueueEntry<T> }
+  | { readonly kind: "queued"; readonly dropped?: Entry<T> }
   | { readonly kind: "dropped" }
   | { readonly kind: "full" };
 
@@ -19,7 +24,7 @@ export type PushResult<T> =
  * passed in, and dropped entries are returned for the caller to report.
  */
 export class OutboundQueue<T> {
-  #items: QueueEntry<T>[] = [];
+  #items: Entry<T>[] = [];
   #head = 0;
   readonly #options: ResolvedQueue;
 
@@ -32,7 +37,7 @@ export class OutboundQueue<T> {
   }
 
   /** Adds an entry, applying `overflow` when the queue holds `max` already. */
-  push(entry: QueueEntry<T>): PushResult<T> {
+  push(entry: Entry<T>): PushResult<T> {
     if (this.size < this.#options.max) {
       this.#items.push(entry);
       return { kind: "queued" };
@@ -51,7 +56,7 @@ export class OutboundQueue<T> {
     }
   }
 
-  shift(): QueueEntry<T> | undefined {
+  shift(): Entry<T> | undefined {
     if (this.#head >= this.#items.length) return undefined;
     const entry = this.#items[this.#head++];
     // compact now and then instead of Array#shift on every call (O(n) each)
@@ -62,18 +67,13 @@ export class OutboundQueue<T> {
     return entry;
   }
 
-  peek(): QueueEntry<T> | undefined {
+  peek(): Entry<T> | undefined {
     return this.#items[this.#head];
   }
 
-  /** The entry `index` places behind the head. */
-  at(index: number): QueueEntry<T> | undefined {
-    return this.#items[this.#head + index];
-  }
-
   /** Removes and returns every entry older than `ttl` at time `now`. */
-  expire(now: number): QueueEntry<T>[] {
-    const expired: QueueEntry<T>[] = [];
+  expire(now: number): Entry<T>[] {
+    const expired: Entry<T>[] = [];
     if (this.#options.ttl === Infinity) return expired;
     // entries are in arrival order, so the old ones are all at the front
     for (let head = this.peek(); head && now - head.at >= this.#options.ttl; head = this.peek()) {
@@ -84,5 +84,23 @@ export class OutboundQueue<T> {
 
   messages(): T[] {
     return this.#items.slice(this.#head).map((entry) => entry.message);
+  }
+}
+
+/** The `outgoing` schema's output for `message`; throws `INVALID_MESSAGE` (nothing is sent or queued). */
+export function checkOutgoing(schema: StandardSchemaV1 | undefined, message: unknown): unknown {
+  if (!schema) return message;
+  const result = schema["~standard"].validate(message);
+  if (result instanceof Promise) throw new LifelineError("INVALID_MESSAGE", "the outgoing schema validates asynchronously; send() needs a synchronous one");
+  if (result.issues) throw new LifelineError("INVALID_MESSAGE", `the message does not match the outgoing schema: ${describeIssues(result.issues)}`, { cause: result.issues });
+  return result.value;
+}
+
+/** The frame for a value; throws `INVALID_MESSAGE` when the codec cannot encode it. */
+export function encode(codec: Codec, value: unknown): string | ArrayBuffer | Uint8Array {
+  try {
+    return codec.encode(value);
+  } catch (cause) {
+    throw new LifelineError("INVALID_MESSAGE", `could not encode the message: ${describe(cause)}`, { cause });
   }
 }

@@ -1,0 +1,59 @@
+// Opening and letting go of the one socket a client has at a time.
+import type { WebSocketLike } from "./options.js";
+
+/** The socket events a client listens to, all through one listener object. */
+export type SocketEvent = { type: string; data?: unknown; code?: number; reason?: string; wasClean?: boolean };
+export type SocketListener = { handleEvent(event: SocketEvent): void };
+
+const EVENTS = ["open", "close", "error", "message"] as const;
+const ABNORMAL = 1006;
+
+/** Listens to a socket (made by `options.WebSocket` or supplied by a feature) that delivers binary frames as `ArrayBuffer`. */
+export function listen(ws: WebSocketLike, listener: SocketListener): WebSocketLike {
+  ws.binaryType = "arraybuffer";
+  for (const type of EVENTS) ws.addEventListener(type, listener);
+  return ws;
+}
+
+/**
+ * Stops listening and closes; never waits for the socket's `close` (a
+ * half-open peer may never send one).
+ */
+export function releaseSocket(ws: WebSocketLike, listener: SocketListener, code: number, reason: string): void {
+  for (const type of EVENTS) ws.removeEventListener(type, listener);
+  try {
+    ws.close(code, reason);
+  } catch {
+    // closing a socket that is already gone may throw in some runtimes; it is gone either way
+  }
+  letGo(ws);
+}
+
+/**
+ * Node's WebSocket (undici) waits for the peer's close frame with no time
+ * limit, and its TCP socket holds the process open meanwhile: after close()
+ * on a half-open line the process would never exit. Unref that socket (found
+ * by duck typing; the close frame is already written) so a socket we let go
+ * never holds the process. Elsewhere nothing matches and this does nothing.
+ */
+function letGo(ws: object): void {
+  try {
+    for (const key of Object.getOwnPropertySymbols(ws)) {
+      const transport = (ws as Record<symbol, { socket?: { unref?: unknown } } | null | undefined>)[key]?.socket;
+      if (typeof transport?.unref === "function") (transport.unref as () => void)();
+    }
+  } catch {
+    // a runtime's internals are not ours: never let this break a close
+  }
+}
+
+/** A close code as lifeline reports it: Deno says 0 for a refused handshake; anything outside 1000–4999 is 1006. */
+export function closeCode(code: unknown): number {
+  return typeof code === "number" && code >= 1000 && code <= 4999 ? code : ABNORMAL;
+}
+
+/** A binary frame as `ArrayBuffer` (Bun hands out Node Buffers); text stays text. A Blob is left for the caller to read. */
+export function frameData(data: unknown): unknown {
+  return ArrayBuffer.isView(data) ? (data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer) : data;
+}
+
