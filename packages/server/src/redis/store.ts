@@ -93,8 +93,17 @@ class RedisSessions implements Store {
   readonly #listeners = new Map<string, (event: StoreEvent) => void>();
   /** Sessions attached through this store object, with their fences: their leases are renewed here. */
   readonly #leases = new Map<string, Fence>();
+  /** The node each of those sessions was attached for. */
+  readonly #owners = new Map<string, string>();
   #timer: TimerHandle | undefined;
   #closed = false;
+  /**
+   * Settles the commands written on the current connection when it closes.
+   * With `autoResendUnfulfilledCommands: false` ioredis forgets such a
+   * command without settling its promise; its outcome is unknown, so the
+   * method rejects instead of waiting forever.
+   */
+  #dropped: { promise: Promise<never>; reject: (error: Error) => void } | undefined;
 
   constructor(options: RedisStoreOptions) {
     if ((options.url === undefined) === (options.client === undefined)) {
@@ -112,6 +121,10 @@ class RedisSessions implements Store {
     this.#ownsClient = options.client === undefined;
     this.#client = options.client ?? new Redis(options.url as string, { autoResendUnfulfilledCommands: false, lazyConnect: true });
     if (this.#ownsClient) this.#client.on("error", (error: unknown) => this.#onError(error));
+    this.#client.on("close", () => {
+      this.#dropped?.reject(new Error("@lifeline/server/redis: the connection to Redis closed before the reply came"));
+      this.#dropped = undefined;
+    });
   }
 
   async subscribe(node: string, listener: (event: StoreEvent) => void): Promise<() => Promise<void>> {
@@ -140,6 +153,7 @@ class RedisSessions implements Store {
       case "attached": {
         const [, created, fence, inbound, sent, acked] = reply as [string, number, number, number, number, number];
         this.#leases.set(session, fence);
+        this.#owners.set(session, node);
         this.#scheduleRenewal();
         return { status: "attached", created: created === 1, fence, inbound, sent, acked };
       }
@@ -202,6 +216,7 @@ class RedisSessions implements Store {
     if (this.#timer !== undefined) platform.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#leases.clear();
+    this.#owners.clear();
     this.#listeners.clear();
     // no QUIT: with Redis unreachable it would wait for a reconnection
     this.#subscriber?.disconnect();
@@ -233,29 +248,63 @@ class RedisSessions implements Store {
     const keys = this.#keys(session);
     let sha = this.#sha.get(script);
     if (sha === undefined) {
-      sha = (await this.#client.script("LOAD", script.lua)) as string;
+      sha = (await this.#settled(this.#client.script("LOAD", script.lua))) as string;
       this.#sha.set(script, sha);
     }
     try {
-      return await this.#client.evalsha(sha, 2, ...keys, ...args);
+      return await this.#settled(this.#client.evalsha(sha, 2, ...keys, ...args));
     } catch (error) {
       if (!(error instanceof Error && error.message.startsWith("NOSCRIPT"))) throw error;
       // EVAL runs it and caches it in Redis again
-      return this.#client.eval(script.lua, 2, ...keys, ...args);
+      return this.#settled(this.#client.eval(script.lua, 2, ...keys, ...args));
     }
+  }
+
+  /** `reply`, or a rejection if the connection it was written on closes first. */
+  #settled<T>(reply: Promise<T>): Promise<T> {
+    if (this.#client.status !== "ready") return reply; // queued offline: ioredis sends it once connected
+    if (!this.#dropped) {
+      let reject!: (error: Error) => void;
+      const promise = new Promise<never>((_, no) => (reject = no));
+      promise.catch(() => {});
+      this.#dropped = { promise, reject };
+    }
+    return Promise.race([reply, this.#dropped.promise]);
   }
 
   async #fencedWrite(script: Script, session: string, fence: Fence, args: ReadonlyArray<string | number>): Promise<FencedResult> {
     const result = fencedResult(await this.#run(script, session, args));
     // this store object no longer keeps the session alive once detached, dropped or lost to another connection
-    if ((result !== "ok" || script === DETACH || script === DROP) && this.#leases.get(session) === fence) this.#leases.delete(session);
+    if ((result !== "ok" || script === DETACH || script === DROP) && this.#leases.get(session) === fence) this.#forgetLease(session);
     return result;
+  }
+
+  #forgetLease(session: string): void {
+    this.#leases.delete(session);
+    this.#owners.delete(session);
+  }
+
+  /**
+   * The subscriber connection came back: events published while it was away
+   * are lost. Once its channels are subscribed again, each session attached
+   * here gets an `append` hint, so its connection reads what it may have missed.
+   */
+  async #resubscribed(subscriber: Redis): Promise<void> {
+    const channels = [...this.#listeners.keys()];
+    if (channels.length === 0) return;
+    await subscriber.subscribe(...channels);
+    for (const [session, node] of this.#owners) this.#listeners.get(this.#channel(node))?.({ type: "append", session, seq: 0 });
   }
 
   #subscriberConnection(): Redis {
     if (this.#subscriber) return this.#subscriber;
     const subscriber = this.#client.duplicate({ autoResendUnfulfilledCommands: true, lazyConnect: false });
     subscriber.on("error", (error: unknown) => this.#onError(error));
+    let connected = false;
+    subscriber.on("ready", () => {
+      if (connected) this.#resubscribed(subscriber).catch((error: unknown) => this.#onError(error));
+      connected = true;
+    });
     subscriber.on("message", (channel: string, message: string) => {
       const listener = this.#listeners.get(channel);
       if (!listener) return;
@@ -290,12 +339,12 @@ class RedisSessions implements Store {
       else pipeline.evalsha(sha, 2, ...keys, fence, this.#lease);
     }
     try {
-      const replies = (await pipeline.exec()) ?? [];
+      const replies = (await this.#settled(pipeline.exec())) ?? [];
       let reload = false;
       replies.forEach(([error, renewed], i) => {
         const [session, fence] = leases[i] as [string, Fence];
         if (error) reload ||= error.message.startsWith("NOSCRIPT");
-        else if (renewed === 0 && this.#leases.get(session) === fence) this.#leases.delete(session);
+        else if (renewed === 0 && this.#leases.get(session) === fence) this.#forgetLease(session);
       });
       if (reload || sha === undefined) this.#sha.set(RENEW, (await this.#client.script("LOAD", RENEW.lua)) as string);
     } catch (error) {
