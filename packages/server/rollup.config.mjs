@@ -5,7 +5,7 @@
 import typescript from "@rollup/plugin-typescript";
 import { dts } from "rollup-plugin-dts";
 
-const input = { index: "src/index.ts", redis: "src/redis.ts", bun: "src/bun.ts", deno: "src/deno.ts" };
+const input = { index: "src/index.ts", redis: "src/redis.ts", bun: "src/bun.ts", deno: "src/deno.ts", cloudflare: "src/cloudflare.ts" };
 
 const external = ["ioredis"];
 

@@ -27,6 +27,13 @@ export interface ConnectOptions {
    * @default none: every such frame closes with 4400
    */
   foreign?: (text: string, problem: string) => boolean;
+  /**
+   * Called each time a `hello` was accepted and the connection speaks for
+   * `session` with `fence`. An adapter whose sockets outlive the connection
+   * object (Durable Object hibernation) saves both with the socket and
+   * hands them to `resume()` when it wakes.
+   */
+  bound?: (session: string, fence: Fence) => void;
 }
 
 /** The core's handle on one connection; an adapter feeds it frames and tells it when the socket closed. */
@@ -37,6 +44,14 @@ export interface ProtocolConnection {
   end(): void;
   /** The session this connection speaks for, once its `hello` was accepted. */
   readonly session: string | undefined;
+  /**
+   * For a socket that outlived its connection object (a hibernated Durable
+   * Object woke up): speak for `session` again with the `fence` its hello got,
+   * without a new hello. Frames received after this call wait for it. When a
+   * newer connection took the session over, the socket is closed with 4409;
+   * when the session is gone, the client is told `reset`.
+   */
+  resume(session: string, fence: Fence): void;
 }
 
 /** What a connection needs from its server (implemented by `server.ts`). */
@@ -80,6 +95,7 @@ export class Connection implements ProtocolConnection {
   readonly #hub: Hub;
   readonly #transport: Transport;
   readonly #foreign: ((text: string, problem: string) => boolean) | undefined;
+  readonly #bound: ((session: string, fence: Fence) => void) | undefined;
   #phase: Phase = "greeting";
   #tail: Promise<void> = Promise.resolve();
   /** Frames queued on the chain and not yet handled. */
@@ -104,6 +120,7 @@ export class Connection implements ProtocolConnection {
     this.#hub = hub;
     this.#transport = transport;
     this.#foreign = options.foreign;
+    this.#bound = options.bound;
   }
 
   get session(): string | undefined {
@@ -133,6 +150,29 @@ export class Connection implements ProtocolConnection {
       return;
     }
     this.#enqueue(() => this.#handle(frame));
+  }
+
+  resume(session: string, fence: Fence): void {
+    if (this.#phase !== "greeting") return;
+    this.#phase = "hello";
+    this.#session = session;
+    this.#enqueue(async () => {
+      await this.#hub.claim(session, this)?.close(CLOSE.TAKEN_OVER, "session taken over");
+      await this.#hub.ready;
+      const found = await this.#hub.store.inspect(session);
+      if (this.#phase !== "hello") return;
+      if (!found || found.reset !== undefined) {
+        this.#phase = "bound";
+        return this.#reset(found?.reset ?? "unknown-session", false);
+      }
+      if (found.fence !== fence || !found.attached) return void this.close(CLOSE.TAKEN_OVER, "session taken over");
+      this.#fence = fence;
+      this.#phase = "bound";
+      this.#handled = this.#recorded = found.inbound;
+      // what the socket got beyond the client's last ack is written again: the client drops it by seq
+      this.#written = this.#clientAcked = found.acked;
+      this.#pump();
+    });
   }
 
   end(): void {
@@ -226,6 +266,7 @@ export class Connection implements ProtocolConnection {
     if (this.#phase !== "hello") return; // closed meanwhile: end() detaches with this fence
     if (ack > found.sent) return this.#reset("ack-ahead", true);
     this.#phase = "bound";
+    this.#bound?.(session, this.#fence);
     this.#handled = this.#recorded = found.inbound;
     this.#written = this.#clientAcked = Math.max(ack, found.acked);
     if (ack > found.acked && (await store.acknowledge(session, this.#fence, ack)) !== "ok") return this.#lost();

@@ -43,7 +43,7 @@ describe("package.json", () => {
     expect(Object.keys(pkg.peerDependencies ?? {})).toEqual(["ioredis", "ws"]);
     expect(pkg.peerDependenciesMeta?.["ioredis"]?.optional).toBe(true);
     expect(pkg.peerDependenciesMeta?.["ws"]?.optional).toBe(true);
-    expect(Object.keys(pkg.exports)).toEqual([".", "./redis", "./bun", "./deno", "./package.json"]);
+    expect(Object.keys(pkg.exports)).toEqual([".", "./redis", "./bun", "./deno", "./cloudflare", "./package.json"]);
   });
 });
 
@@ -131,7 +131,7 @@ describe("published tarball", () => {
       problems: Record<string, unknown[]>;
       analysis: { entrypoints: Record<string, { resolutions: Record<string, unknown> }> };
     };
-    expect(Object.keys(report.analysis.entrypoints)).toEqual([".", "./redis", "./bun", "./deno", "./package.json"]);
+    expect(Object.keys(report.analysis.entrypoints)).toEqual([".", "./redis", "./bun", "./deno", "./cloudflare", "./package.json"]);
     expect(Object.values(report.problems).flat()).toEqual([]);
   }, 60_000);
 });

@@ -72,44 +72,63 @@ export interface Exchange {
   acknowledged: number;
   echoes: number[];
   resets: number;
-  sheds: number;
+  faults: number;
+  /** Connections the client opened. */
+  opens: number;
 }
+
+/** What `exchange` talks to: where to connect, and a fault to inject (true once it took effect). */
+export interface Target {
+  url: string | (() => string);
+  fault(): Promise<boolean>;
+  output(): string;
+}
+
+/** The fault of a served runtime: GET /shed closes every connection with 1013; true if it closed one. */
+export const shed = (server: Served) => async () => Number(await (await fetch(`${server.httpUrl}/shed`)).text()) > 0;
 
 /**
  * The client sends `count` numbered messages; the server echoes each with
- * send(); every `shedEvery` messages the server closes every connection
- * (1013). Resolves once every message is acknowledged and every echo arrived (bounded).
+ * send(); every `faultEvery` messages a fault is injected. Resolves once
+ * every message is acknowledged and every echo arrived (bounded).
  */
-export async function exchange(server: Served, count: number, shedEvery: number): Promise<Exchange> {
+export async function exchange(target: Target, count: number, faultEvery: number): Promise<Exchange> {
   const client = createClient({
-    url: server.url,
+    url: target.url,
     delivery: atLeastOnce({ ackEvery: 8, ackDelay: 20 }),
     backoff: { initial: 20, max: 100 },
     queue: { max: 1_000, overflow: "error" },
   });
-  const result: Exchange = { sent: 0, acknowledged: 0, echoes: [], resets: 0, sheds: 0 };
+  const result: Exchange = { sent: 0, acknowledged: 0, echoes: [], resets: 0, faults: 0, opens: 0 };
   client.on("delivered", ({ messages }: { messages: readonly unknown[] }) => (result.acknowledged += messages.length));
   client.on("message", (message) => result.echoes.push((message as { echo: number }).echo));
   client.on("reset", () => result.resets++);
+  client.on("open", () => result.opens++);
   try {
+    let nextFault = faultEvery;
+    let echoesAtFault = 0;
+    let opensAtFault = 0;
     while (result.sent < count) {
       for (let i = 0; i < 10 && result.sent < count; i++) client.send({ c: ++result.sent });
-      if (result.sent % shedEvery === 0) {
-        // wait until the server is part-way through, then drop everyone
-        for (let i = 0; i < 200 && result.echoes.length === 0; i++) await delay(5);
-        // the client may be between connections: shed again until it closed one (bounded)
-        for (let i = 0, closed = 0; i < 100 && closed === 0; i++) {
-          closed = Number(await (await fetch(`${server.httpUrl}/shed`)).text());
-          result.sheds += closed;
-          if (closed === 0) await delay(10);
+      if (result.sent >= nextFault && result.sent < count) {
+        nextFault += faultEvery;
+        // wait until the client is back on a new connection since the last fault and echoes flow on it
+        for (let i = 0; i < 1_000 && (result.opens <= opensAtFault || result.echoes.length <= echoesAtFault); i++) await delay(5);
+        // the client may be between connections: try again until the fault took (bounded)
+        for (let i = 0, took = false; i < 100 && !took; i++) {
+          took = await target.fault();
+          if (took) result.faults++;
+          else await delay(10);
         }
+        opensAtFault = result.opens;
+        echoesAtFault = result.echoes.length;
       }
       await delay(2);
     }
     const start = Date.now();
     while (result.acknowledged < count || result.echoes.length < count) {
       if (Date.now() - start > 15_000) {
-        throw new Error(`not done: acknowledged ${result.acknowledged}/${count}, echoes ${result.echoes.length}/${count}; ${server.output()}`);
+        throw new Error(`not done: acknowledged ${result.acknowledged}/${count}, echoes ${result.echoes.length}/${count}; ${target.output()}`);
       }
       await delay(10);
     }
