@@ -160,13 +160,15 @@ export class Connection implements ProtocolConnection {
       await this.#hub.claim(session, this)?.close(CLOSE.TAKEN_OVER, "session taken over");
       await this.#hub.ready;
       const found = await this.#hub.store.inspect(session);
+      const ours = found !== undefined && found.reset === undefined && found.attached && found.fence === fence;
+      // closed meanwhile (the socket ended while the object slept): with the fence, end() detaches the session
+      if (ours) this.#fence = fence;
       if (this.#phase !== "hello") return;
       if (!found || found.reset !== undefined) {
         this.#phase = "bound";
         return this.#reset(found?.reset ?? "unknown-session", false);
       }
-      if (found.fence !== fence || !found.attached) return void this.close(CLOSE.TAKEN_OVER, "session taken over");
-      this.#fence = fence;
+      if (!ours) return void this.close(CLOSE.TAKEN_OVER, "session taken over");
       this.#phase = "bound";
       this.#handled = this.#recorded = found.inbound;
       // what the socket got beyond the client's last ack is written again: the client drops it by seq

@@ -55,7 +55,8 @@ describe("the build", () => {
 
   it("imports nothing at run time (no ws, no node: built-ins), but ioredis in the redis entry", async () => {
     const files = readdirSync(path.join(DIR, "dist")).filter((f) => /\.c?js$/.test(f));
-    expect(files).toEqual(expect.arrayContaining(["index.js", "index.cjs", "redis.js", "redis.cjs"]));
+    const entries = ["index", "redis", "bun", "deno", "cloudflare"].flatMap((name) => [`${name}.js`, `${name}.cjs`]);
+    expect(files).toEqual(expect.arrayContaining(entries));
     for (const file of files) {
       const result = await build({
         entryPoints: [path.join(DIR, "dist", file)],
@@ -82,9 +83,10 @@ describe("the build", () => {
       for (const name of ["log", "info", "warn", "error", "debug"]) console[name] = () => calls.push("console." + name);
       const esm = await import("@lifeline/server");
       const cjs = createRequire(import.meta.url)("@lifeline/server");
-      const redisEsm = await import("@lifeline/server/redis");
-      const redisCjs = createRequire(import.meta.url)("@lifeline/server/redis");
-      const exported = [esm, cjs, redisEsm, redisCjs].map((m) => Object.keys(m).length);
+      const entries = ["redis", "bun", "deno", "cloudflare"].map((name) => "@lifeline/server/" + name);
+      const others = [];
+      for (const entry of entries) others.push(await import(entry), createRequire(import.meta.url)(entry));
+      const exported = [esm, cjs, ...others].map((m) => Object.keys(m).length);
       process.stdout.write(JSON.stringify({ calls, exported }));
     `;
     const { stdout } = await run(process.execPath, ["--input-type=module", "-e", probe], {
@@ -93,7 +95,7 @@ describe("the build", () => {
       env: { PATH: process.env["PATH"] ?? "" },
     });
     const { calls, exported } = JSON.parse(stdout) as { calls: string[]; exported: number[] };
-    expect(exported).toHaveLength(4);
+    expect(exported).toHaveLength(10);
     expect(exported.every((n) => n > 0)).toBe(true);
     expect(calls).toEqual([]);
   });

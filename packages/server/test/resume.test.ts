@@ -61,6 +61,19 @@ describe("resume", () => {
     expect(t2.closed).toEqual([]);
   });
 
+  it("a socket that closed while the object slept: its session is detached (and expires), not left attached", async () => {
+    const store = memoryStore();
+    const t1 = transport();
+    let saved: [string, number] | undefined;
+    node(store).connect(t1, { bound: (session, fence) => (saved = [session, fence]) }).receive(JSON.stringify({ t: "hello", session: "z", ack: 0 }));
+    await t1.until(() => t1.frames.length > 0);
+    const woken = node(store).connect(transport());
+    woken.resume(...saved!);
+    woken.end();
+    for (let i = 0; i < 100 && (await store.inspect("z"))?.attached; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await store.inspect("z")).toMatchObject({ attached: false, fence: saved![1] });
+  });
+
   it("a session taken over since is closed 4409; a session that is gone gets reset", async () => {
     const store = memoryStore();
     const server = node(store);

@@ -63,6 +63,8 @@ export class FleetNode {
       execArgv: [],
     });
     child.stdout?.on("data", (chunk: Buffer) => this.output.push(chunk.toString()));
+    // a write to a node that was just killed: its sends are answered "unknown" on exit
+    child.on("error", () => {});
     child.stderr?.on("data", (chunk: Buffer) => this.output.push(chunk.toString()));
     const ready = new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`node ${this.id} not ready in 15 s: ${this.output.join("")}`)), 15_000);
@@ -108,11 +110,14 @@ export class FleetNode {
         this.#pending.delete(id);
         resolve(undefined);
       }, 5_000);
-      this.#pending.set(id, (reply) => {
+      const answer = (reply: Reply | undefined) => {
         clearTimeout(timer);
+        this.#pending.delete(id);
         resolve(reply);
-      });
-      child.send({ send: session, n, id });
+      };
+      this.#pending.set(id, answer);
+      // a node killed meanwhile: the write fails (EPIPE), the send's fate is unknown
+      child.send({ send: session, n, id }, (error) => error && answer(undefined));
     });
   }
 
@@ -134,7 +139,7 @@ export class Streams {
   /** Client → server: messages sent, acknowledged (`delivered`). */
   sent = 0;
   acknowledged = 0;
-  /** Server → client: `n` confirmed stored by send(), with the time of confirmation; `n` received. */
+  /** Server → client: `n` confirmed stored by send(), with the time its send() was issued; `n` received. */
   readonly confirmed = new Map<number, number>();
   readonly unconfirmed: number[] = [];
   readonly received: number[] = [];
@@ -196,8 +201,9 @@ export class Streams {
       }
       const node = live[Math.floor(random() * live.length)]!;
       const n = ++this.#serverN;
+      const issuedAt = performance.now();
       const reply = await node.send(session, n);
-      if (reply?.ok) this.confirmed.set(n, performance.now());
+      if (reply?.ok) this.confirmed.set(n, issuedAt);
       else this.unconfirmed.push(n);
       if (n % 8 === 0) await delay(2);
     }
@@ -210,7 +216,7 @@ export class Streams {
   }
 
   /** Confirmed server messages the client has not received (leaving out those `excused`). */
-  missing(excused: (n: number, confirmedAt: number) => boolean = () => false): number[] {
+  missing(excused: (n: number, issuedAt: number) => boolean = () => false): number[] {
     const received = new Set(this.received);
     return [...this.confirmed].filter(([n, at]) => !received.has(n) && !excused(n, at)).map(([n]) => n);
   }
@@ -219,7 +225,7 @@ export class Streams {
    * Waits (bounded) until every client message is acknowledged and every
    * confirmed server message arrived (but those `excused`: lost with an announced reset).
    */
-  async settle(ms: number, excused?: (n: number, confirmedAt: number) => boolean): Promise<void> {
+  async settle(ms: number, excused?: (n: number, issuedAt: number) => boolean): Promise<void> {
     const start = Date.now();
     const missing = () => this.missing(excused);
     while (this.acknowledged < this.sent || missing().length > 0) {
