@@ -114,7 +114,8 @@ class RedisSessions implements Store {
     if (typeof this.#prefix !== "string") throw new TypeError(`keyPrefix must be a string, got ${typeof this.#prefix}`);
     this.#ttl = positiveInteger("sessionTtl", options.sessionTtl ?? DEFAULTS.sessionTtl);
     this.#max = positiveInteger("replay.max", options.replay?.max ?? DEFAULTS.replay.max);
-    this.#renewEvery = Math.ceil(this.#ttl / 3);
+    // renewed three times per TTL (at most every 24 days: setTimeout's ceiling)
+    this.#renewEvery = Math.min(Math.ceil(this.#ttl / 3), 2_147_483_647);
     this.#lease = this.#ttl + this.#renewEvery;
     this.#onError = options.onError ?? (() => {});
     if (options.onError !== undefined && typeof options.onError !== "function") throw new TypeError("onError must be a function");
