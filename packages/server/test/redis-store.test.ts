@@ -177,11 +177,13 @@ describe.skipIf(SKIP_REDIS)("redisStore", () => {
     it("takes an ioredis client instead of a url, and leaves it open", async () => {
       const client = new Redis(redis.url, { autoResendUnfulfilledCommands: false, lazyConnect: true });
       client.on("error", () => {});
+      const listeners = client.listenerCount("close");
       const store = redisStore({ client, keyPrefix: `t${++prefixes}:` });
       await store.attach("c", "n1", true);
       expect(await store.inspect("c")).toMatchObject({ attached: true, owner: "n1" });
       await store.close();
       expect(await client.ping()).toBe("PONG");
+      expect(client.listenerCount("close")).toBe(listeners);
       client.disconnect();
     });
 

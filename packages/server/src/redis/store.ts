@@ -122,11 +122,13 @@ class RedisSessions implements Store {
     this.#ownsClient = options.client === undefined;
     this.#client = options.client ?? new Redis(options.url as string, { autoResendUnfulfilledCommands: false, lazyConnect: true });
     if (this.#ownsClient) this.#client.on("error", (error: unknown) => this.#onError(error));
-    this.#client.on("close", () => {
-      this.#dropped?.reject(new Error("@lifeline/server/redis: the connection to Redis closed before the reply came"));
-      this.#dropped = undefined;
-    });
+    this.#client.on("close", this.#onClose);
   }
+
+  readonly #onClose = (): void => {
+    this.#dropped?.reject(new Error("@lifeline/server/redis: the connection to Redis closed before the reply came"));
+    this.#dropped = undefined;
+  };
 
   async subscribe(node: string, listener: (event: StoreEvent) => void): Promise<() => Promise<void>> {
     this.#live();
@@ -219,6 +221,7 @@ class RedisSessions implements Store {
     this.#leases.clear();
     this.#owners.clear();
     this.#listeners.clear();
+    this.#client.off("close", this.#onClose);
     // no QUIT: with Redis unreachable it would wait for a reconnection
     this.#subscriber?.disconnect();
     if (this.#ownsClient) this.#client.disconnect();
