@@ -271,7 +271,10 @@ export class Connection implements ProtocolConnection {
     this.#bound?.(session, this.#fence);
     this.#handled = this.#recorded = found.inbound;
     this.#written = this.#clientAcked = Math.max(ack, found.acked);
-    if (ack > found.acked && (await store.acknowledge(session, this.#fence, ack)) !== "ok") return this.#lost();
+    if (ack > found.acked) {
+      const acknowledged = await store.acknowledge(session, this.#fence, ack);
+      if (acknowledged !== "ok") return this.#lost(acknowledged);
+    }
     this.#transport.send(ackFrame(this.#handled));
     this.#pump();
   }
@@ -308,7 +311,9 @@ export class Connection implements ProtocolConnection {
     if (this.#phase !== "bound" || seq <= this.#clientAcked) return;
     if (seq > this.#written) return this.#reset("ack-ahead", true);
     this.#clientAcked = seq;
-    if ((await this.#hub.store.acknowledge(this.#session as string, this.#fence, seq)) !== "ok") this.#lost();
+    const result = await this.#hub.store.acknowledge(this.#session as string, this.#fence, seq);
+    // fenced: a newer connection has the session (close 4409); gone: it expired or was lost (reset)
+    if (result !== "ok") return this.#lost(result);
   }
 
   /** Stores the high-water mark and (with `ack`) tells the client. */
@@ -327,7 +332,7 @@ export class Connection implements ProtocolConnection {
   }
 
   /** A fenced write was refused: another connection owns the session, or it is gone. */
-  #lost(result: "fenced" | "gone" = "gone"): void | Promise<void> {
+  #lost(result: "fenced" | "gone"): void | Promise<void> {
     if (result === "fenced") {
       void this.close(CLOSE.TAKEN_OVER, "session taken over");
       return;
