@@ -23,6 +23,7 @@ declare namespace Deno {
 declare namespace Bun {
   interface ServerWebSocket<T = undefined> {
     readonly data: T;
+    readonly readyState: number;
     send(data: string | ArrayBufferView | ArrayBuffer): number;
     close(code?: number, reason?: string): void;
   }

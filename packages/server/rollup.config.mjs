@@ -1,14 +1,18 @@
 // Builds the server package twice (ESM + CJS) and its declarations once per
 // format, so that `import` gets `.d.ts` and `require` gets `.d.cts` (attw
-// checks this). Nothing is bundled in: the package has no run-time imports.
+// checks this). Nothing is bundled in: the core has no run-time imports, the
+// redis entry imports only ioredis (an optional peer dependency).
 import typescript from "@rollup/plugin-typescript";
 import { dts } from "rollup-plugin-dts";
 
-const input = { index: "src/index.ts" };
+const input = { index: "src/index.ts", redis: "src/redis.ts", bun: "src/bun.ts", deno: "src/deno.ts", cloudflare: "src/cloudflare.ts" };
+
+const external = ["ioredis"];
 
 export default [
   {
     input,
+    external,
     plugins: [typescript({ tsconfig: "./tsconfig.build.json" })],
     output: [
       { dir: "dist", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js" },
@@ -17,6 +21,7 @@ export default [
   },
   {
     input,
+    external,
     plugins: [dts({ tsconfig: "./tsconfig.build.json" })],
     output: [
       { dir: "dist", format: "esm", entryFileNames: "[name].d.ts", chunkFileNames: "[name]-[hash].d.ts" },

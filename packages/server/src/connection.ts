@@ -27,6 +27,13 @@ export interface ConnectOptions {
    * @default none: every such frame closes with 4400
    */
   foreign?: (text: string, problem: string) => boolean;
+  /**
+   * Called each time a `hello` was accepted and the connection speaks for
+   * `session` with `fence`. An adapter whose sockets outlive the connection
+   * object (Durable Object hibernation) saves both with the socket and
+   * hands them to `resume()` when it wakes.
+   */
+  bound?: (session: string, fence: Fence) => void;
 }
 
 /** The core's handle on one connection; an adapter feeds it frames and tells it when the socket closed. */
@@ -37,6 +44,14 @@ export interface ProtocolConnection {
   end(): void;
   /** The session this connection speaks for, once its `hello` was accepted. */
   readonly session: string | undefined;
+  /**
+   * For a socket that outlived its connection object (a hibernated Durable
+   * Object woke up): speak for `session` again with the `fence` its hello got,
+   * without a new hello. Frames received after this call wait for it. When a
+   * newer connection took the session over, the socket is closed with 4409;
+   * when the session is gone, the client is told `reset`.
+   */
+  resume(session: string, fence: Fence): void;
 }
 
 /** What a connection needs from its server (implemented by `server.ts`). */
@@ -80,6 +95,7 @@ export class Connection implements ProtocolConnection {
   readonly #hub: Hub;
   readonly #transport: Transport;
   readonly #foreign: ((text: string, problem: string) => boolean) | undefined;
+  readonly #bound: ((session: string, fence: Fence) => void) | undefined;
   #phase: Phase = "greeting";
   #tail: Promise<void> = Promise.resolve();
   /** Frames queued on the chain and not yet handled. */
@@ -104,6 +120,7 @@ export class Connection implements ProtocolConnection {
     this.#hub = hub;
     this.#transport = transport;
     this.#foreign = options.foreign;
+    this.#bound = options.bound;
   }
 
   get session(): string | undefined {
@@ -128,6 +145,31 @@ export class Connection implements ProtocolConnection {
       return;
     }
     this.#enqueue(() => this.#handle(frame));
+  }
+
+  resume(session: string, fence: Fence): void {
+    if (this.#phase !== "greeting") return;
+    this.#phase = "hello";
+    this.#session = session;
+    this.#enqueue(async () => {
+      await this.#hub.claim(session, this)?.close(CLOSE.TAKEN_OVER, "session taken over");
+      await this.#hub.ready;
+      const found = await this.#hub.store.inspect(session);
+      const ours = found !== undefined && found.reset === undefined && found.attached && found.fence === fence;
+      // closed meanwhile (the socket ended while the object slept): with the fence, end() detaches the session
+      if (ours) this.#fence = fence;
+      if (this.#phase !== "hello") return;
+      if (!found || found.reset !== undefined) {
+        this.#phase = "bound";
+        return this.#reset(found?.reset ?? "unknown-session", false);
+      }
+      if (!ours) return void this.close(CLOSE.TAKEN_OVER, "session taken over");
+      this.#phase = "bound";
+      this.#handled = this.#recorded = found.inbound;
+      // what the socket got beyond the client's last ack is written again: the client drops it by seq
+      this.#written = this.#clientAcked = found.acked;
+      this.#pump();
+    });
   }
 
   end(): void {
@@ -225,9 +267,13 @@ export class Connection implements ProtocolConnection {
     if (this.#phase !== "hello") return; // closed meanwhile: end() detaches with this fence
     if (ack > found.sent) return this.#reset("ack-ahead", true);
     this.#phase = "bound";
+    this.#bound?.(session, this.#fence);
     this.#handled = this.#recorded = found.inbound;
     this.#written = this.#clientAcked = Math.max(ack, found.acked);
-    if (ack > found.acked && (await store.acknowledge(session, this.#fence, ack)) !== "ok") return this.#lost();
+    if (ack > found.acked) {
+      const acknowledged = await store.acknowledge(session, this.#fence, ack);
+      if (acknowledged !== "ok") return this.#lost(acknowledged);
+    }
     this.#transport.send(ackFrame(this.#handled));
     this.#pump();
   }
@@ -264,7 +310,9 @@ export class Connection implements ProtocolConnection {
     if (this.#phase !== "bound" || seq <= this.#clientAcked) return;
     if (seq > this.#written) return this.#reset("ack-ahead", true);
     this.#clientAcked = seq;
-    if ((await this.#hub.store.acknowledge(this.#session as string, this.#fence, seq)) !== "ok") this.#lost();
+    const result = await this.#hub.store.acknowledge(this.#session as string, this.#fence, seq);
+    // fenced: a newer connection has the session (close 4409); gone: it expired or was lost (reset)
+    if (result !== "ok") return this.#lost(result);
   }
 
   /** Stores the high-water mark and (with `ack`) tells the client. */
@@ -283,7 +331,7 @@ export class Connection implements ProtocolConnection {
   }
 
   /** A fenced write was refused: another connection owns the session, or it is gone. */
-  #lost(result: "fenced" | "gone" = "gone"): void | Promise<void> {
+  #lost(result: "fenced" | "gone"): void | Promise<void> {
     if (result === "fenced") {
       void this.close(CLOSE.TAKEN_OVER, "session taken over");
       return;

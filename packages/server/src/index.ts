@@ -15,5 +15,5 @@ export type {
   StoreEvent,
 } from "./store.js";
 export type { ConnectOptions, ProtocolConnection, Transport } from "./connection.js";
-export type { NodeWebSocket } from "./adapters/ws.js";
+export type { Connector, NodeWebSocket } from "./adapters/ws.js";
 export { CLOSE } from "./close-codes.js";

@@ -36,13 +36,14 @@ function targets(value: unknown): string[] {
 }
 
 describe("package.json", () => {
-  it("is an ES module package with no side effects, no dependencies, ws an optional peer", () => {
+  it("is an ES module package with no side effects, no dependencies, ioredis and ws optional peers", () => {
     expect(pkg.type).toBe("module");
     expect(pkg.sideEffects).toBe(false);
     expect(pkg.dependencies ?? {}).toEqual({});
-    expect(Object.keys(pkg.peerDependencies ?? {})).toEqual(["ws"]);
+    expect(Object.keys(pkg.peerDependencies ?? {})).toEqual(["ioredis", "ws"]);
+    expect(pkg.peerDependenciesMeta?.["ioredis"]?.optional).toBe(true);
     expect(pkg.peerDependenciesMeta?.["ws"]?.optional).toBe(true);
-    expect(Object.keys(pkg.exports)).toEqual([".", "./package.json"]);
+    expect(Object.keys(pkg.exports)).toEqual([".", "./redis", "./bun", "./deno", "./cloudflare", "./package.json"]);
   });
 });
 
@@ -52,9 +53,10 @@ describe("the build", () => {
     expect(pointed.filter((t) => !existsSync(path.join(DIR, t)))).toEqual([]);
   });
 
-  it("imports nothing at run time (no ws, no node: built-ins)", async () => {
+  it("imports nothing at run time (no ws, no node: built-ins), but ioredis in the redis entry", async () => {
     const files = readdirSync(path.join(DIR, "dist")).filter((f) => /\.c?js$/.test(f));
-    expect(files).toEqual(expect.arrayContaining(["index.js", "index.cjs"]));
+    const entries = ["index", "redis", "bun", "deno", "cloudflare"].flatMap((name) => [`${name}.js`, `${name}.cjs`]);
+    expect(files).toEqual(expect.arrayContaining(entries));
     for (const file of files) {
       const result = await build({
         entryPoints: [path.join(DIR, "dist", file)],
@@ -66,7 +68,7 @@ describe("the build", () => {
         logLevel: "silent",
       });
       const external = Object.values(result.metafile.inputs).flatMap((input) => input.imports.filter((i) => i.external));
-      expect(external.map((i) => i.path), file).toEqual([]);
+      expect(external.map((i) => i.path), file).toEqual(file.startsWith("redis.") ? ["ioredis"] : []);
     }
   });
 
@@ -81,7 +83,11 @@ describe("the build", () => {
       for (const name of ["log", "info", "warn", "error", "debug"]) console[name] = () => calls.push("console." + name);
       const esm = await import("@lifeline/server");
       const cjs = createRequire(import.meta.url)("@lifeline/server");
-      process.stdout.write(JSON.stringify({ calls, exported: [Object.keys(esm).length, Object.keys(cjs).length] }));
+      const entries = ["redis", "bun", "deno", "cloudflare"].map((name) => "@lifeline/server/" + name);
+      const others = [];
+      for (const entry of entries) others.push(await import(entry), createRequire(import.meta.url)(entry));
+      const exported = [esm, cjs, ...others].map((m) => Object.keys(m).length);
+      process.stdout.write(JSON.stringify({ calls, exported }));
     `;
     const { stdout } = await run(process.execPath, ["--input-type=module", "-e", probe], {
       cwd: DIR,
@@ -89,6 +95,7 @@ describe("the build", () => {
       env: { PATH: process.env["PATH"] ?? "" },
     });
     const { calls, exported } = JSON.parse(stdout) as { calls: string[]; exported: number[] };
+    expect(exported).toHaveLength(10);
     expect(exported.every((n) => n > 0)).toBe(true);
     expect(calls).toEqual([]);
   });
@@ -126,7 +133,7 @@ describe("published tarball", () => {
       problems: Record<string, unknown[]>;
       analysis: { entrypoints: Record<string, { resolutions: Record<string, unknown> }> };
     };
-    expect(Object.keys(report.analysis.entrypoints)).toEqual([".", "./package.json"]);
+    expect(Object.keys(report.analysis.entrypoints)).toEqual([".", "./redis", "./bun", "./deno", "./cloudflare", "./package.json"]);
     expect(Object.values(report.problems).flat()).toEqual([]);
   }, 60_000);
 });

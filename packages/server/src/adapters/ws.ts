@@ -14,7 +14,7 @@ export interface NodeWebSocket {
   on(event: "error", listener: (error: unknown) => void): unknown;
 }
 
-/** What the adapter needs from the server. */
+/** What an adapter needs from the server: a `LifelineServer` is one. */
 export interface Connector {
   connect(transport: Transport, options?: ConnectOptions): ProtocolConnection;
 }

@@ -1,0 +1,148 @@
+// The Cloudflare Durable Object adapter: hibernatable WebSockets
+// (`ctx.acceptWebSocket`), the heartbeat answered by the runtime
+// (`setWebSocketAutoResponse`, so a ping never wakes the object), sessions in
+// the object's storage. A socket that outlives the object's memory carries its
+// session and fence as its attachment, and its connection resumes on wake.
+import { CLOSE } from "../close-codes.js";
+import type { ProtocolConnection } from "../connection.js";
+import type { ErrorContext, MessageContext } from "../options.js";
+import { createLifelineServer } from "../server.js";
+import type { LifelineServer } from "../server.js";
+import type { Fence } from "../store.js";
+import { durableObjectStore } from "./storage-store.js";
+import type { DurableObjectStorageLike, DurableObjectStore, DurableObjectStoreOptions } from "./storage-store.js";
+
+/** The part of a hibernatable server-side WebSocket the adapter uses. */
+export interface HibernatableWebSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  serializeAttachment(value: unknown): void;
+  deserializeAttachment(): unknown;
+}
+
+/** The part of `DurableObjectState` (the object's `ctx`) the adapter uses. */
+export interface DurableObjectStateLike {
+  readonly storage: DurableObjectStorageLike;
+  acceptWebSocket(ws: HibernatableWebSocket, tags?: string[]): void;
+  getWebSockets(tag?: string): HibernatableWebSocket[];
+  setWebSocketAutoResponse(pair?: unknown): void;
+}
+
+/** Options of {@link durableObjectLifeline}. */
+export interface DurableObjectLifelineOptions extends DurableObjectStoreOptions {
+  /** As `createLifelineServer`'s: once per client message, in order; acknowledged when it settles. */
+  onMessage?: (context: MessageContext, data: unknown) => void | Promise<void>;
+  /** As `createLifelineServer`'s. @default console.error */
+  onError?: (error: unknown, context: ErrorContext) => void;
+  /** As `createLifelineServer`'s. @default 1_048_576 */
+  maxPayload?: number;
+}
+
+/** What the object's class delegates to: its WebSocket handlers, its alarm, and the server. */
+export interface DurableObjectLifeline {
+  /** The lifeline server of this object: `send(session, data)`, `stats()`… */
+  readonly server: LifelineServer;
+  readonly store: DurableObjectStore;
+  /** Answers a WebSocket upgrade request with a hibernatable socket served by lifeline (status 101). */
+  upgrade(): unknown;
+  /** Call from the object's `webSocketMessage(ws, message)`. */
+  webSocketMessage(ws: HibernatableWebSocket, message: string | ArrayBuffer): void;
+  /** Call from the object's `webSocketClose(ws, code, reason)` and `webSocketError(ws)`. */
+  webSocketClose(ws: HibernatableWebSocket): void;
+  /** Call from the object's `alarm()`: expires sessions. */
+  alarm(): Promise<void>;
+}
+
+interface Attachment {
+  lifeline: { session: string; fence: Fence };
+}
+
+interface Workerd {
+  WebSocketPair: new () => Record<0 | 1, HibernatableWebSocket>;
+  WebSocketRequestResponsePair: new (request: string, response: string) => unknown;
+  Response: new (body: null, init: { status: number; webSocket: unknown }) => unknown;
+}
+
+const CLOSED = 3;
+
+/**
+ * Serves lifeline from a Durable Object. Build it in the object's
+ * constructor and delegate the handlers to it.
+ *
+ * @example
+ * import { DurableObject } from "cloudflare:workers";
+ * import { durableObjectLifeline } from "@lifeline/server/cloudflare";
+ *
+ * export class Chat extends DurableObject {
+ *   lifeline = durableObjectLifeline(this.ctx, { onMessage: ({ session, seq }, data) => this.save(session, seq, data) });
+ *   fetch() { return this.lifeline.upgrade(); }
+ *   webSocketMessage(ws, message) { this.lifeline.webSocketMessage(ws, message); }
+ *   webSocketClose(ws) { this.lifeline.webSocketClose(ws); }
+ *   webSocketError(ws) { this.lifeline.webSocketClose(ws); }
+ *   alarm() { return this.lifeline.alarm(); }
+ * }
+ */
+export function durableObjectLifeline(ctx: DurableObjectStateLike, options: DurableObjectLifelineOptions = {}): DurableObjectLifeline {
+  const runtime = globalThis as unknown as Workerd;
+  const store = durableObjectStore(ctx.storage, options);
+  const server = createLifelineServer({
+    store,
+    node: "durable-object",
+    ...(options.onMessage && { onMessage: options.onMessage }),
+    ...(options.onError && { onError: options.onError }),
+    ...(options.maxPayload !== undefined && { maxPayload: options.maxPayload }),
+  });
+  // the runtime answers the client's heartbeat itself: a ping never wakes a hibernating object
+  ctx.setWebSocketAutoResponse(new runtime.WebSocketRequestResponsePair("ping", "pong"));
+  const connections = new WeakMap<HibernatableWebSocket, ProtocolConnection>();
+
+  /** The socket's connection; after a wake, a new one resumed from the socket's attachment. */
+  const connectionOf = (ws: HibernatableWebSocket): ProtocolConnection => {
+    const known = connections.get(ws);
+    if (known) return known;
+    const conn = server.connect(
+      {
+        send: (text) => {
+          if (ws.readyState === 1) ws.send(text);
+        },
+        close: (code, reason) => ws.close(code, reason),
+      },
+      { bound: (session, fence) => ws.serializeAttachment({ lifeline: { session, fence } } satisfies Attachment) },
+    );
+    connections.set(ws, conn);
+    const saved = (ws.deserializeAttachment() as Partial<Attachment> | null)?.lifeline;
+    if (saved) conn.resume(saved.session, saved.fence);
+    return conn;
+  };
+
+  return {
+    server,
+    store,
+    upgrade() {
+      const pair = new runtime.WebSocketPair();
+      ctx.acceptWebSocket(pair[1]);
+      connectionOf(pair[1]);
+      return new runtime.Response(null, { status: 101, webSocket: pair[0] });
+    },
+    webSocketMessage(ws, message) {
+      const conn = connectionOf(ws);
+      if (typeof message === "string") return conn.receive(message);
+      ws.close(CLOSE.UNSUPPORTED_DATA, "binary frames are not part of the protocol");
+      conn.end();
+    },
+    webSocketClose(ws) {
+      connectionOf(ws).end();
+      connections.delete(ws);
+      // complete the closing handshake (runtimes without automatic close replies)
+      if (ws.readyState !== CLOSED) {
+        try {
+          ws.close(1000, "closed");
+        } catch {
+          // already closing
+        }
+      }
+    },
+    alarm: () => store.sweep(),
+  };
+}

@@ -1,0 +1,295 @@
+// durableObjectStore(): the Store contract (../store.ts) over a Cloudflare
+// Durable Object's `state.storage`, so sessions outlive the object's memory
+// (eviction, hibernation, a redeploy). One object is one node: events are
+// delivered in-process. Methods run one after another (a queue), and each
+// writes its keys in one `put`/`delete`, which the runtime commits atomically.
+import type {
+  AppendResult,
+  AttachResult,
+  Entry,
+  Fence,
+  FencedResult,
+  ResetReason,
+  SessionInfo,
+  Store,
+  StoreEvent,
+} from "../store.js";
+import { platform } from "../platform.js";
+
+/** The part of `DurableObjectStorage` the store uses. */
+export interface DurableObjectStorageLike {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  put<T>(entries: Record<string, T>): Promise<void>;
+  delete(keys: string[]): Promise<number>;
+  list<T = unknown>(options?: { prefix?: string; start?: string; limit?: number }): Promise<Map<string, T>>;
+  getAlarm(): Promise<number | null>;
+  setAlarm(scheduledTime: number): Promise<void>;
+}
+
+/** Options of {@link durableObjectStore}. */
+export interface DurableObjectStoreOptions {
+  /**
+   * How long a session is kept after its last connection ended, in ms.
+   * @default 120_000
+   */
+  sessionTtl?: number;
+  replay?: {
+    /**
+     * Most unacknowledged server → client messages kept per session.
+     * @default 1_000
+     */
+    max?: number;
+  };
+}
+
+/** The Durable Object store: a {@link Store} whose expiry runs from the object's alarm. */
+export interface DurableObjectStore extends Store {
+  /** Removes expired sessions and sets the alarm for the next expiry. Call it from the object's `alarm()`. */
+  sweep(): Promise<void>;
+}
+
+interface SessionRecord {
+  fence: Fence;
+  owner: string | undefined;
+  attached: boolean;
+  inbound: number;
+  sent: number;
+  acked: number;
+  created: number;
+  seen: number;
+  reset: ResetReason | undefined;
+  /** ms timestamp after which the record is gone; undefined while attached. */
+  expires: number | undefined;
+}
+
+const DEFAULTS = { sessionTtl: 120_000, replay: { max: 1_000 } } as const;
+/** Keys per `delete` call: the storage API takes at most 128. */
+const DELETE_BATCH = 128;
+
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+    throw new TypeError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+// The session id's length first, so that no session's keys are a prefix of another's.
+const recordKey = (session: string) => `s:${session.length}:${session}`;
+const entryPrefix = (session: string) => `e:${session.length}:${session}:`;
+const entryKey = (session: string, seq: number) => entryPrefix(session) + String(seq).padStart(16, "0");
+
+class StorageSessions implements DurableObjectStore {
+  readonly #storage: DurableObjectStorageLike;
+  readonly #ttl: number;
+  readonly #max: number;
+  readonly #listeners = new Map<string, (event: StoreEvent) => void>();
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(storage: DurableObjectStorageLike, options: DurableObjectStoreOptions) {
+    this.#storage = storage;
+    this.#ttl = positiveInteger("sessionTtl", options.sessionTtl ?? DEFAULTS.sessionTtl);
+    this.#max = positiveInteger("replay.max", options.replay?.max ?? DEFAULTS.replay.max);
+  }
+
+  async subscribe(node: string, listener: (event: StoreEvent) => void): Promise<() => Promise<void>> {
+    this.#listeners.set(node, listener);
+    return async () => {
+      if (this.#listeners.get(node) === listener) this.#listeners.delete(node);
+    };
+  }
+
+  attach(session: string, node: string, create: boolean): Promise<AttachResult> {
+    return this.#atomic(async () => {
+      const now = Date.now();
+      const found = await this.#live(session, now);
+      if (found?.reset !== undefined) {
+        await this.#forget(session);
+        return { status: "tombstone", reason: found.reset };
+      }
+      if (!found && !create) return { status: "absent" };
+      const s: SessionRecord = found ?? {
+        fence: 0,
+        owner: undefined,
+        attached: false,
+        inbound: 0,
+        sent: 0,
+        acked: 0,
+        created: now,
+        seen: now,
+        reset: undefined,
+        expires: undefined,
+      };
+      if (s.attached && s.owner !== undefined) this.#notify(s.owner, { type: "takeover", session, fence: s.fence + 1 });
+      s.fence++;
+      s.owner = node;
+      s.attached = true;
+      s.seen = now;
+      s.expires = undefined;
+      await this.#storage.put({ [recordKey(session)]: s });
+      return { status: "attached", created: !found, fence: s.fence, inbound: s.inbound, sent: s.sent, acked: s.acked };
+    });
+  }
+
+  record(session: string, fence: Fence, seq: number): Promise<FencedResult> {
+    return this.#fencedWrite(session, fence, async (s) => {
+      if (seq <= s.inbound) return;
+      s.inbound = seq;
+      await this.#storage.put({ [recordKey(session)]: s });
+    });
+  }
+
+  append(session: string, body: string): Promise<AppendResult> {
+    return this.#atomic(async () => {
+      const now = Date.now();
+      const s = await this.#live(session, now);
+      if (!s || s.reset !== undefined) return { status: "absent" };
+      if (s.sent - s.acked >= this.#max) {
+        if (s.attached && s.owner !== undefined) this.#notify(s.owner, { type: "reset", session, reason: "overflow" });
+        s.reset = "overflow";
+        s.attached = false;
+        s.expires = now + this.#ttl;
+        await this.#deleteEntries(session);
+        await this.#storage.put({ [recordKey(session)]: s });
+        await this.#alarmBy(s.expires);
+        return { status: "overflow" };
+      }
+      const seq = ++s.sent;
+      await this.#storage.put({ [recordKey(session)]: s, [entryKey(session, seq)]: body });
+      if (s.attached && s.owner !== undefined) this.#notify(s.owner, { type: "append", session, seq });
+      return { status: "stored", seq };
+    });
+  }
+
+  acknowledge(session: string, fence: Fence, seq: number): Promise<FencedResult> {
+    return this.#fencedWrite(session, fence, async (s) => {
+      const upTo = Math.min(seq, s.sent);
+      if (upTo <= s.acked) return;
+      const keys: string[] = [];
+      for (let k = s.acked + 1; k <= upTo; k++) keys.push(entryKey(session, k));
+      s.acked = upTo;
+      await this.#storage.put({ [recordKey(session)]: s });
+      await this.#delete(keys);
+    });
+  }
+
+  read(session: string, after: number, limit: number): Promise<readonly Entry[] | undefined> {
+    return this.#atomic(async () => {
+      const s = await this.#live(session, Date.now());
+      if (!s || s.reset !== undefined) return undefined;
+      const from = Math.max(after, s.acked);
+      if (from >= s.sent || limit <= 0) return [];
+      const found = await this.#storage.list<string>({ prefix: entryPrefix(session), start: entryKey(session, from + 1), limit });
+      return [...found].map(([key, body]) => ({ seq: Number(key.slice(key.lastIndexOf(":") + 1)), body }));
+    });
+  }
+
+  detach(session: string, fence: Fence): Promise<FencedResult> {
+    return this.#fencedWrite(session, fence, async (s) => {
+      s.attached = false;
+      s.seen = Date.now();
+      s.expires = s.seen + this.#ttl;
+      await this.#storage.put({ [recordKey(session)]: s });
+      await this.#alarmBy(s.expires);
+    });
+  }
+
+  drop(session: string, fence: Fence): Promise<FencedResult> {
+    return this.#fencedWrite(session, fence, () => this.#forget(session));
+  }
+
+  inspect(session: string): Promise<SessionInfo | undefined> {
+    return this.#atomic(async () => {
+      const s = await this.#live(session, Date.now());
+      if (!s) return undefined;
+      const { expires: _expires, ...info } = s;
+      return { ...info, buffered: s.reset !== undefined ? 0 : s.sent - s.acked };
+    });
+  }
+
+  sweep(): Promise<void> {
+    return this.#atomic(async () => {
+      const now = Date.now();
+      let next = Infinity;
+      for (const [key, s] of await this.#storage.list<SessionRecord>({ prefix: "s:" })) {
+        if (s.expires === undefined) continue;
+        if (s.expires <= now) await this.#forget(key.slice(key.indexOf(":", 2) + 1));
+        else next = Math.min(next, s.expires);
+      }
+      if (next !== Infinity) await this.#storage.setAlarm(next);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear();
+  }
+
+  // ---- internals ------------------------------------------------------------
+
+  /** Runs `step` after every earlier method finished: one method at a time. */
+  #atomic<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(step);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #live(session: string, now: number): Promise<SessionRecord | undefined> {
+    const s = await this.#storage.get<SessionRecord>(recordKey(session));
+    if (s?.expires !== undefined && s.expires <= now) {
+      await this.#forget(session);
+      return undefined;
+    }
+    return s;
+  }
+
+  #fencedWrite(session: string, fence: Fence, write: (s: SessionRecord) => Promise<void>): Promise<FencedResult> {
+    return this.#atomic(async () => {
+      const s = await this.#live(session, Date.now());
+      if (!s || s.reset !== undefined) return "gone";
+      if (s.fence !== fence) return "fenced";
+      await write(s);
+      return "ok";
+    });
+  }
+
+  async #forget(session: string): Promise<void> {
+    await this.#deleteEntries(session);
+    await this.#delete([recordKey(session)]);
+  }
+
+  async #deleteEntries(session: string): Promise<void> {
+    for (;;) {
+      const keys = [...(await this.#storage.list({ prefix: entryPrefix(session), limit: DELETE_BATCH })).keys()];
+      if (keys.length === 0) return;
+      await this.#delete(keys);
+    }
+  }
+
+  async #delete(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) await this.#storage.delete(keys.slice(i, i + DELETE_BATCH));
+  }
+
+  /** Makes sure the alarm rings by `at` (it sweeps expired sessions). */
+  async #alarmBy(at: number): Promise<void> {
+    const current = await this.#storage.getAlarm();
+    if (current === null || current > at) await this.#storage.setAlarm(at);
+  }
+
+  #notify(node: string, event: StoreEvent): void {
+    const listener = this.#listeners.get(node);
+    // never inside the caller's own step: the store's method has finished first
+    if (listener) platform.queueMicrotask(() => listener(event));
+  }
+}
+
+/**
+ * A store in a Durable Object's storage: the sessions of the clients this
+ * object serves survive its eviction, hibernation and redeploys. Expiry runs
+ * from the object's alarm: call `sweep()` from `alarm()` (the adapter
+ * `durableObjectLifeline` does).
+ *
+ * @example
+ * const store = durableObjectStore(ctx.storage, { sessionTtl: 120_000, replay: { max: 1_000 } });
+ */
+export function durableObjectStore(storage: DurableObjectStorageLike, options: DurableObjectStoreOptions = {}): DurableObjectStore {
+  return new StorageSessions(storage, options);
+}

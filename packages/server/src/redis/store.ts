@@ -1,0 +1,383 @@
+// redisStore(): the Store contract (../store.ts) over Redis 7, for a fleet of
+// nodes sharing one Redis. Each method is one Lua script (./scripts.ts);
+// events reach the owning node over Pub/Sub on a channel per node.
+import { Redis } from "ioredis";
+import type {
+  AppendResult,
+  AttachResult,
+  Entry,
+  Fence,
+  FencedResult,
+  ResetReason,
+  SessionInfo,
+  Store,
+  StoreEvent,
+} from "../store.js";
+import { platform } from "../platform.js";
+import type { TimerHandle } from "../platform.js";
+import { ACKNOWLEDGE, APPEND, ATTACH, DETACH, DROP, INSPECT, READ, RECORD, RENEW } from "./scripts.js";
+import type { Script } from "./scripts.js";
+
+/** Options of {@link redisStore}: give `url` or `client`. */
+export interface RedisStoreOptions {
+  /**
+   * Where Redis is, e.g. `"redis://127.0.0.1:6379"`. The store opens its own
+   * connections (one for commands, one for Pub/Sub) and closes them in `close()`.
+   */
+  url?: string;
+  /**
+   * An ioredis client to use instead of `url` (the store duplicates it for
+   * Pub/Sub and leaves it open in `close()`). Give it
+   * `autoResendUnfulfilledCommands: false`: otherwise a command that was
+   * sent just before a dropped connection may run twice, and a message
+   * `send()` stored twice reaches the client twice.
+   */
+  client?: Redis;
+  /**
+   * Prefix of every key and channel, so several deployments can share a Redis.
+   * @default "lifeline:"
+   */
+  keyPrefix?: string;
+  /**
+   * How long a session is kept after its last connection ended, in ms.
+   * A session whose node died without detaching it expires between
+   * `sessionTtl` and 4/3 × `sessionTtl` after the node's last lease renewal.
+   * @default 120_000
+   */
+  sessionTtl?: number;
+  replay?: {
+    /**
+     * Most unacknowledged server → client messages kept per session; one more
+     * and the session is reset with reason `"overflow"`.
+     * @default 1_000
+     */
+    max?: number;
+  };
+  /**
+   * Told about errors of the store's own connections (Redis unreachable,
+   * reconnecting). The store's methods still reject, so the server closes
+   * the affected connections with 1011 and reports them to its `onError`.
+   * @default ignore them
+   */
+  onError?: (error: unknown) => void;
+}
+
+const DEFAULTS = { keyPrefix: "lifeline:", sessionTtl: 120_000, replay: { max: 1_000 } } as const;
+
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+    throw new TypeError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+const RESET_REASONS: readonly string[] = ["unknown-session", "overflow", "seq-gap", "ack-ahead"] satisfies ResetReason[];
+
+function fencedResult(reply: unknown): FencedResult {
+  if (reply === "ok" || reply === "fenced" || reply === "gone") return reply;
+  throw new Error(`@lifeline/server/redis: unexpected reply ${String(reply)}`);
+}
+
+class RedisSessions implements Store {
+  readonly #client: Redis;
+  readonly #ownsClient: boolean;
+  readonly #prefix: string;
+  readonly #ttl: number;
+  readonly #max: number;
+  /** A session attached here keeps its keys alive with a lease renewed every `#renewEvery` ms. */
+  readonly #renewEvery: number;
+  readonly #lease: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #sha = new Map<Script, string>();
+  #subscriber: Redis | undefined;
+  readonly #listeners = new Map<string, (event: StoreEvent) => void>();
+  /** Sessions attached through this store object, with their fences: their leases are renewed here. */
+  readonly #leases = new Map<string, Fence>();
+  /** The node each of those sessions was attached for. */
+  readonly #owners = new Map<string, string>();
+  #timer: TimerHandle | undefined;
+  #closed = false;
+  /**
+   * Settles the commands written on the current connection when it closes.
+   * With `autoResendUnfulfilledCommands: false` ioredis forgets such a
+   * command without settling its promise; its outcome is unknown, so the
+   * method rejects instead of waiting forever.
+   */
+  #dropped: { promise: Promise<never>; reject: (error: Error) => void } | undefined;
+
+  constructor(options: RedisStoreOptions) {
+    if ((options.url === undefined) === (options.client === undefined)) {
+      throw new TypeError("redisStore needs exactly one of url or client");
+    }
+    if (options.url !== undefined && typeof options.url !== "string") throw new TypeError(`url must be a string, got ${typeof options.url}`);
+    this.#prefix = options.keyPrefix ?? DEFAULTS.keyPrefix;
+    if (typeof this.#prefix !== "string") throw new TypeError(`keyPrefix must be a string, got ${typeof this.#prefix}`);
+    this.#ttl = positiveInteger("sessionTtl", options.sessionTtl ?? DEFAULTS.sessionTtl);
+    this.#max = positiveInteger("replay.max", options.replay?.max ?? DEFAULTS.replay.max);
+    // renewed three times per TTL (at most every 24 days: setTimeout's ceiling)
+    this.#renewEvery = Math.min(Math.ceil(this.#ttl / 3), 2_147_483_647);
+    this.#lease = this.#ttl + this.#renewEvery;
+    this.#onError = options.onError ?? (() => {});
+    if (options.onError !== undefined && typeof options.onError !== "function") throw new TypeError("onError must be a function");
+    this.#ownsClient = options.client === undefined;
+    this.#client = options.client ?? new Redis(options.url as string, { autoResendUnfulfilledCommands: false, lazyConnect: true });
+    if (this.#ownsClient) this.#client.on("error", (error: unknown) => this.#onError(error));
+    this.#client.on("close", this.#onClose);
+  }
+
+  readonly #onClose = (): void => {
+    this.#dropped?.reject(new Error("@lifeline/server/redis: the connection to Redis closed before the reply came"));
+    this.#dropped = undefined;
+  };
+
+  async subscribe(node: string, listener: (event: StoreEvent) => void): Promise<() => Promise<void>> {
+    this.#live();
+    const channel = this.#channel(node);
+    const subscriber = this.#subscriberConnection();
+    this.#listeners.set(channel, listener);
+    await subscriber.subscribe(channel);
+    return async () => {
+      if (this.#listeners.get(channel) !== listener) return;
+      this.#listeners.delete(channel);
+      if (!this.#closed) await subscriber.unsubscribe(channel);
+    };
+  }
+
+  async attach(session: string, node: string, create: boolean): Promise<AttachResult> {
+    const reply = (await this.#run(ATTACH, session, [session, node, create ? "1" : "0", this.#prefix + "node:", this.#lease])) as [
+      string,
+      ...unknown[],
+    ];
+    switch (reply[0]) {
+      case "absent":
+        return { status: "absent" };
+      case "tombstone":
+        return { status: "tombstone", reason: this.#reason(reply[1]) };
+      case "attached": {
+        const [, created, fence, inbound, sent, acked] = reply as [string, number, number, number, number, number];
+        this.#leases.set(session, fence);
+        this.#owners.set(session, node);
+        this.#scheduleRenewal();
+        return { status: "attached", created: created === 1, fence, inbound, sent, acked };
+      }
+      default:
+        throw new Error(`@lifeline/server/redis: unexpected attach reply ${String(reply[0])}`);
+    }
+  }
+
+  async record(session: string, fence: Fence, seq: number): Promise<FencedResult> {
+    return this.#fencedWrite(RECORD, session, fence, [fence, seq]);
+  }
+
+  async append(session: string, body: string): Promise<AppendResult> {
+    const reply = (await this.#run(APPEND, session, [session, body, this.#max, this.#prefix + "node:", this.#ttl])) as [string, number?];
+    if (reply[0] === "stored") return { status: "stored", seq: reply[1] as number };
+    if (reply[0] === "absent" || reply[0] === "overflow") return { status: reply[0] };
+    throw new Error(`@lifeline/server/redis: unexpected append reply ${String(reply[0])}`);
+  }
+
+  async acknowledge(session: string, fence: Fence, seq: number): Promise<FencedResult> {
+    return this.#fencedWrite(ACKNOWLEDGE, session, fence, [fence, seq]);
+  }
+
+  async read(session: string, after: number, limit: number): Promise<readonly Entry[] | undefined> {
+    const reply = (await this.#run(READ, session, [after, limit])) as [number, string[]] | null;
+    if (reply === null) return undefined;
+    const [from, bodies] = reply;
+    return bodies.map((body, i) => ({ seq: from + 1 + i, body }));
+  }
+
+  async detach(session: string, fence: Fence): Promise<FencedResult> {
+    return this.#fencedWrite(DETACH, session, fence, [fence, this.#ttl]);
+  }
+
+  async drop(session: string, fence: Fence): Promise<FencedResult> {
+    return this.#fencedWrite(DROP, session, fence, [fence]);
+  }
+
+  async inspect(session: string): Promise<SessionInfo | undefined> {
+    const r = (await this.#run(INSPECT, session, [])) as string[] | null;
+    if (r === null) return undefined;
+    const n = (i: number) => Number(r[i]);
+    return {
+      attached: r[0] === "1",
+      owner: r[1] === "" ? undefined : r[1],
+      fence: n(2),
+      inbound: n(3),
+      sent: n(4),
+      acked: n(5),
+      created: n(6),
+      seen: n(7),
+      reset: r[8] === "" ? undefined : this.#reason(r[8]),
+      buffered: n(9),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== undefined) platform.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#leases.clear();
+    this.#owners.clear();
+    this.#listeners.clear();
+    this.#client.off("close", this.#onClose);
+    // no QUIT: with Redis unreachable it would wait for a reconnection
+    this.#subscriber?.disconnect();
+    if (this.#ownsClient) this.#client.disconnect();
+  }
+
+  // ---- internals ------------------------------------------------------------
+
+  #live(): void {
+    if (this.#closed) throw new Error("@lifeline/server/redis: the store is closed");
+  }
+
+  #keys(session: string): [string, string] {
+    const hash = `${this.#prefix}{${session}}`;
+    return [hash, `${hash}:q`];
+  }
+
+  #channel(node: string): string {
+    return `${this.#prefix}node:${node}`;
+  }
+
+  #reason(value: unknown): ResetReason {
+    return (RESET_REASONS.includes(value as string) ? value : "unknown-session") as ResetReason;
+  }
+
+  /** EVALSHA, loading the script first (again after Redis restarted: NOSCRIPT). */
+  async #run(script: Script, session: string, args: ReadonlyArray<string | number>): Promise<unknown> {
+    this.#live();
+    const keys = this.#keys(session);
+    let sha = this.#sha.get(script);
+    if (sha === undefined) {
+      sha = (await this.#settled(this.#client.script("LOAD", script.lua))) as string;
+      this.#sha.set(script, sha);
+    }
+    try {
+      return await this.#settled(this.#client.evalsha(sha, 2, ...keys, ...args));
+    } catch (error) {
+      if (!(error instanceof Error && error.message.startsWith("NOSCRIPT"))) throw error;
+      // EVAL runs it and caches it in Redis again
+      return this.#settled(this.#client.eval(script.lua, 2, ...keys, ...args));
+    }
+  }
+
+  /** `reply`, or a rejection if the connection it was written on closes first. */
+  #settled<T>(reply: Promise<T>): Promise<T> {
+    if (this.#client.status !== "ready") return reply; // queued offline: ioredis sends it once connected
+    if (!this.#dropped) {
+      let reject!: (error: Error) => void;
+      const promise = new Promise<never>((_, no) => (reject = no));
+      promise.catch(() => {});
+      this.#dropped = { promise, reject };
+    }
+    return Promise.race([reply, this.#dropped.promise]);
+  }
+
+  async #fencedWrite(script: Script, session: string, fence: Fence, args: ReadonlyArray<string | number>): Promise<FencedResult> {
+    const result = fencedResult(await this.#run(script, session, args));
+    // this store object no longer keeps the session alive once detached, dropped or lost to another connection
+    if ((result !== "ok" || script === DETACH || script === DROP) && this.#leases.get(session) === fence) this.#forgetLease(session);
+    return result;
+  }
+
+  #forgetLease(session: string): void {
+    this.#leases.delete(session);
+    this.#owners.delete(session);
+  }
+
+  /**
+   * The subscriber connection came back: events published while it was away
+   * are lost. Once its channels are subscribed again, each session attached
+   * here gets an `append` hint, so its connection reads what it may have missed.
+   */
+  async #resubscribed(subscriber: Redis): Promise<void> {
+    const channels = [...this.#listeners.keys()];
+    if (channels.length === 0) return;
+    await subscriber.subscribe(...channels);
+    for (const [session, node] of this.#owners) this.#listeners.get(this.#channel(node))?.({ type: "append", session, seq: 0 });
+  }
+
+  #subscriberConnection(): Redis {
+    if (this.#subscriber) return this.#subscriber;
+    const subscriber = this.#client.duplicate({ autoResendUnfulfilledCommands: true, lazyConnect: false });
+    subscriber.on("error", (error: unknown) => this.#onError(error));
+    let connected = false;
+    subscriber.on("ready", () => {
+      if (connected) this.#resubscribed(subscriber).catch((error: unknown) => this.#onError(error));
+      connected = true;
+    });
+    subscriber.on("message", (channel: string, message: string) => {
+      const listener = this.#listeners.get(channel);
+      if (!listener) return;
+      let event: StoreEvent;
+      try {
+        event = JSON.parse(message) as StoreEvent;
+      } catch (error) {
+        return this.#onError(error);
+      }
+      listener(event);
+    });
+    this.#subscriber = subscriber;
+    return subscriber;
+  }
+
+  /** Renews the leases of the sessions attached here, every `sessionTtl / 3`, while there are any. */
+  #scheduleRenewal(): void {
+    if (this.#timer !== undefined || this.#closed || this.#leases.size === 0) return;
+    this.#timer = platform.setTimeout(() => void this.#renew(), this.#renewEvery);
+    if (typeof this.#timer === "object") this.#timer.unref?.();
+  }
+
+  async #renew(): Promise<void> {
+    this.#timer = undefined;
+    const leases = [...this.#leases];
+    const pipeline = this.#client.pipeline();
+    const sha = this.#sha.get(RENEW);
+    for (const [session] of leases) {
+      const keys = this.#keys(session);
+      const fence = this.#leases.get(session) as Fence;
+      if (sha === undefined) pipeline.eval(RENEW.lua, 2, ...keys, fence, this.#lease);
+      else pipeline.evalsha(sha, 2, ...keys, fence, this.#lease);
+    }
+    try {
+      const replies = (await this.#settled(pipeline.exec())) ?? [];
+      let reload = false;
+      replies.forEach(([error, renewed], i) => {
+        const [session, fence] = leases[i] as [string, Fence];
+        if (error) reload ||= error.message.startsWith("NOSCRIPT");
+        else if (renewed === 0 && this.#leases.get(session) === fence) this.#forgetLease(session);
+      });
+      if (reload || sha === undefined) this.#sha.set(RENEW, (await this.#client.script("LOAD", RENEW.lua)) as string);
+    } catch (error) {
+      this.#onError(error);
+    }
+    this.#scheduleRenewal();
+  }
+}
+
+/**
+ * A store in Redis 7 shared by every node of a fleet: a client may reconnect
+ * to any node and `send(session, …)` works from any node. Each method is one
+ * Lua script (atomic); writes are fenced inside the script, so a node that
+ * lost a session cannot act for it; the owning node hears of new messages,
+ * takeovers and resets over Pub/Sub. Keys expire `sessionTtl` after the last
+ * connection ended. If Redis loses its data (a restart without persistence),
+ * the next `hello` of each client is answered with `reset`.
+ *
+ * Needs the `ioredis` package (an optional peer dependency of `@lifeline/server`).
+ *
+ * @example
+ * import { createLifelineServer } from "@lifeline/server";
+ * import { redisStore } from "@lifeline/server/redis";
+ *
+ * const lifeline = createLifelineServer({
+ *   store: redisStore({ url: "redis://127.0.0.1:6379", sessionTtl: 120_000, replay: { max: 1_000 } }),
+ * });
+ */
+export function redisStore(options: RedisStoreOptions): Store {
+  if (typeof options !== "object" || options === null) throw new TypeError(`options must be an object, got ${String(options)}`);
+  return new RedisSessions(options);
+}

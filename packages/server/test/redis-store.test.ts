@@ -1,0 +1,197 @@
+// redisStore() against a real redis-server (a child process on a free
+// loopback port, no persistence): the shared Store contract, then what is
+// Redis's own: keys and TTLs, two nodes as two store objects, leases of a
+// node that died, and Redis losing its data.
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Store, StoreEvent } from "../src/index.js";
+import { redisStore } from "../src/redis.js";
+import type { RedisStoreOptions } from "../src/redis.js";
+import { SKIP_REDIS, startRedis } from "./redis/redis-server.js";
+import type { RedisProcess } from "./redis/redis-server.js";
+import { storeConformance } from "./store-conformance.js";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let redis: RedisProcess;
+let admin: Redis;
+let prefixes = 0;
+const prefixOf = new WeakMap<Store, string>();
+
+/** A store with its own key prefix, so that tests sharing the one redis-server do not see each other. */
+function makeStore(options: Omit<RedisStoreOptions, "url" | "client"> = {}): Store {
+  const keyPrefix = `t${++prefixes}:`;
+  const store = redisStore({ url: redis.url, keyPrefix, ...options });
+  prefixOf.set(store, keyPrefix);
+  return store;
+}
+
+/** Session records (not their replay lists) under the store's prefix. */
+async function sessions(store: Store): Promise<string[]> {
+  const keys = await admin.keys(`${prefixOf.get(store) ?? "?"}*`);
+  return keys.filter((k) => !k.endsWith(":q")).sort();
+}
+
+describe.skipIf(SKIP_REDIS)("redisStore", () => {
+  beforeAll(async () => {
+    redis = await startRedis();
+    admin = new Redis(redis.url, { lazyConnect: true });
+    admin.on("error", () => {});
+    await admin.connect();
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await redis?.stop();
+  });
+
+  storeConformance("redisStore", {
+    make: (options) => makeStore(options),
+    count: async (store) => (await sessions(store)).length,
+  });
+
+  describe("in Redis", () => {
+    it("keeps a session as a hash and a list under the prefix, both with the same TTL: a lease while attached, sessionTtl once detached", async () => {
+      const store = makeStore({ sessionTtl: 60_000 });
+      const a = await store.attach("k", "n1", true);
+      await store.append("k", '"data":1');
+      expect((await admin.keys("t*:{k}*")).sort()).toEqual([`${prefixOf.get(store)}{k}`, `${prefixOf.get(store)}{k}:q`]);
+      const hash = `${prefixOf.get(store)}{k}`;
+      // attached: sessionTtl + sessionTtl/3, renewed by this node
+      expect(await admin.pttl(hash)).toBeGreaterThan(60_000);
+      expect(await admin.pttl(hash)).toBeLessThanOrEqual(80_000);
+      expect(Math.abs((await admin.pttl(`${hash}:q`)) - (await admin.pttl(hash)))).toBeLessThan(50);
+      await store.detach("k", (a as { fence: number }).fence);
+      expect(await admin.pttl(hash)).toBeLessThanOrEqual(60_000);
+      expect(await admin.pttl(hash)).toBeGreaterThan(59_000);
+      expect(Math.abs((await admin.pttl(`${hash}:q`)) - (await admin.pttl(hash)))).toBeLessThan(50);
+      // acknowledging everything removes the list
+      const b = await store.attach("k", "n1", false);
+      await store.acknowledge("k", (b as { fence: number }).fence, 1);
+      expect(await admin.exists(`${hash}:q`)).toBe(0);
+      await store.close();
+    });
+
+    it("two nodes as two store objects: takeover and appends reach the owner over Pub/Sub; the old node is fenced out", async () => {
+      const keyPrefix = `t${++prefixes}:`;
+      const one = redisStore({ url: redis.url, keyPrefix });
+      const two = redisStore({ url: redis.url, keyPrefix });
+      const heard: StoreEvent[] = [];
+      let wake = () => {};
+      await one.subscribe("node-1", (event) => {
+        heard.push(event);
+        wake();
+      });
+      const until = (n: number) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(JSON.stringify(heard))), 3_000);
+          wake = () => {
+            if (heard.length < n) return;
+            clearTimeout(timer);
+            resolve();
+          };
+          wake();
+        });
+      const first = (await one.attach("s", "node-1", true)) as { fence: number };
+      expect(await two.append("s", '"data":"from two"')).toEqual({ status: "stored", seq: 1 });
+      await until(1);
+      const second = (await two.attach("s", "node-2", false)) as { fence: number };
+      await until(2);
+      expect(heard).toEqual([
+        { type: "append", session: "s", seq: 1 },
+        { type: "takeover", session: "s", fence: second.fence },
+      ]);
+      expect(await one.record("s", first.fence, 9)).toBe("fenced");
+      expect(await one.detach("s", first.fence)).toBe("fenced");
+      expect(await two.inspect("s")).toMatchObject({ owner: "node-2", attached: true, inbound: 0 });
+      await Promise.all([one.close(), two.close()]);
+    });
+
+    it("a node that dies without detaching: its sessions expire once their lease is no longer renewed", async () => {
+      const ttl = 300;
+      const node = makeStore({ sessionTtl: ttl });
+      const survivor = makeStore({ sessionTtl: ttl });
+      await node.attach("orphan", "dead", true);
+      await survivor.attach("kept", "alive", true);
+      // renewed while the node lives: still there after three TTLs
+      await sleep(ttl * 3);
+      expect(await node.inspect("orphan")).toMatchObject({ attached: true });
+      await node.close(); // as kill -9 would: no detach
+      const start = Date.now();
+      while ((await survivor.inspect("orphan")) !== undefined && Date.now() - start < 3_000) await sleep(10);
+      expect(await survivor.inspect("orphan")).toBeUndefined();
+      expect(Date.now() - start).toBeLessThanOrEqual(Math.ceil((ttl * 4) / 3) + 200);
+      expect(await survivor.inspect("kept")).toMatchObject({ attached: true });
+      await survivor.close();
+    });
+
+    it("Redis loses its data (restart without persistence): sessions are absent, and fences stay above those handed out before", async () => {
+      const store = makeStore();
+      const events: StoreEvent[] = [];
+      await store.subscribe("n1", (e) => events.push(e));
+      const before = (await store.attach("s", "n1", true)) as { fence: number };
+      await store.append("s", '"data":1');
+      await store.record("s", before.fence, 4);
+      for (let i = 0; i < 300 && events.length === 0; i++) await sleep(10);
+      expect(events).toHaveLength(1);
+      events.length = 0;
+      await redis.restart();
+      // once its subscriber is back, the store hints each session attached through it (events meanwhile were lost)
+      for (let i = 0; i < 300 && events.length === 0; i++) await sleep(10);
+      expect(events).toEqual([{ type: "append", session: "s", seq: 0 }]);
+      // the store's connections come back by themselves; the scripts are loaded again (NOSCRIPT → EVAL)
+      expect(await store.attach("s", "n1", false)).toEqual({ status: "absent" });
+      expect(await store.record("s", before.fence, 5)).toBe("gone");
+      expect(await store.append("s", '"data":2')).toEqual({ status: "absent" });
+      expect(await store.read("s", 0, 10)).toBeUndefined();
+      const after = (await store.attach("s", "n1", true)) as { status: string; fence: number; created: boolean };
+      expect(after).toMatchObject({ status: "attached", created: true, inbound: 0, sent: 0, acked: 0 });
+      // a connection from before the loss, with the old fence, cannot write for the new record
+      expect(after.fence).toBeGreaterThan(before.fence);
+      expect(await store.record("s", before.fence, 5)).toBe("fenced");
+      // …and events flow again
+      await store.append("s", '"data":3');
+      for (let i = 0; i < 300 && events.length === 1; i++) await sleep(10);
+      expect(events).toEqual([
+        { type: "append", session: "s", seq: 0 },
+        { type: "append", session: "s", seq: 1 },
+      ]);
+      await store.close();
+    });
+
+    it("a command whose connection drops before the reply rejects (its outcome is unknown) instead of waiting forever", async () => {
+      const store = makeStore();
+      await store.attach("p", "n1", true);
+      // Redis holds the next write; then every other client connection is killed
+      await admin.call("CLIENT", "PAUSE", "2000", "WRITE");
+      const rejected = expect(store.append("p", '"data":1')).rejects.toThrow("the connection to Redis closed before the reply came");
+      await sleep(50);
+      await admin.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+      await rejected;
+      await admin.call("CLIENT", "UNPAUSE");
+      // the store reconnects by itself; the write may or may not have happened, and the store says which
+      const info = await store.inspect("p");
+      expect([0, 1]).toContain(info?.sent);
+      await store.close();
+    });
+
+    it("takes an ioredis client instead of a url, and leaves it open", async () => {
+      const client = new Redis(redis.url, { autoResendUnfulfilledCommands: false, lazyConnect: true });
+      client.on("error", () => {});
+      const listeners = client.listenerCount("close");
+      const store = redisStore({ client, keyPrefix: `t${++prefixes}:` });
+      await store.attach("c", "n1", true);
+      expect(await store.inspect("c")).toMatchObject({ attached: true, owner: "n1" });
+      await store.close();
+      expect(await client.ping()).toBe("PONG");
+      expect(client.listenerCount("close")).toBe(listeners);
+      client.disconnect();
+    });
+
+    it("validates its options", () => {
+      expect(() => redisStore({} as RedisStoreOptions)).toThrow("redisStore needs exactly one of url or client");
+      expect(() => redisStore({ url: redis.url, client: admin })).toThrow("redisStore needs exactly one of url or client");
+      expect(() => redisStore({ url: redis.url, keyPrefix: 3 as unknown as string })).toThrow("keyPrefix must be a string, got number");
+      expect(() => redisStore(null as unknown as RedisStoreOptions)).toThrow("options must be an object");
+    });
+  });
+});

@@ -1,0 +1,139 @@
+// Runs one of @lifeline/server's runtime adapters in its real runtime (the
+// repo's own Deno and Bun binaries, offline) and drives it from here with the
+// real client: messages both ways through faults, nothing lost or repeated.
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient } from "@lifeline/client";
+import { atLeastOnce } from "@lifeline/client/at-least-once";
+
+export const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const PACKAGE = path.resolve(HERE, "../..");
+export const BIN = path.resolve(PACKAGE, "../../node_modules/.bin");
+
+export interface Served {
+  runtime: string;
+  url: string;
+  httpUrl: string;
+  /** What the runtime printed besides its ready line (empty when all is well). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `command args` and waits (bounded) for its `{"runtime","port"}` line. */
+export function serve(command: string, args: string[], env: Record<string, string>): Promise<Served> {
+  const child: ChildProcess = spawn(command, args, {
+    cwd: HERE,
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", NO_COLOR: "1", DO_NOT_TRACK: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  let ready = false;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${command} did not start in 20 s:\n${output}`)), 20_000);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill("SIGKILL");
+      reject(error);
+    };
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      if (ready) return void (output += chunk);
+      const line = /^(\{.*\})$/m.exec(chunk)?.[1];
+      if (!line) return void (output += chunk);
+      ready = true;
+      clearTimeout(timer);
+      const { runtime, port } = JSON.parse(line) as { runtime: string; port: number };
+      resolve({
+        runtime,
+        url: `ws://127.0.0.1:${port}`,
+        httpUrl: `http://127.0.0.1:${port}`,
+        output: () => output,
+        async stop() {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          const exited = new Promise<void>((done) => child.once("exit", () => done()));
+          child.kill("SIGKILL");
+          await exited;
+        },
+      });
+    });
+    child.once("exit", (code) => {
+      if (!ready) fail(new Error(`${command} exited (${String(code)}):\n${output}`));
+    });
+    child.once("error", fail);
+  });
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface Exchange {
+  sent: number;
+  acknowledged: number;
+  echoes: number[];
+  resets: number;
+  faults: number;
+  /** Connections the client opened. */
+  opens: number;
+}
+
+/** What `exchange` talks to: where to connect, and a fault to inject (true once it took effect). */
+export interface Target {
+  url: string | (() => string);
+  fault(): Promise<boolean>;
+  output(): string;
+}
+
+/** The fault of a served runtime: GET /shed closes every connection with 1013; true if it closed one. */
+export const shed = (server: Served) => async () => Number(await (await fetch(`${server.httpUrl}/shed`)).text()) > 0;
+
+/**
+ * The client sends `count` numbered messages; the server echoes each with
+ * send(); every `faultEvery` messages a fault is injected. Resolves once
+ * every message is acknowledged and every echo arrived (bounded).
+ */
+export async function exchange(target: Target, count: number, faultEvery: number): Promise<Exchange> {
+  const client = createClient({
+    url: target.url,
+    delivery: atLeastOnce({ ackEvery: 8, ackDelay: 20 }),
+    backoff: { initial: 20, max: 100 },
+    queue: { max: 1_000, overflow: "error" },
+  });
+  const result: Exchange = { sent: 0, acknowledged: 0, echoes: [], resets: 0, faults: 0, opens: 0 };
+  client.on("delivered", ({ messages }: { messages: readonly unknown[] }) => (result.acknowledged += messages.length));
+  client.on("message", (message) => result.echoes.push((message as { echo: number }).echo));
+  client.on("reset", () => result.resets++);
+  client.on("open", () => result.opens++);
+  try {
+    let nextFault = faultEvery;
+    let echoesAtFault = 0;
+    let opensAtFault = 0;
+    while (result.sent < count) {
+      for (let i = 0; i < 10 && result.sent < count; i++) client.send({ c: ++result.sent });
+      if (result.sent >= nextFault && result.sent < count) {
+        nextFault += faultEvery;
+        // wait until the client is back on a new connection since the last fault and echoes flow on it
+        for (let i = 0; i < 1_000 && (result.opens <= opensAtFault || result.echoes.length <= echoesAtFault); i++) await delay(5);
+        // the client may be between connections: try again until the fault took (bounded)
+        for (let i = 0, took = false; i < 100 && !took; i++) {
+          took = await target.fault();
+          if (took) result.faults++;
+          else await delay(10);
+        }
+        opensAtFault = result.opens;
+        echoesAtFault = result.echoes.length;
+      }
+      await delay(2);
+    }
+    const start = Date.now();
+    while (result.acknowledged < count || result.echoes.length < count) {
+      if (Date.now() - start > 15_000) {
+        throw new Error(`not done: acknowledged ${result.acknowledged}/${count}, echoes ${result.echoes.length}/${count}; ${target.output()}`);
+      }
+      await delay(10);
+    }
+    return result;
+  } finally {
+    client.close();
+  }
+}

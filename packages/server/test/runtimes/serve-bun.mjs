@@ -1,0 +1,23 @@
+// Run by Bun (runtimes.test.ts): @lifeline/server's built Bun adapter on a
+// loopback port. Echoes each client message back with send(); GET /shed
+// closes every connection with 1013 (a fault the client recovers from).
+// Prints {"runtime","port"} once listening.
+import { createLifelineServer } from "../../dist/index.js";
+import { bunWebSocket } from "../../dist/bun.js";
+
+const lifeline = createLifelineServer({
+  onMessage: async ({ session }, data) => {
+    await lifeline.send(session, { echo: data.c });
+  },
+});
+
+const server = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  fetch(request, bun) {
+    if (new URL(request.url).pathname === "/shed") return new Response(String(lifeline.shed(1_000, 0)));
+    return bun.upgrade(request) ? undefined : new Response("upgrade required", { status: 426 });
+  },
+  websocket: bunWebSocket(lifeline),
+});
+console.log(JSON.stringify({ runtime: `bun ${Bun.version}`, port: server.port }));
