@@ -71,7 +71,7 @@ function positiveInteger(name: string, value: unknown): number {
   return value;
 }
 
-const RESET_REASONS: readonly string[] = ["unknown-session", "overflow", "seq-gap", "ack-ahead"] satisfies ResetReason[];
+const RESET_REASONS: readonly string[] = ["unknown-session", "overflow", "ack-ahead"] satisfies ResetReason[];
 
 function fencedResult(reply: unknown): FencedResult {
   if (reply === "ok" || reply === "fenced" || reply === "gone") return reply;
