@@ -38,6 +38,15 @@ export interface SessionState {
  */
 export const TAKEOVER_GAP = 1_000_000;
 
+/**
+ * How long a new leader waits for the old leader's last assignments when the
+ * server's answer to its hello acknowledges seqs it has not heard of yet (they
+ * are on their way over the channel). Past it, the line opens anyway: a tab's
+ * resend of a message behind an assignment never heard may then reach the
+ * server twice (docs/sharing.md, the window that remains).
+ */
+export const CATCH_UP_MS = 1_000;
+
 const ENVELOPE = /^\{"t":"(msg|req)","seq":(\d+)/;
 
 /** A session nobody has used yet. */
@@ -63,10 +72,23 @@ export function assign(state: SessionState, source: string, n: number, envelope:
   return [g, source, n, envelope.rewrite(g)];
 }
 
-/** Records an assignment (the leader's, or one heard from it), in seq order; false when it adds nothing (known, or acknowledged). */
+/** The highest shared seq this tab has heard of (assigned or acknowledged), not counting a takeover's skip. */
+export const heardUpTo = (state: SessionState): number => Math.max(state.acked, state.log.at(-1)?.[0] ?? 0);
+
+/**
+ * Records an assignment (the leader's, or one heard from it), in seq order;
+ * false when it adds nothing (acknowledged, or known under this seq or a
+ * higher one). A message known under a lower seq moves to the higher one: a
+ * leader renumbers a late assignment it can no longer write under its seq.
+ */
 export function record(state: SessionState, assigned: Assigned): boolean {
   const [g, source, n] = assigned;
-  if (g <= state.acked || n <= (state.sources[source] ?? 0) || state.log.some(([, s, m]) => s === source && m === n)) return false;
+  if (g <= state.acked || n <= (state.sources[source] ?? 0)) return false;
+  const known = state.log.findIndex(([, s, m]) => s === source && m === n);
+  if (known !== -1) {
+    if (state.log[known]![0] >= g) return false;
+    state.log.splice(known, 1);
+  }
   let at = state.log.length;
   while (at > 0 && state.log[at - 1]![0] > g) at--;
   state.log.splice(at, 0, assigned);
