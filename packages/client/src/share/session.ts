@@ -8,7 +8,10 @@
 // acknowledged (and resends it with the same G, which the server drops if it
 // has it), and each tab's acknowledged n (so a tab's own resend of an
 // acknowledged message is answered, not written again): nothing lost,
-// nothing delivered twice.
+// nothing delivered twice. Posts may reach the next leader after it took the
+// lock: it waits for those the server's answer covers (CATCH_UP_MS at most),
+// and writes a later one under a new seq if it already wrote a higher one
+// (the server takes a lower seq after a higher one for a duplicate).
 
 /** One assigned message the server has not acknowledged: shared seq, tab session, tab seq, frame (with the shared seq). */
 export type Assigned = readonly [g: number, source: string, n: number, frame: string];
