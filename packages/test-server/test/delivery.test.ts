@@ -110,11 +110,14 @@ describe("acknowledged delivery", () => {
       { t: "ack", seq: 0 },
       { t: "ack", seq: 2 },
     ]);
-    // protocol v2: a seq that skips ahead means the server's state is behind, announced by reset
+    // protocol v2: a seq may skip ahead (handed over), and a lower one after it is a duplicate
     expect(conn.handle(JSON.stringify({ t: "msg", seq: 4, data: 4 }))).toBe(true);
+    expect(conn.handle(JSON.stringify({ t: "msg", seq: 3, data: 3 }))).toBe(true);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(JSON.parse(sent.at(-1)!)).toEqual({ t: "reset", reason: "seq-gap" });
-    expect(seen).toEqual([1, 2]);
+    expect(JSON.parse(sent.at(-1)!)).toEqual({ t: "ack", seq: 4 });
+    expect(seen).toEqual([1, 2, 4]);
+    expect(delivery.duplicates).toBe(2);
+    expect(delivery.sessions.get("x")).toBe(4);
     expect(closes).toEqual([]);
     conn.close();
   });
