@@ -48,6 +48,14 @@ export class Leader {
   /** The assignments written on this line, and the highest shared seq written: a lower one would be a duplicate to the server. */
   #wrote = new WeakSet<Assigned>();
   #top = 0;
+  /**
+   * The server's reset that made this tab start the current shared session,
+   * the tab sessions from before it (their messages are not assigned: their
+   * tabs resend them under new sessions), and those that said hello since.
+   */
+  #reset: unknown;
+  #stale = new Set<string>();
+  #greeted = new Set<string>();
 
   constructor(me: string, line: Line, post: (post: Post) => void, session?: { state: SessionState }) {
     this.#me = me;
@@ -283,7 +291,8 @@ export class Leader {
     const envelope = envelopeOf(frame);
     if (envelope) {
       const source = this.#sources.get(relay);
-      if (source === undefined) return true; // no hello yet: the tab resends after its next one
+      // no hello yet, or a session the server reset: the tab resends after its next hello
+      if (source === undefined || this.#stale.has(source)) return true;
       const result = assign(state, source, envelope.n, envelope);
       if (result === "acked") this.#toTab(relay, `{"t":"ack","seq":${state.sources[source]}}`);
       else if (result !== "sent") {
@@ -297,14 +306,23 @@ export class Leader {
       return true;
     }
     if (typeof frame === "string" && frame.startsWith('{"t":"hello"')) {
-      const source = String((JSON.parse(frame) as { session?: unknown }).session);
+      const hello = JSON.parse(frame) as { session?: unknown; ack?: unknown; resume?: unknown };
+      const source = String(hello.session);
       this.#sources.set(relay, source);
       this.#relays.set(source, relay);
+      const resumes = hello.resume === true || Number(hello.ack) > 0;
+      if (this.#reset !== undefined && resumes && !this.#greeted.has(source) && !(source in state.sources)) {
+        // a tab session from before the server reset the shared one: it hears that reset, as from a server, and starts anew
+        this.#stale.add(source);
+        this.#toTab(relay, this.#reset as string);
+        return true;
+      }
+      if (this.#reset !== undefined) this.#greeted.add(source);
       this.#toTab(relay, `{"t":"ack","seq":${state.sources[source] ?? 0}}`);
       return true;
     }
-    // acks of server messages: this tab's stand for all (every tab hears the same messages)
-    if (relay === SELF) this.#gate?.raw(frame);
+    // acks of server messages: this tab's stand for all (every tab hears the same messages), unless its session is reset
+    if (relay === SELF && !this.#stale.has(this.#sources.get(SELF) ?? "")) this.#gate?.raw(frame);
     return true;
   }
 
@@ -318,6 +336,14 @@ export class Leader {
       } catch {
         // not ours to judge: the clients report it as invalid
       }
+    }
+    if (!this.#ready && frame?.t === "reset") {
+      // the answer to the hello: the server has no state for the shared session (it lost it). A fresh one, said hello
+      // to on this socket; each tab hears the reset in answer to its own hello (see #fromTab) and resends under a new session
+      this.#renew(data);
+      this.#answer = undefined;
+      this.#gate?.raw(JSON.stringify({ t: "hello", session: this.#session!.state.id, ack: 0 }));
+      return true;
     }
     if (!this.#ready && frame?.t !== "ack") {
       this.#early.push(data);
@@ -333,14 +359,22 @@ export class Leader {
       }
       case "reset":
         // the server lost the shared session: a fresh one; every tab's own session resets and resends under it
-        this.#session!.state = newSession(newId());
-        this.#post({ k: "session", st: this.#session!.state });
+        this.#renew(data);
         break;
       case "msg":
         if (typeof frame.seq === "number" && frame.seq > state.received) state.received = frame.seq;
     }
     const to = this.#routed(frame?.re);
-    if (to !== SELF) this.#post({ k: "in", l: this.#me, g: this.gen, f: data, to, K: state.received });
+    if (to !== SELF) this.#post({ k: "in", l: this.#me, g: this.gen, f: data, to, K: this.#session!.state.received });
     return to !== undefined && to !== SELF;
+  }
+
+  /** The server reset the shared session: a fresh one, posted to every tab; the tab sessions of this line are over. */
+  #renew(reset: unknown): void {
+    this.#session!.state = newSession(newId());
+    this.#post({ k: "session", st: this.#session!.state });
+    this.#reset = reset;
+    this.#stale = new Set(this.#sources.values());
+    this.#greeted.clear();
   }
 }

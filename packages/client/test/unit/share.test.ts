@@ -648,6 +648,47 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     closeAll(tabs, clock, fake);
   });
 
+  it("a server that lost the shared session answers the next hello with reset: a fresh shared session; every tab hears the reset and resends under it, once", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { delivery, pump, gone } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    const resets = [a, b].map((tab) => {
+      const seen: string[] = [];
+      tab.client.on("reset", ({ reason }) => seen.push(reason));
+      return seen;
+    });
+    const shared = (JSON.parse(texts(fake.last())[0]!) as { session: string }).session;
+    await delivery.server.send(shared, "before the restart");
+    await pump();
+    clock.advance(200); // the leader acknowledges it: the next hello says ack 1
+    await pump();
+    expect([a.log.of("message"), b.log.of("message")]).toEqual([["before the restart"], ["before the restart"]]);
+    // the server restarts: the line drops, and its store is gone
+    delivery.reset();
+    gone(fake.last());
+    a.client.send({ from: "a", n: 1 });
+    b.client.send({ from: "b", n: 1 });
+    for (let i = 0; i < 20 && !(a.client.state === "open" && b.client.state === "open"); i++) {
+      for (const socket of fake.sockets) if (socket.readyState === 0) socket.open();
+      await pump();
+      if (a.client.state !== "open" || b.client.state !== "open") clock.advance(Math.max(1, (clock.nextDue() ?? clock.now() + 1) - clock.now()));
+    }
+    await pump();
+    expect([a.client.state, b.client.state]).toEqual(["open", "open"]);
+    expect(resets).toEqual([["unknown-session"], ["unknown-session"]]);
+    expect(of(delivery, "a")).toEqual([1]);
+    expect(of(delivery, "b")).toEqual([1]);
+    expect(delivery.sessions.size).toBe(1);
+    expect(delivery.sessions.has(shared)).toBe(false);
+    expect([a.client.pending, b.client.pending]).toEqual([[], []]);
+    closeAll(tabs, clock, fake);
+  });
+
   it("a new leader that hears the old leader's last assignments only after it took over still delivers each message once", async () => {
     const { clock, fake, origin, tabs, open } = browser({ delivery: atLeastOnce() });
     const { delivery, pump, gone } = serve(fake);
