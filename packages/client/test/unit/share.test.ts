@@ -689,6 +689,42 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     closeAll(tabs, clock, fake);
   });
 
+  it("after a server reset, a tab that takes over says hello for the fresh session with what it received under it, not under the old one", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { delivery, pump, gone } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    const resets: string[] = [];
+    b.client.on("reset", ({ reason }) => resets.push(reason));
+    const shared = (JSON.parse(texts(fake.last())[0]!) as { session: string }).session;
+    await delivery.server.send(shared, "under the old session");
+    await pump();
+    // the server lost its state and says so on the live line; the leader dies before its next line opens
+    delivery.reset();
+    const first = fake.last();
+    first.receive(JSON.stringify({ t: "reset", reason: "store lost" }));
+    await settle();
+    a.tab.crash();
+    gone(first);
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    // (the crashed tab's client had made a socket of its own before: the fake runs a dead tab's code)
+    const mine = fake.last();
+    mine.open();
+    await pump();
+    expect(JSON.parse(texts(mine)[0]!)).toMatchObject({ t: "hello", ack: 0 });
+    expect(b.client.state).toBe("open");
+    expect(resets).toEqual(["store lost"]);
+    b.client.send({ from: "b", n: 1 });
+    await pump();
+    expect(of(delivery, "b")).toEqual([1]);
+    closeAll(tabs, clock, fake);
+  });
+
   it("a new leader that hears the old leader's last assignments only after it took over still delivers each message once", async () => {
     const { clock, fake, origin, tabs, open } = browser({ delivery: atLeastOnce() });
     const { delivery, pump, gone } = serve(fake);
