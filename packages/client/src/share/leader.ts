@@ -8,7 +8,7 @@
 import type { Line, Next } from "../core/extension.js";
 import type { Frame } from "../core/options.js";
 import type { Filter, Relay } from "./relay.js";
-import { acknowledge, assign, envelopeOf, newSession, record } from "./session.js";
+import { CATCH_UP_MS, acknowledge, assign, envelopeOf, heardUpTo, newSession, record } from "./session.js";
 import type { Assigned, SessionState } from "./session.js";
 import { newId } from "./wire.js";
 import type { Post } from "./wire.js";
@@ -41,6 +41,21 @@ export class Leader {
   #whenReady: (() => void) | undefined;
   /** Frames the server sent between the hello and its ack (a replay): handed out once the line is open to the tabs. */
   #early: unknown[] = [];
+  /** The server's answer to the hello (the highest shared seq it handled), while this tab waits to hear who had the seqs up to it. */
+  #answer: number | undefined;
+  /** The timer that ends that wait. */
+  #waiting: unknown;
+  /** The assignments written on this line, and the highest shared seq written: a lower one would be a duplicate to the server. */
+  #wrote = new WeakSet<Assigned>();
+  #top = 0;
+  /**
+   * The server's reset that made this tab start the current shared session,
+   * the tab sessions from before it (their messages are not assigned: their
+   * tabs resend them under new sessions), and those that said hello since.
+   */
+  #reset: unknown;
+  #stale = new Set<string>();
+  #greeted = new Set<string>();
 
   constructor(me: string, line: Line, post: (post: Post) => void, session?: { state: SessionState }) {
     this.#me = me;
@@ -62,6 +77,7 @@ export class Leader {
     this.#clearTimers();
     this.#gate = undefined;
     this.#ready = false;
+    this.#answer = undefined;
     this.#post({ k: "down", l: this.#me });
   }
 
@@ -74,6 +90,7 @@ export class Leader {
   #clearTimers(): void {
     for (const timer of this.#timers) this.#line.options.clock.clearTimeout(timer);
     this.#timers.clear();
+    this.#waiting = undefined;
   }
 
   /** A request of this tab: its reply is not shown to the others. */
@@ -147,12 +164,15 @@ export class Leader {
         const { state } = this.#session!;
         this.#ready = false;
         this.#early = [];
+        this.#answer = undefined;
+        this.#wrote = new WeakSet();
+        this.#top = 0;
         this.#sources.clear();
         this.#relays.clear();
         this.#whenReady = ready;
         // the shared session's hello, then everything the server has not acknowledged, with the seqs it had
         socket.raw(JSON.stringify({ t: "hello", session: state.id, ack: state.received }));
-        for (const [, , , frame] of state.log) socket.raw(frame);
+        for (const assigned of [...state.log]) this.#write(assigned);
       },
       out: (frame) => this.#fromTab(SELF, frame),
       in: (data) => {
@@ -164,11 +184,97 @@ export class Leader {
 
   /**
    * An assignment posted by an earlier leader that reached this tab after it
-   * took over: the server may not have it, so it is written (once ready; the
-   * server drops it if it has it), and the tab's own resend is not.
+   * took over. Before the line opens to the tabs it is taken in (the server's
+   * answer to the hello says whether it was handled; hearing the assignment
+   * that answer covers ends the wait for them). Once open: handled (the
+   * server acknowledged its seq) means the tab's message is delivered;
+   * otherwise it is written, under a new seq if this line already wrote a
+   * higher one (the server would drop it as a duplicate). A tab's own resend
+   * of it is then recognised either way.
    */
   late(assigned: Assigned): void {
-    if (record(this.#session!.state, assigned) && this.#ready) this.#gate?.raw(assigned[3]);
+    const { state } = this.#session!;
+    if (!this.#ready) {
+      record(state, assigned);
+      if (this.#answer !== undefined && assigned[0] >= this.#answer) this.#open();
+      return;
+    }
+    const [g, source, n] = assigned;
+    if (n <= (state.sources[source] ?? 0) || state.log.some(([, s, m]) => s === source && m === n)) return;
+    if (g <= state.acked) {
+      state.sources[source] = n;
+      const relay = this.#relays.get(source);
+      if (relay !== undefined) this.#toTab(relay, `{"t":"ack","seq":${n}}`);
+      return;
+    }
+    record(state, assigned);
+    this.#write(assigned);
+  }
+
+  /**
+   * Writes an assignment on this line: as it is when its seq is above all
+   * written here, else (a late one) under the next seq, posted to every tab
+   * first like any assignment, as the server would drop a lower seq.
+   */
+  #write(assigned: Assigned): void {
+    const { state } = this.#session!;
+    let out = assigned;
+    if (assigned[0] <= this.#top) {
+      const g = ++state.last;
+      out = [g, assigned[1], assigned[2], envelopeOf(assigned[3])!.rewrite(g)];
+      this.#post({ k: "seq", a: out });
+      record(state, out);
+    }
+    this.#wrote.add(out);
+    this.#top = out[0];
+    this.#gate?.raw(out[3]);
+  }
+
+  /**
+   * The server answered the hello: it handled the shared seqs up to `g`.
+   * When that covers seqs this tab never heard assigned, the old leader's last
+   * posts are still on their way: without them a tab's resend of a message the
+   * server has would go out under a new seq and be delivered twice. So the
+   * line opens once they are here, or after CATCH_UP_MS at most.
+   */
+  #answered(g: number): void {
+    this.#answer = Math.max(this.#answer ?? 0, g);
+    if (this.#answer <= heardUpTo(this.#session!.state)) return this.#open();
+    if (this.#waiting !== undefined) return;
+    const { clock } = this.#line.options;
+    const timer = (this.#waiting = clock.setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#open();
+    }, CATCH_UP_MS));
+    this.#timers.add(timer);
+  }
+
+  /** The hello is answered and its seqs accounted for: resend what the server has not handled, open the line to the tabs. */
+  #open(): void {
+    const answer = this.#answer;
+    if (answer === undefined || this.#ready) return;
+    this.#answer = undefined;
+    if (this.#waiting !== undefined) {
+      this.#line.options.clock.clearTimeout(this.#waiting);
+      this.#timers.delete(this.#waiting);
+      this.#waiting = undefined;
+    }
+    this.#acked(answer);
+    // what was heard meanwhile and the server has not handled
+    for (const assigned of [...this.#session!.state.log]) if (!this.#wrote.has(assigned)) this.#write(assigned);
+    // the shared line is open (to this tab's client, then, through `up`, to the others)
+    this.#ready = true;
+    this.#whenReady?.();
+    for (const early of this.#early.splice(0)) if (!this.#fromServer(early)) this.#gate?.deliver(early);
+  }
+
+  /** The server acknowledged the shared seqs up to `g`: each tab hears the ack of its own messages. */
+  #acked(g: number): void {
+    this.#post({ k: "acked", g });
+    for (const [source, n] of acknowledge(this.#session!.state, g)) {
+      const relay = this.#relays.get(source);
+      if (relay !== undefined) this.#toTab(relay, `{"t":"ack","seq":${n}}`);
+    }
   }
 
   /** Sends a frame to a tab's client: this tab's through its socket, a follower's through the channel. */
@@ -185,7 +291,8 @@ export class Leader {
     const envelope = envelopeOf(frame);
     if (envelope) {
       const source = this.#sources.get(relay);
-      if (source === undefined) return true; // no hello yet: the tab resends after its next one
+      // no hello yet, or a session the server reset: the tab resends after its next hello
+      if (source === undefined || this.#stale.has(source)) return true;
       const result = assign(state, source, envelope.n, envelope);
       if (result === "acked") this.#toTab(relay, `{"t":"ack","seq":${state.sources[source]}}`);
       else if (result !== "sent") {
@@ -194,19 +301,28 @@ export class Leader {
         record(state, result);
         const id = /^\{"t":"req","seq":\d+,"id":("(?:[^"\\]|\\.)*")/.exec(result[3])?.[1];
         if (id !== undefined) this.#route(JSON.parse(id) as string, relay);
-        this.#gate?.raw(result[3]);
+        this.#write(result);
       }
       return true;
     }
     if (typeof frame === "string" && frame.startsWith('{"t":"hello"')) {
-      const source = String((JSON.parse(frame) as { session?: unknown }).session);
+      const hello = JSON.parse(frame) as { session?: unknown; ack?: unknown; resume?: unknown };
+      const source = String(hello.session);
       this.#sources.set(relay, source);
       this.#relays.set(source, relay);
+      const resumes = hello.resume === true || Number(hello.ack) > 0;
+      if (this.#reset !== undefined && resumes && !this.#greeted.has(source) && !(source in state.sources)) {
+        // a tab session from before the server reset the shared one: it hears that reset, as from a server, and starts anew
+        this.#stale.add(source);
+        this.#toTab(relay, this.#reset as string);
+        return true;
+      }
+      if (this.#reset !== undefined) this.#greeted.add(source);
       this.#toTab(relay, `{"t":"ack","seq":${state.sources[source] ?? 0}}`);
       return true;
     }
-    // acks of server messages: this tab's stand for all (every tab hears the same messages)
-    if (relay === SELF) this.#gate?.raw(frame);
+    // acks of server messages: this tab's stand for all (every tab hears the same messages), unless its session is reset
+    if (relay === SELF && !this.#stale.has(this.#sources.get(SELF) ?? "")) this.#gate?.raw(frame);
     return true;
   }
 
@@ -221,6 +337,14 @@ export class Leader {
         // not ours to judge: the clients report it as invalid
       }
     }
+    if (!this.#ready && frame?.t === "reset") {
+      // the answer to the hello: the server has no state for the shared session (it lost it). A fresh one, said hello
+      // to on this socket; each tab hears the reset in answer to its own hello (see #fromTab) and resends under a new session
+      this.#renew(data);
+      this.#answer = undefined;
+      this.#gate?.raw(JSON.stringify({ t: "hello", session: this.#session!.state.id, ack: 0 }));
+      return true;
+    }
     if (!this.#ready && frame?.t !== "ack") {
       this.#early.push(data);
       return true;
@@ -229,29 +353,28 @@ export class Leader {
       case "ack": {
         const g = Number(frame.seq);
         if (!(g >= 0)) return false;
-        this.#post({ k: "acked", g });
-        for (const [source, n] of acknowledge(state, g)) {
-          const relay = this.#relays.get(source);
-          if (relay !== undefined) this.#toTab(relay, `{"t":"ack","seq":${n}}`);
-        }
-        if (!this.#ready) {
-          // the answer to the hello: the shared line is open (to this tab's client, then, through `up`, to the others)
-          this.#ready = true;
-          this.#whenReady?.();
-          for (const early of this.#early.splice(0)) if (!this.#fromServer(early)) this.#gate?.deliver(early);
-        }
+        if (this.#ready) this.#acked(g);
+        else this.#answered(g);
         return true;
       }
       case "reset":
         // the server lost the shared session: a fresh one; every tab's own session resets and resends under it
-        this.#session!.state = newSession(newId());
-        this.#post({ k: "session", st: this.#session!.state });
+        this.#renew(data);
         break;
       case "msg":
         if (typeof frame.seq === "number" && frame.seq > state.received) state.received = frame.seq;
     }
     const to = this.#routed(frame?.re);
-    if (to !== SELF) this.#post({ k: "in", l: this.#me, g: this.gen, f: data, to, K: state.received });
+    if (to !== SELF) this.#post({ k: "in", l: this.#me, g: this.gen, f: data, to, K: this.#session!.state.received });
     return to !== undefined && to !== SELF;
+  }
+
+  /** The server reset the shared session: a fresh one, posted to every tab; the tab sessions of this line are over. */
+  #renew(reset: unknown): void {
+    this.#session!.state = newSession(newId());
+    this.#post({ k: "session", st: this.#session!.state });
+    this.#reset = reset;
+    this.#stale = new Set(this.#sources.values());
+    this.#greeted.clear();
   }
 }

@@ -153,8 +153,12 @@ export class Relay implements WebSocketLike {
     return this;
   }
 
-  /** Writes to the real socket, past the filter. */
+  /**
+   * Writes to the real socket, past the filter; only while it is open (once
+   * the server's close frame arrived a browser logs an error for a send, and
+   * what is not written here is resent on the next line anyway).
+   */
   raw(frame: Frame): void {
-    this.#real?.send(frame);
+    if (this.#real?.readyState === OPEN) this.#real.send(frame);
   }
 }

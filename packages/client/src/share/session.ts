@@ -8,7 +8,10 @@
 // acknowledged (and resends it with the same G, which the server drops if it
 // has it), and each tab's acknowledged n (so a tab's own resend of an
 // acknowledged message is answered, not written again): nothing lost,
-// nothing delivered twice.
+// nothing delivered twice. Posts may reach the next leader after it took the
+// lock: it waits for those the server's answer covers (CATCH_UP_MS at most),
+// and writes a later one under a new seq if it already wrote a higher one
+// (the server takes a lower seq after a higher one for a duplicate).
 
 /** One assigned message the server has not acknowledged: shared seq, tab session, tab seq, frame (with the shared seq). */
 export type Assigned = readonly [g: number, source: string, n: number, frame: string];
@@ -38,6 +41,15 @@ export interface SessionState {
  */
 export const TAKEOVER_GAP = 1_000_000;
 
+/**
+ * How long a new leader waits for the old leader's last assignments when the
+ * server's answer to its hello acknowledges seqs it has not heard of yet (they
+ * are on their way over the channel). Past it, the line opens anyway: a tab's
+ * resend of a message behind an assignment never heard may then reach the
+ * server twice (docs/sharing.md, the window that remains).
+ */
+export const CATCH_UP_MS = 1_000;
+
 const ENVELOPE = /^\{"t":"(msg|req)","seq":(\d+)/;
 
 /** A session nobody has used yet. */
@@ -63,10 +75,23 @@ export function assign(state: SessionState, source: string, n: number, envelope:
   return [g, source, n, envelope.rewrite(g)];
 }
 
-/** Records an assignment (the leader's, or one heard from it), in seq order; false when it adds nothing (known, or acknowledged). */
+/** The highest shared seq this tab has heard of (assigned or acknowledged), not counting a takeover's skip. */
+export const heardUpTo = (state: SessionState): number => Math.max(state.acked, state.log.at(-1)?.[0] ?? 0);
+
+/**
+ * Records an assignment (the leader's, or one heard from it), in seq order;
+ * false when it adds nothing (acknowledged, or known under this seq or a
+ * higher one). A message known under a lower seq moves to the higher one: a
+ * leader renumbers a late assignment it can no longer write under its seq.
+ */
 export function record(state: SessionState, assigned: Assigned): boolean {
   const [g, source, n] = assigned;
-  if (g <= state.acked || n <= (state.sources[source] ?? 0) || state.log.some(([, s, m]) => s === source && m === n)) return false;
+  if (g <= state.acked || n <= (state.sources[source] ?? 0)) return false;
+  const known = state.log.findIndex(([, s, m]) => s === source && m === n);
+  if (known !== -1) {
+    if (state.log[known]![0] >= g) return false;
+    state.log.splice(known, 1);
+  }
   let at = state.log.length;
   while (at > 0 && state.log[at - 1]![0] > g) at--;
   state.log.splice(at, 0, assigned);

@@ -4,6 +4,7 @@ import type { Client, ClientOptions } from "../../src/index.js";
 import { atLeastOnce } from "../../src/at-least-once/index.js";
 import { request } from "../../src/request/index.js";
 import { acrossTabs } from "../../src/share/index.js";
+import { CATCH_UP_MS } from "../../src/share/session.js";
 import type { Role } from "../../src/share/index.js";
 import { createFakeClock, createFakeWebSocket } from "../../src/testing.js";
 import type { FakeClock, FakeSocket, FakeWebSocketKit } from "../../src/testing.js";
@@ -459,20 +460,42 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
   function serve(fake: FakeWebSocketKit) {
     // requests are answered on the connection they came in on
     const delivery = createDelivery({ onMessage: (message, reply) => message.id !== undefined && reply({ answer: message.data }) });
-    const wired = new Map<FakeSocket, { conn: DeliveryConnection; read: number }>();
-    /** Hands what the sockets wrote to the server, and its answers back, until nothing moves. */
-    const pump = async (options: { acks?: boolean } = {}) => {
+    const wired = new Map<FakeSocket, { conn: DeliveryConnection; read: number; held: string[] }>();
+    /** While set, what the server writes waits (its answers are late): written at the next pump, if its socket is still open. */
+    let holding = false;
+    const release = () => {
+      holding = false;
+      for (const [socket, wire] of wired) for (const text of wire.held.splice(0)) if (socket.readyState === 1) socket.receive(text);
+    };
+    /**
+     * Hands what the sockets wrote to the server, and its answers back, until
+     * nothing moves. With `acks: false` the server handles what it got (its
+     * handlers settle, the marks are stored) but its answers do not reach the
+     * tabs yet; with `handled: false` too, the line goes before the server
+     * even handled them (the frames wait in its queue).
+     */
+    const pump = async (options: { acks?: boolean; handled?: boolean } = {}) => {
+      release();
       for (let round = 0; round < 50; round++) {
         await settle();
         let moved = false;
         for (const socket of fake.sockets) {
           if (socket.readyState !== 1) continue;
           let wire = wired.get(socket);
-          if (!wire) wired.set(socket, (wire = { conn: delivery.connection((text) => socket.readyState === 1 && socket.receive(text)), read: 0 }));
+          if (!wire) {
+            const held: string[] = [];
+            const send = (text: string) => (holding ? held.push(text) : socket.readyState === 1 && socket.receive(text));
+            wired.set(socket, (wire = { conn: delivery.connection(send), read: 0, held }));
+          }
           for (; wire.read < socket.sent.length; moved = true) wire.conn.handle(String(socket.sent[wire.read++]));
         }
-        // the server's acks go out on the next turn (setImmediate)
-        if (options.acks === false) return;
+        if (options.acks === false) {
+          holding = true;
+          // the server's handlers settle in microtasks (memory store): let them, unless the line goes first
+          // (no macrotask: what the tabs post on a slow channel is still on its way)
+          if (options.handled !== false) for (let i = 0; i < 10; i++) await settle();
+          return;
+        }
         await new Promise((resolve) => setImmediate(resolve));
         if (!moved) return;
       }
@@ -625,6 +648,83 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     closeAll(tabs, clock, fake);
   });
 
+  it("a server that lost the shared session answers the next hello with reset: a fresh shared session; every tab hears the reset and resends under it, once", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { delivery, pump, gone } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    const resets = [a, b].map((tab) => {
+      const seen: string[] = [];
+      tab.client.on("reset", ({ reason }) => seen.push(reason));
+      return seen;
+    });
+    const shared = (JSON.parse(texts(fake.last())[0]!) as { session: string }).session;
+    await delivery.server.send(shared, "before the restart");
+    await pump();
+    clock.advance(200); // the leader acknowledges it: the next hello says ack 1
+    await pump();
+    expect([a.log.of("message"), b.log.of("message")]).toEqual([["before the restart"], ["before the restart"]]);
+    // the server restarts: the line drops, and its store is gone
+    delivery.reset();
+    gone(fake.last());
+    a.client.send({ from: "a", n: 1 });
+    b.client.send({ from: "b", n: 1 });
+    for (let i = 0; i < 20 && !(a.client.state === "open" && b.client.state === "open"); i++) {
+      for (const socket of fake.sockets) if (socket.readyState === 0) socket.open();
+      await pump();
+      if (a.client.state !== "open" || b.client.state !== "open") clock.advance(Math.max(1, (clock.nextDue() ?? clock.now() + 1) - clock.now()));
+    }
+    await pump();
+    expect([a.client.state, b.client.state]).toEqual(["open", "open"]);
+    expect(resets).toEqual([["unknown-session"], ["unknown-session"]]);
+    expect(of(delivery, "a")).toEqual([1]);
+    expect(of(delivery, "b")).toEqual([1]);
+    expect(delivery.sessions.size).toBe(1);
+    expect(delivery.sessions.has(shared)).toBe(false);
+    expect([a.client.pending, b.client.pending]).toEqual([[], []]);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("after a server reset, a tab that takes over says hello for the fresh session with what it received under it, not under the old one", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { delivery, pump, gone } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    const resets: string[] = [];
+    b.client.on("reset", ({ reason }) => resets.push(reason));
+    const shared = (JSON.parse(texts(fake.last())[0]!) as { session: string }).session;
+    await delivery.server.send(shared, "under the old session");
+    await pump();
+    // the server lost its state and says so on the live line; the leader dies before its next line opens
+    delivery.reset();
+    const first = fake.last();
+    first.receive(JSON.stringify({ t: "reset", reason: "store lost" }));
+    await settle();
+    a.tab.crash();
+    gone(first);
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    // (the crashed tab's client had made a socket of its own before: the fake runs a dead tab's code)
+    const mine = fake.last();
+    mine.open();
+    await pump();
+    expect(JSON.parse(texts(mine)[0]!)).toMatchObject({ t: "hello", ack: 0 });
+    expect(b.client.state).toBe("open");
+    expect(resets).toEqual(["store lost"]);
+    b.client.send({ from: "b", n: 1 });
+    await pump();
+    expect(of(delivery, "b")).toEqual([1]);
+    closeAll(tabs, clock, fake);
+  });
+
   it("a new leader that hears the old leader's last assignments only after it took over still delivers each message once", async () => {
     const { clock, fake, origin, tabs, open } = browser({ delivery: atLeastOnce() });
     const { delivery, pump, gone } = serve(fake);
@@ -652,6 +752,106 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     await pump();
     for (const from of ["b", "c"]) expect(of(delivery, from), from).toEqual([1, 2, 3, 4]);
     expect([b.client.pending, c.client.pending]).toEqual([[], []]);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a new leader that wrote before it heard the old leader's last assignments writes those under new seqs (the server drops a lower one), so nothing is lost", async () => {
+    const { clock, fake, origin, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { delivery, pump, gone } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    const c = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    for (const [from, tab] of [["b", b], ["c", c]] as const) tab.client.send({ from, n: 1 });
+    await pump();
+    for (let n = 2; n <= 4; n++) for (const [from, tab] of [["b", b], ["c", c]] as const) tab.client.send({ from, n });
+    // the leader posts their seqs (slowly) and writes them, but the line dies before the server reads any
+    origin.timing.slow = true;
+    await settle();
+    const first = fake.last();
+    expect(texts(first).filter((t) => t.startsWith('{"t":"msg"'))).toHaveLength(2 + 6);
+    a.tab.crash();
+    gone(first);
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    // the server's answer covers only what b knows: b's line opens, its tab resends under new seqs, then the old posts arrive
+    fake.sockets.find((socket) => socket.readyState === 0)!.open();
+    await pump();
+    origin.timing.slow = false;
+    await pump();
+    for (const from of ["b", "c"]) expect(of(delivery, from), from).toEqual([1, 2, 3, 4]);
+    expect([b.client.pending, c.client.pending]).toEqual([[], []]);
+    // every seq the server saw after the takeover is above the ones the old leader had given
+    const after = delivery.delivered.filter((m) => (m.data as { n: number }).n > 1).map((m) => m.seq);
+    expect(Math.min(...after)).toBeGreaterThan(1_000_000);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a new leader waits at most CATCH_UP_MS for the assignments the server's answer covers, then opens the line anyway", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { delivery, pump, gone } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    b.client.send({ from: "b", n: 1 });
+    await pump();
+    // the leader's own message: written and handled, but its assignment never reaches the other tab
+    a.tab.freeze();
+    a.client.send({ from: "a", n: 1 });
+    await pump({ acks: false });
+    expect(of(delivery, "a")).toEqual([1]);
+    const first = fake.last();
+    a.tab.crash();
+    gone(first);
+    await settle();
+    expect(b.roles).toEqual(["follower", "leader"]);
+    fake.sockets.find((socket) => socket.readyState === 0)!.open();
+    await pump();
+    // the answer acknowledges a seq b never heard assigned: it waits for it before its tab may resend
+    expect(b.client.state).not.toBe("open");
+    clock.advance(CATCH_UP_MS - 1);
+    await pump();
+    expect(b.client.state).not.toBe("open");
+    clock.advance(1);
+    await pump();
+    expect(b.client.state).toBe("open");
+    b.client.send({ from: "b", n: 2 });
+    await pump();
+    expect(of(delivery, "b")).toEqual([1, 2]);
+    expect(b.client.pending).toEqual([]);
+    closeAll(tabs, clock, fake);
+  });
+
+  it("a leader whose socket the server is closing (4409 read, close event not yet dispatched) writes nothing more on it", async () => {
+    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
+    const { pump } = serve(fake);
+    const a = open();
+    await settle();
+    const b = open();
+    await settle();
+    fake.last().open();
+    await pump();
+    const socket = fake.last();
+    const whileClosing: unknown[] = [];
+    const send = socket.send.bind(socket);
+    socket.send = (data) => {
+      if (socket.readyState !== 1) whileClosing.push(data);
+      send(data);
+    };
+    // as a browser has it once the server's close frame arrived: CLOSING, and a send() there logs an error
+    socket.readyState = 2;
+    a.client.send({ from: "a", n: 1 });
+    b.client.send({ from: "b", n: 1 });
+    await settle();
+    expect(whileClosing).toEqual([]);
+    socket.readyState = 1;
+    socket.serverClose(4409, "session taken over");
     closeAll(tabs, clock, fake);
   });
 
