@@ -91,6 +91,7 @@ export interface Client<In = unknown, Out = unknown> {
 }
 
 const ABNORMAL = 1006;
+const OPEN = 1;
 /** While offline, how often `navigator.onLine` is re-read at most (a drawn delay of 0 would otherwise spin). */
 const OFFLINE_RECHECK_MS = 1_000;
 
@@ -286,7 +287,9 @@ class LifelineClient<I, O> implements Client<I, O> {
   #ping(second: boolean): void {
     this.#pingAt = this.#o.clock.now();
     this.#secondPing = second;
-    if (this.#write((this.#o.heartbeat as ResolvedHeartbeat).ping)) this.#go("ping");
+    this.#write((this.#o.heartbeat as ResolvedHeartbeat).ping);
+    // the timeout runs even when the ping could not go out: the line is then given up as for any silence
+    this.#go("ping");
   }
 
   // ---- the socket (socket.ts) ---------------------------------------------
@@ -459,8 +462,12 @@ class LifelineClient<I, O> implements Client<I, O> {
 
   /** Writes a frame to the open socket; false (and a reconnect) if the socket refuses it. */
   #write(frame: Frame): boolean {
+    const ws = this.#socket!;
+    // the server's close frame is in but its `close` event is not: the frame stays queued for the next line
+    // (and a browser would log an error for the write), while the event still brings the server's code
+    if (ws.readyState !== OPEN) return false;
     try {
-      this.#socket!.send(frame);
+      ws.send(frame);
       return true;
     } catch {
       this.#events.batch(() => this.#lost(lostWith(ABNORMAL, "send failed")));

@@ -17,7 +17,7 @@ import { describe, expect, it } from "vitest";
  * acknowledged delivery's sessions) and `everything` were set when ./share
  * was added (everything was 7.6 kB before it).
  */
-const CEILINGS = { core: 6_500, share: 10_300, everything: 13_000 };
+const CEILINGS = { core: 6_500, share: 10_900, everything: 14_600 };
 const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
 
 const APPS = {
