@@ -13,6 +13,7 @@ const MESSAGE = { type: "chat", text: "hello there", n: 1 };
 function fakeSocket() {
   const state = { listener: undefined, last: undefined };
   class Socket {
+    readyState = 1;
     set binaryType(_) {}
     addEventListener(type, listener) {
       if (type === "message") state.listener = listener;
@@ -32,6 +33,7 @@ export function measureHotPath(rounds = 7) {
   const client = createClient({ url: "ws://bench.test/", WebSocket: Socket });
   client.on("message", () => received++);
   state.listener.handleEvent({ type: "open" });
+  if (client.state !== "open") throw new Error(`the client is ${client.state}, not open`);
   const lifeline = () => {
     for (let i = 0; i < N; i++) {
       client.send(MESSAGE);
@@ -62,7 +64,8 @@ export function measureHotPath(rounds = 7) {
     samples.raw.push(nsPerMessage(raw));
   }
   client.close();
-  if (received === 0) throw new Error("no message went through");
+  // every message sent must have come back as a message event: nothing queued or dropped on the way
+  if (received !== (4 + 2 * rounds) * N) throw new Error(`${received} messages went through, expected ${(4 + 2 * rounds) * N}`);
   const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
   return { lifeline: median(samples.lifeline), raw: median(samples.raw), samples };
 }

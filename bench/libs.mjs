@@ -49,7 +49,10 @@ export async function load(lib) {
       // acknowledged delivery: envelopes, acks from the server, resend on reconnect
       const delivery = lib === "lifeline+ack" ? (await import("@lifeline/client/at-least-once")).atLeastOnce() : undefined;
       return (url, { heartbeat } = {}) => {
-        const client = createClient({ url, incoming, delivery, ...(heartbeat ? { heartbeat } : {}) });
+        // acknowledged delivery keeps at most queue.max messages in flight and queues the rest: the
+        // throughput burst sends 100,000 at once, so the queue must hold them all (as the server's replay buffer does)
+        const queue = delivery ? { queue: { max: 200_000 } } : {};
+        const client = createClient({ url, incoming, delivery, ...queue, ...(heartbeat ? { heartbeat } : {}) });
         return {
           client,
           send: (message) => client.send(message),
