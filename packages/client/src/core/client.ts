@@ -465,7 +465,7 @@ class LifelineClient<I, O> implements Client<I, O> {
     const ws = this.#socket!;
     // the server's close frame is in but its `close` event is not: the frame stays queued for the next line
     // (and a browser would log an error for the write), while the event still brings the server's code
-    if (ws.readyState !== OPEN) return false;
+    if (ws.readyState > OPEN) return false;
     try {
       ws.send(frame);
       return true;

@@ -227,3 +227,21 @@ describe("OutboundQueue (pure)", () => {
     expect(q.messages()).toEqual(["c"]);
   });
 });
+
+describe("a socket that is closing", () => {
+  it("keeps what is sent after the server's close frame for the next line, and still reports the server's close code", () => {
+    const { clock, fake, client, log } = setup({ heartbeat: false, backoff: { jitter: "none" } });
+    fake.last().open();
+    // the close handshake has begun: the socket says CLOSING, its close event has not come yet
+    fake.last().readyState = 2;
+    expect(client.send({ n: 1 })).toBe("queued");
+    expect(fake.last().sent).toEqual([]);
+    fake.last().serverClose(1013, '{"retryAfter":1000}');
+    expect(log.of("close")).toMatchObject([{ code: 1013, willReconnect: true }]);
+    clock.advance(1_500);
+    fake.last().open();
+    expect(sentJson(fake.last())).toEqual([{ n: 1 }]);
+    expect(client.pending).toEqual([]);
+    client.close();
+  });
+});
