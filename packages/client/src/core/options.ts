@@ -220,7 +220,7 @@ const KINDS: Record<string, readonly [test: (value: any) => unknown, expected: s
   protocols: [optional((v) => typeof v === "string" || (Array.isArray(v) && v.every((p) => typeof p === "string"))), "a string or an array of strings"],
   codec: [(v) => isFunction(v?.encode) && isFunction(v.decode), "an object with encode() and decode()"],
   clock: [(v) => isFunction(v?.now) && isFunction(v.setTimeout) && isFunction(v.clearTimeout), "an object with now(), setTimeout() and clearTimeout()"],
-  schema: [optional((v) => isFunction(v["~standard"]?.validate)), "a Standard Schema such as a zod 4 schema"],
+  schema: [optional((v) => isFunction(v?.["~standard"]?.validate)), "a Standard Schema such as a zod 4 schema"],
   feature: [optional(isFunction), "made by its entry point (atLeastOnce(), acrossTabs())"],
   jitter: [(v) => ["full", "equal", "none"].includes(v), 'one of "full", "equal", "none"'],
   overflow: [(v) => ["drop-oldest", "drop-newest", "error"].includes(v), 'one of "drop-oldest", "drop-newest", "error"'],
@@ -259,7 +259,7 @@ const RULES = Object.entries({
 
 /** A nested option: `given` over `defaults`, skipping what is `undefined`; untouched, the defaults themselves (shared by every client). */
 function merge<T extends object>(defaults: T, given: unknown): T {
-  if (!isObject(given)) return (given ?? defaults) as T;
+  if (!isObject(given)) return (given === undefined ? defaults : given) as T;
   const out: Record<string, unknown> = { ...(defaults as object) };
   for (const [key, value] of Object.entries(given as object)) if (value !== undefined) out[key] = value;
   return out as T;
