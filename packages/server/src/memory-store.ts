@@ -10,6 +10,8 @@ import type {
   StoreEvent,
 } from "./store.js";
 import { platform } from "./platform.js";
+import { Owners, freshRecord, storeLimits, takeOver } from "./session-record.js";
+import type { SessionRecord } from "./session-record.js";
 import type { TimerHandle } from "./platform.js";
 
 /** Options of {@link memoryStore}. */
@@ -37,28 +39,9 @@ export interface MemoryStore extends Store {
   clear(): void;
 }
 
-const DEFAULTS = { sessionTtl: 120_000, replay: { max: 1_000 } } as const;
-
-interface Session {
-  fence: Fence;
-  owner: string | undefined;
-  attached: boolean;
-  inbound: number;
-  sent: number;
-  acked: number;
+interface Session extends SessionRecord {
   /** Bodies of `acked+1 … sent`. */
   entries: string[];
-  created: number;
-  seen: number;
-  /** Set for a tombstone. */
-  reset: ResetReason | undefined;
-}
-
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
-    throw new TypeError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
 }
 
 /** setTimeout's ceiling; a longer TTL is waited for in several steps. */
@@ -76,12 +59,11 @@ class Memory implements MemoryStore {
   readonly #expiring = new Map<string, number>();
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
-  readonly #listeners = new Map<string, (event: StoreEvent) => void>();
+  readonly #owners = new Owners();
   #closed = false;
 
   constructor(options: MemoryStoreOptions) {
-    this.#ttl = positiveInteger("sessionTtl", options.sessionTtl ?? DEFAULTS.sessionTtl);
-    this.#max = positiveInteger("replay.max", options.replay?.max ?? DEFAULTS.replay.max);
+    ({ ttl: this.#ttl, max: this.#max } = storeLimits(options));
   }
 
   get size(): number {
@@ -95,10 +77,7 @@ class Memory implements MemoryStore {
   }
 
   async subscribe(node: string, listener: (event: StoreEvent) => void): Promise<() => Promise<void>> {
-    this.#listeners.set(node, listener);
-    return async () => {
-      if (this.#listeners.get(node) === listener) this.#listeners.delete(node);
-    };
+    return this.#owners.subscribe(node, listener);
   }
 
   async attach(session: string, node: string, create: boolean): Promise<AttachResult> {
@@ -109,26 +88,11 @@ class Memory implements MemoryStore {
       return { status: "tombstone", reason: found.reset };
     }
     if (!found && !create) return { status: "absent" };
-    const s: Session = found ?? {
-      fence: 0,
-      owner: undefined,
-      attached: false,
-      inbound: 0,
-      sent: 0,
-      acked: 0,
-      entries: [],
-      created: now,
-      seen: now,
-      reset: undefined,
-    };
-    if (s.attached && s.owner !== undefined) this.#notify(s.owner, { type: "takeover", session, fence: s.fence + 1 });
-    s.fence++;
-    s.owner = node;
-    s.attached = true;
-    s.seen = now;
+    const s: Session = found ?? { ...freshRecord(now), entries: [] };
+    const attached = takeOver(s, session, node, now, this.#owners, !found);
     this.#sessions.set(session, s);
     this.#unexpire(session);
-    return { status: "attached", created: !found, fence: s.fence, inbound: s.inbound, sent: s.sent, acked: s.acked };
+    return attached;
   }
 
   async record(session: string, fence: Fence, seq: number): Promise<FencedResult> {
@@ -147,7 +111,7 @@ class Memory implements MemoryStore {
     }
     s.entries.push(body);
     const seq = ++s.sent;
-    if (s.attached && s.owner !== undefined) this.#notify(s.owner, { type: "append", session, seq });
+    this.#owners.tell(s, { type: "append", session, seq });
     return { status: "stored", seq };
   }
 
@@ -205,7 +169,7 @@ class Memory implements MemoryStore {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#listeners.clear();
+    this.#owners.clear();
     this.clear();
   }
 
@@ -228,7 +192,7 @@ class Memory implements MemoryStore {
   }
 
   #tombstone(session: string, s: Session, reason: ResetReason): void {
-    if (s.attached && s.owner !== undefined) this.#notify(s.owner, { type: "reset", session, reason });
+    this.#owners.tell(s, { type: "reset", session, reason });
     s.reset = reason;
     s.attached = false;
     s.entries = [];
@@ -275,12 +239,6 @@ class Memory implements MemoryStore {
       this.#sessions.delete(session);
     }
     this.#schedule();
-  }
-
-  #notify(node: string, event: StoreEvent): void {
-    const listener = this.#listeners.get(node);
-    // never inside the caller's own step: the store's method has finished first
-    if (listener) platform.queueMicrotask(() => listener(event));
   }
 }
 

@@ -14,7 +14,8 @@ import type {
   Store,
   StoreEvent,
 } from "../store.js";
-import { platform } from "../platform.js";
+import { Owners, freshRecord, storeLimits, takeOver } from "../session-record.js";
+import type { SessionRecord } from "../session-record.js";
 
 /** The part of `DurableObjectStorage` the store uses. */
 export interface DurableObjectStorageLike {
@@ -48,30 +49,13 @@ export interface DurableObjectStore extends Store {
   sweep(): Promise<void>;
 }
 
-interface SessionRecord {
-  fence: Fence;
-  owner: string | undefined;
-  attached: boolean;
-  inbound: number;
-  sent: number;
-  acked: number;
-  created: number;
-  seen: number;
-  reset: ResetReason | undefined;
+interface StoredSession extends SessionRecord {
   /** ms timestamp after which the record is gone; undefined while attached. */
   expires: number | undefined;
 }
 
-const DEFAULTS = { sessionTtl: 120_000, replay: { max: 1_000 } } as const;
 /** Keys per `delete` call: the storage API takes at most 128. */
 const DELETE_BATCH = 128;
-
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
-    throw new TypeError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
 
 // The session id's length first, so that no session's keys are a prefix of another's.
 const recordKey = (session: string) => `s:${session.length}:${session}`;
@@ -82,20 +66,16 @@ class StorageSessions implements DurableObjectStore {
   readonly #storage: DurableObjectStorageLike;
   readonly #ttl: number;
   readonly #max: number;
-  readonly #listeners = new Map<string, (event: StoreEvent) => void>();
+  readonly #owners = new Owners();
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(storage: DurableObjectStorageLike, options: DurableObjectStoreOptions) {
     this.#storage = storage;
-    this.#ttl = positiveInteger("sessionTtl", options.sessionTtl ?? DEFAULTS.sessionTtl);
-    this.#max = positiveInteger("replay.max", options.replay?.max ?? DEFAULTS.replay.max);
+    ({ ttl: this.#ttl, max: this.#max } = storeLimits(options));
   }
 
   async subscribe(node: string, listener: (event: StoreEvent) => void): Promise<() => Promise<void>> {
-    this.#listeners.set(node, listener);
-    return async () => {
-      if (this.#listeners.get(node) === listener) this.#listeners.delete(node);
-    };
+    return this.#owners.subscribe(node, listener);
   }
 
   attach(session: string, node: string, create: boolean): Promise<AttachResult> {
@@ -107,26 +87,11 @@ class StorageSessions implements DurableObjectStore {
         return { status: "tombstone", reason: found.reset };
       }
       if (!found && !create) return { status: "absent" };
-      const s: SessionRecord = found ?? {
-        fence: 0,
-        owner: undefined,
-        attached: false,
-        inbound: 0,
-        sent: 0,
-        acked: 0,
-        created: now,
-        seen: now,
-        reset: undefined,
-        expires: undefined,
-      };
-      if (s.attached && s.owner !== undefined) this.#notify(s.owner, { type: "takeover", session, fence: s.fence + 1 });
-      s.fence++;
-      s.owner = node;
-      s.attached = true;
-      s.seen = now;
+      const s: StoredSession = found ?? { ...freshRecord(now), expires: undefined };
+      const attached = takeOver(s, session, node, now, this.#owners, !found);
       s.expires = undefined;
       await this.#storage.put({ [recordKey(session)]: s });
-      return { status: "attached", created: !found, fence: s.fence, inbound: s.inbound, sent: s.sent, acked: s.acked };
+      return attached;
     });
   }
 
@@ -144,7 +109,7 @@ class StorageSessions implements DurableObjectStore {
       const s = await this.#live(session, now);
       if (!s || s.reset !== undefined) return { status: "absent" };
       if (s.sent - s.acked >= this.#max) {
-        if (s.attached && s.owner !== undefined) this.#notify(s.owner, { type: "reset", session, reason: "overflow" });
+        this.#owners.tell(s, { type: "reset", session, reason: "overflow" });
         s.reset = "overflow";
         s.attached = false;
         s.expires = now + this.#ttl;
@@ -155,7 +120,7 @@ class StorageSessions implements DurableObjectStore {
       }
       const seq = ++s.sent;
       await this.#storage.put({ [recordKey(session)]: s, [entryKey(session, seq)]: body });
-      if (s.attached && s.owner !== undefined) this.#notify(s.owner, { type: "append", session, seq });
+      this.#owners.tell(s, { type: "append", session, seq });
       return { status: "stored", seq };
     });
   }
@@ -210,7 +175,7 @@ class StorageSessions implements DurableObjectStore {
     return this.#atomic(async () => {
       const now = Date.now();
       let next = Infinity;
-      for (const [key, s] of await this.#storage.list<SessionRecord>({ prefix: "s:" })) {
+      for (const [key, s] of await this.#storage.list<StoredSession>({ prefix: "s:" })) {
         if (s.expires === undefined) continue;
         if (s.expires <= now) await this.#forget(key.slice(key.indexOf(":", 2) + 1));
         else next = Math.min(next, s.expires);
@@ -220,7 +185,7 @@ class StorageSessions implements DurableObjectStore {
   }
 
   async close(): Promise<void> {
-    this.#listeners.clear();
+    this.#owners.clear();
   }
 
   // ---- internals ------------------------------------------------------------
@@ -232,8 +197,8 @@ class StorageSessions implements DurableObjectStore {
     return run;
   }
 
-  async #live(session: string, now: number): Promise<SessionRecord | undefined> {
-    const s = await this.#storage.get<SessionRecord>(recordKey(session));
+  async #live(session: string, now: number): Promise<StoredSession | undefined> {
+    const s = await this.#storage.get<StoredSession>(recordKey(session));
     if (s?.expires !== undefined && s.expires <= now) {
       await this.#forget(session);
       return undefined;
@@ -241,7 +206,7 @@ class StorageSessions implements DurableObjectStore {
     return s;
   }
 
-  #fencedWrite(session: string, fence: Fence, write: (s: SessionRecord) => Promise<void>): Promise<FencedResult> {
+  #fencedWrite(session: string, fence: Fence, write: (s: StoredSession) => Promise<void>): Promise<FencedResult> {
     return this.#atomic(async () => {
       const s = await this.#live(session, Date.now());
       if (!s || s.reset !== undefined) return "gone";
@@ -272,12 +237,6 @@ class StorageSessions implements DurableObjectStore {
   async #alarmBy(at: number): Promise<void> {
     const current = await this.#storage.getAlarm();
     if (current === null || current > at) await this.#storage.setAlarm(at);
-  }
-
-  #notify(node: string, event: StoreEvent): void {
-    const listener = this.#listeners.get(node);
-    // never inside the caller's own step: the store's method has finished first
-    if (listener) platform.queueMicrotask(() => listener(event));
   }
 }
 

@@ -14,6 +14,7 @@ import type {
   StoreEvent,
 } from "../store.js";
 import { platform } from "../platform.js";
+import { storeLimits } from "../session-record.js";
 import type { TimerHandle } from "../platform.js";
 import { ACKNOWLEDGE, APPEND, ATTACH, DETACH, DROP, INSPECT, READ, RECORD, RENEW } from "./scripts.js";
 import type { Script } from "./scripts.js";
@@ -62,14 +63,7 @@ export interface RedisStoreOptions {
   onError?: (error: unknown) => void;
 }
 
-const DEFAULTS = { keyPrefix: "lifeline:", sessionTtl: 120_000, replay: { max: 1_000 } } as const;
-
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
-    throw new TypeError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
+const KEY_PREFIX = "lifeline:";
 
 const RESET_REASONS: readonly string[] = ["unknown-session", "overflow", "ack-ahead"] satisfies ResetReason[];
 
@@ -110,10 +104,9 @@ class RedisSessions implements Store {
       throw new TypeError("redisStore needs exactly one of url or client");
     }
     if (options.url !== undefined && typeof options.url !== "string") throw new TypeError(`url must be a string, got ${typeof options.url}`);
-    this.#prefix = options.keyPrefix ?? DEFAULTS.keyPrefix;
+    this.#prefix = options.keyPrefix ?? KEY_PREFIX;
     if (typeof this.#prefix !== "string") throw new TypeError(`keyPrefix must be a string, got ${typeof this.#prefix}`);
-    this.#ttl = positiveInteger("sessionTtl", options.sessionTtl ?? DEFAULTS.sessionTtl);
-    this.#max = positiveInteger("replay.max", options.replay?.max ?? DEFAULTS.replay.max);
+    ({ ttl: this.#ttl, max: this.#max } = storeLimits(options));
     // renewed three times per TTL (at most every 24 days: setTimeout's ceiling)
     this.#renewEvery = Math.min(Math.ceil(this.#ttl / 3), 2_147_483_647);
     this.#lease = this.#ttl + this.#renewEvery;
