@@ -484,7 +484,7 @@ class LifelineClient<I, O> implements Client<I, O> {
     const o = this.#o;
     const queue = (this.#queue ??= new OutboundQueue<O>(o.queue));
     this.#expire();
-    (entry as { at: number }).at = o.clock.now();
+    entry.at = o.clock.now();
     const result = queue.push(entry);
     if (result.kind === "full") throw new LifelineError("QUEUE_FULL", `queue.max (${o.queue.max}) reached and queue.overflow is "error"`);
     const dropped = result.kind === "dropped" ? entry : result.dropped;

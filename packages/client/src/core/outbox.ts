@@ -10,7 +10,8 @@ import { describeIssues } from "./schema.js";
 export interface Entry<T = unknown> {
   readonly message: T;
   readonly wire: string | ArrayBuffer | Uint8Array;
-  readonly at: number;
+  /** When it was queued (set by the queue's owner when it queues it). */
+  at: number;
   readonly meta?: Meta | undefined;
 }
 

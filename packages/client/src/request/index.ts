@@ -86,11 +86,11 @@ export function request<In, Out, Reply extends StandardSchemaV1 | undefined = un
   return new Promise<any>((resolve, reject) => {
     if (signal?.aborted) return reject(aborted(signal));
     if (client.state === "closed") return reject(closedError());
-    const { line, waiting } = requestsOf(client);
+    const requests = requestsOf(client);
+    const { line, waiting } = requests;
     if (!line.framed && (typeof message !== "object" || message === null || Array.isArray(message))) {
       return reject(new LifelineError("INVALID_MESSAGE", "request() needs an object message to carry its id"));
     }
-    const requests = byClient.get(client)!;
     const { clock, random } = line.options;
     // the counter keeps ids unique even when an injected `random` repeats itself
     const id = `${Math.floor(random() * 2 ** 52).toString(36)}${(++requests.count).toString(36)}`;
