@@ -11,7 +11,7 @@
  * const client = createClient({ url: "ws://test/ws", WebSocket: fake.WebSocket, clock });
  * fake.last().open();                       // the server accepts
  * fake.last().receive('{"type":"chat"}');  // a frame arrives
- * fake.last().fail();                      // the line breaks (error only, as Node 22 does)
+ * fake.last().fail();                      // the line breaks (error, then close 1006)
  * clock.advance(1_000);                    // the backoff elapses, a new socket appears
  */
 import type { Clock, WebSocketConstructor, WebSocketLike } from "./core/options.js";
@@ -34,7 +34,11 @@ export interface FakeSocket extends WebSocketLike {
   receive(data: string | ArrayBuffer | ArrayBufferView): void;
   /** The server (or network) closes the connection: `close` with this code. */
   serverClose(code?: number, reason?: string, wasClean?: boolean): void;
-  /** The attempt fails with `error` only and no `close`, as Node 22 reports a refused upgrade. */
+  /**
+   * The line breaks. While connecting: `error` only and no `close`, as Node 22
+   * reports a refused upgrade. Once open: `error`, then `close` 1006 (not
+   * clean), as every runtime does.
+   */
   fail(): void;
   /** Number of listeners the client has on this socket. */
   listenerCount(type?: string): number;
@@ -149,8 +153,10 @@ export function createFakeWebSocket(options: { closeCompletes?: boolean } = {}):
 
     fail(): void {
       if (this.readyState === CLOSED) return;
+      const wasOpen = this.readyState !== CONNECTING;
       this.readyState = CLOSED;
       this.#dispatch("error", {});
+      if (wasOpen) this.#dispatch("close", { code: 1006, reason: "", wasClean: false });
     }
   }
 

@@ -20,7 +20,7 @@ import { publicState, transition } from "./phases.js";
 import type { Phase, State, Transition } from "./phases.js";
 import { advisedDelay, backoffDelay } from "./retry.js";
 import type { InferInput, InferOutput, StandardSchemaV1 } from "./schema.js";
-import { closeCode, frameData, listen, releaseSocket, stopListeningForOpen } from "./socket.js";
+import { closeCode, frameData, listen, listenWhileOpen, releaseSocket } from "./socket.js";
 import type { SocketEvent } from "./socket.js";
 import { checkUrl, redactIn, redactUrl } from "./url.js";
 
@@ -352,7 +352,7 @@ class LifelineClient<I, O> implements Client<I, O> {
   }
 
   #opened(): void {
-    stopListeningForOpen(this.#socket!, this);
+    listenWhileOpen(this.#socket!, this);
     const attempt = this.#retries + 1;
     this.#go("opened");
     this.#openedAt = this.#heard = this.#o.clock.now();

@@ -8,22 +8,29 @@ import { LifelineError, describe } from "./errors.js";
 export type Handler = (event: any) => void;
 
 export class Events {
-  // copy-on-write lists: dispatch iterates without copying, and handlers may
-  // subscribe or unsubscribe while an event is being dispatched
-  #handlers: Record<string, Handler[]> = {};
+  // one flat copy-on-write list, [type, handler, type, handler, …]: a client
+  // with two handlers holds one small array rather than a map of arrays;
+  // dispatch iterates without copying, and handlers may subscribe or
+  // unsubscribe while an event is being dispatched
+  #list: ReadonlyArray<string | Handler> = NO_HANDLERS;
   #held: Array<[string, unknown]> | undefined;
   #depth = 0;
   #dispatching = false;
 
   on(type: string, handler: Handler): void {
-    const list = this.#handlers[type];
-    // concat/literal allocate exactly what they hold (a spread grows a backing store of 17)
-    if (!list?.includes(handler)) this.#handlers[type] = list ? list.concat([handler]) : [handler];
+    if (this.#find(type, handler) < 0) this.#list = this.#list.concat(type, handler);
   }
 
   off(type: string, handler: Handler): void {
-    const list = this.#handlers[type];
-    if (list) this.#handlers[type] = list.filter((h) => h !== handler);
+    const list = this.#list;
+    const at = this.#find(type, handler);
+    if (at >= 0) this.#list = list.slice(0, at).concat(list.slice(at + 2));
+  }
+
+  #find(type: string, handler: Handler): number {
+    const list = this.#list;
+    for (let i = 0; i < list.length; i += 2) if (list[i] === type && list[i + 1] === handler) return i;
+    return -1;
   }
 
   /** Delivers now, or after the current change (`batch`) or dispatch is complete. */
@@ -57,9 +64,11 @@ export class Events {
   }
 
   #call(type: string, payload: unknown): void {
-    for (const handler of this.#handlers[type] ?? NO_HANDLERS) {
+    const list = this.#list;
+    for (let i = 0; i < list.length; i += 2) {
+      if (list[i] !== type) continue;
       try {
-        handler(payload);
+        (list[i + 1] as Handler)(payload);
       } catch (cause) {
         // an error handler that throws has nowhere left to report to
         if (type !== "error") this.emit("error", new LifelineError("HANDLER_ERROR", `a "${type}" handler threw: ${describe(cause)}`, { cause }));
@@ -68,4 +77,4 @@ export class Events {
   }
 }
 
-const NO_HANDLERS: Handler[] = [];
+const NO_HANDLERS: ReadonlyArray<string | Handler> = [];

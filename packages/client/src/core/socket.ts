@@ -15,9 +15,17 @@ export function listen(ws: WebSocketLike, listener: SocketListener): WebSocketLi
   return ws;
 }
 
-/** The socket opened: its `open` listener is no longer needed (each listener costs ~200 B in Node's EventTarget). */
-export function stopListeningForOpen(ws: WebSocketLike, listener: SocketListener): void {
+/**
+ * The socket opened: its `open` and `error` listeners are no longer needed
+ * (each costs ~200 B in Node's EventTarget). Once open, every runtime follows
+ * an `error` with a `close` (WHATWG's "fail the WebSocket connection"; Node,
+ * Deno, Bun, browsers and the `ws` package alike), and a line that goes
+ * silent without either is the heartbeat's to find. Only a failed attempt
+ * fires `error` alone (Node 22), so `error` matters while connecting.
+ */
+export function listenWhileOpen(ws: WebSocketLike, listener: SocketListener): void {
   ws.removeEventListener("open", listener);
+  ws.removeEventListener("error", listener);
 }
 
 /**

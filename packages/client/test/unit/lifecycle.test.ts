@@ -112,6 +112,20 @@ describe("connect()", () => {
   });
 });
 
+describe("listening to the socket", () => {
+  it("keeps only close and message listeners once open (each costs ~200 B in Node), and still sees the line break", () => {
+    const { fake, client, log } = setup();
+    const socket = fake.last();
+    expect(socket.listenerCount("error")).toBe(1);
+    socket.open();
+    expect([socket.listenerCount("open"), socket.listenerCount("error"), socket.listenerCount("close"), socket.listenerCount("message")]).toEqual([0, 0, 1, 1]);
+    socket.fail();
+    expect(log.of("close")).toEqual([{ code: 1006, reason: "", wasClean: false, willReconnect: true }]);
+    expect(client.state).toBe("reconnecting");
+    client.close();
+  });
+});
+
 describe("reconnect()", () => {
   it("drops the open socket and tries at once, without backoff", () => {
     const { fake, client, log } = setup();

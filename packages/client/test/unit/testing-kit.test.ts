@@ -95,6 +95,18 @@ describe("createFakeWebSocket", () => {
     }
   });
 
+  it("a line that breaks once open fires error, then close 1006 (not clean), as every runtime does", () => {
+    const fake = createFakeWebSocket();
+    const ws = new fake.WebSocket("ws://kit.test/");
+    const events: string[] = [];
+    ws.addEventListener("error", () => events.push("error"));
+    ws.addEventListener("close", (e: { code: number; wasClean: boolean }) => events.push(`close ${e.code} ${e.wasClean}`));
+    fake.last().open();
+    fake.last().fail();
+    expect(events).toEqual(["error", "close 1006 false"]);
+    expect(ws.readyState).toBe(CLOSED);
+  });
+
   it("closeCompletes: false plays a half-open peer: close() never completes", () => {
     const fake = createFakeWebSocket({ closeCompletes: false });
     const ws = new fake.WebSocket("ws://kit.test/");
