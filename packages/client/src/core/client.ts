@@ -218,9 +218,8 @@ class LifelineClient<I, O> implements Client<I, O> {
     this.close();
   }
 
-  [asyncDisposeSymbol](): Promise<void> {
+  async [asyncDisposeSymbol](): Promise<void> {
     this.close();
-    return Promise.resolve();
   }
 
   /** Plugs a feature in (see extension.ts). @internal */

@@ -204,6 +204,7 @@ const finite = (v: unknown): v is number => typeof v === "number" && v >= 0 && v
 const count = (v: unknown) => v === Infinity || (Number.isInteger(v) && (v as number) >= 0);
 const text = (v: unknown) => typeof v === "string" && v !== "";
 const optional = (test: (v: any) => unknown) => (v: unknown) => v === undefined || test(v);
+const oneOf = (...values: string[]) => [(v: string) => values.includes(v), `one of "${values.join('", "')}"`] as const;
 
 /** Each kind of value: its test, and how an error words what was expected. */
 const KINDS: Record<string, readonly [test: (value: any) => unknown, expected: string]> = {
@@ -222,8 +223,8 @@ const KINDS: Record<string, readonly [test: (value: any) => unknown, expected: s
   clock: [(v) => isFunction(v?.now) && isFunction(v.setTimeout) && isFunction(v.clearTimeout), "an object with now(), setTimeout() and clearTimeout()"],
   schema: [optional((v) => isFunction(v?.["~standard"]?.validate)), "a Standard Schema such as a zod 4 schema"],
   feature: [optional(isFunction), "made by its entry point (atLeastOnce(), acrossTabs())"],
-  jitter: [(v) => ["full", "equal", "none"].includes(v), 'one of "full", "equal", "none"'],
-  overflow: [(v) => ["drop-oldest", "drop-newest", "error"].includes(v), 'one of "drop-oldest", "drop-newest", "error"'],
+  jitter: oneOf("full", "equal", "none"),
+  overflow: oneOf("drop-oldest", "drop-newest", "error"),
 };
 
 /** Every option and its kind, checked in this order; a dotted name is a nested option. */

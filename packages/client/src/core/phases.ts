@@ -40,26 +40,14 @@ export function transition(phase: Phase, event: Transition): Phase | undefined {
       return phase === "pinging" ? "open" : undefined;
     case "wait":
       return down(phase) || phase === "waiting" ? undefined : "waiting";
-    case "stop":
+    default:
+      // "stop": close() or giving up
+      event satisfies "stop";
       return phase === "closed" ? undefined : "closed";
-    default:
-      return assertNever(event);
   }
 }
 
-/** The public state of a phase: every retry, its wait included, is `reconnecting`. */
-export function publicState(phase: Phase): State {
-  switch (phase) {
-    case "retrying":
-    case "waiting":
-      return "reconnecting";
-    case "pinging":
-      return "open";
-    default:
-      return phase;
-  }
-}
+const RENAMED: Partial<Record<Phase, State>> = { retrying: "reconnecting", waiting: "reconnecting", pinging: "open" };
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected ${String(value)}`);
-}
+/** The public state of a phase: every retry, its wait included, is `reconnecting`; a ping out is still `open`. */
+export const publicState = (phase: Phase): State => RENAMED[phase] ?? (phase as State);
