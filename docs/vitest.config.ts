@@ -9,6 +9,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     fileParallelism: false,
     // the same rule as the client's suites: unexpected console output fails the test
-    setupFiles: ["../packages/client/test/setup/fail-on-console.ts"],
+    setupFiles: ["../tools/test-kit/fail-on-console.ts"],
   },
 });

@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 20_000,
-    setupFiles: ["./test/setup/fail-on-console.ts"],
+    setupFiles: ["../../tools/test-kit/fail-on-console.ts"],
     projects: [
       { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts", "test/types/**/*.test.ts"], environment: "node" } },
       { extends: true, test: { name: "dom", include: ["test/dom/**/*.test.ts"], environment: "happy-dom" } },

@@ -5,7 +5,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // one rule for the whole repo: unexpected console output fails the test (React's warnings included)
-    setupFiles: ["../client/test/setup/fail-on-console.ts"],
+    setupFiles: ["../../tools/test-kit/fail-on-console.ts"],
     projects: [
       { extends: true, test: { name: "dom", include: ["test/dom/**/*.test.{ts,tsx}"], environment: "happy-dom" } },
       { extends: true, test: { name: "ssr", include: ["test/ssr/**/*.test.{ts,tsx}", "test/types/**/*.test.{ts,tsx}"], environment: "node" } },

@@ -6,6 +6,6 @@ export default defineConfig({
     environment: "node",
     testTimeout: 20_000,
     hookTimeout: 20_000,
-    setupFiles: ["./test/setup/fail-on-console.ts"],
+    setupFiles: ["../../tools/test-kit/fail-on-console.ts"],
   },
 });
