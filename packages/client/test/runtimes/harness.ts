@@ -1,10 +1,11 @@
 // Runs the shared scenario (scenario.mjs) somewhere else — a child process or
 // a browser page — and turns its reports into one vitest assertion per step.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startServer, type ServerOptions, type TestServer } from "@lifeline/test-server";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STEPS, type StepResult } from "./scenario.mjs";
 
@@ -13,6 +14,8 @@ export const ROOT = path.resolve(CLIENT_DIR, "../..");
 export const BIN = path.join(ROOT, "node_modules/.bin");
 export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 export const SCENARIO = fileURLToPath(new URL("./scenario.mjs", import.meta.url));
+/** What the scenarios import (runtimes/steps.mjs): a page needs it next to its scenario. */
+export const STEPS_MODULE = fileURLToPath(new URL("./steps.mjs", import.meta.url));
 
 /** Reports start with this mark, so a runtime's own output is never mistaken for one. */
 const MARK = "@@lifeline ";
@@ -122,6 +125,55 @@ export function runChild(command: string, args: string[], options: { cwd: string
       resolve(outcome);
     });
   });
+}
+
+/** Copies each source file to its path (relative to `dir`) in `dir`, making folders as needed. */
+export function copyFiles(dir: string, files: Record<string, string>): void {
+  for (const [to, from] of Object.entries(files)) {
+    const target = path.join(dir, to);
+    mkdirSync(path.dirname(target), { recursive: true });
+    copyFileSync(from, target);
+  }
+}
+
+/**
+ * Opens `page` (a path on the test server) in a fresh context of `browser`,
+ * waits for its `lifelineReady`, runs its `lifelineRun(url, httpUrl)` and
+ * gathers the steps it reports through `__lifelineReport`; what the page logs
+ * or throws ends up in failure messages. `expose` adds the page's other
+ * bridges; `timeoutMs` only stops a page that hangs as a whole.
+ */
+export async function runPage(
+  browser: Browser,
+  server: TestServer,
+  options: { page: string; timeoutMs: number; expose?(page: Page, context: BrowserContext): Promise<void> },
+): Promise<Outcome> {
+  const outcome = emptyOutcome();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on("console", (message) => (outcome.noise += `console.${message.type()}: ${message.text()}\n`));
+  page.on("pageerror", (error) => (outcome.noise += `pageerror: ${error.stack ?? error.message}\n`));
+  await page.exposeFunction("__lifelineReport", (step: StepResult) => void outcome.steps.set(step.id, step));
+  await options.expose?.(page, context);
+  await page.goto(`${server.httpUrl}${options.page}`, { timeout: 30_000 });
+  await page.waitForFunction(() => (globalThis as unknown as { lifelineReady?: boolean }).lifelineReady === true, null, { timeout: 30_000 });
+  outcome.hello = { kind: "hello", name: "chromium", version: browser.version() };
+  let timer: NodeJS.Timeout | undefined;
+  const run = page.evaluate(
+    ([url, httpUrl]) => (globalThis as unknown as { lifelineRun(url: string, httpUrl: string): Promise<unknown> }).lifelineRun(url, httpUrl),
+    [server.url, server.httpUrl] as const,
+  );
+  try {
+    await Promise.race([
+      run,
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the page did not finish in ${options.timeoutMs} ms`)), options.timeoutMs))),
+    ]);
+    outcome.done = true;
+  } finally {
+    clearTimeout(timer);
+    await context.close();
+  }
+  return outcome;
 }
 
 export interface SuiteOptions {
