@@ -4,7 +4,7 @@
 // packed tarball. Each package's test/package test states what it expects;
 // these only gather the facts.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { build } from "esbuild";
 import { publint } from "publint";
 import { formatMessage } from "publint/utils";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, it } from "vitest";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -37,6 +37,19 @@ export interface PackageJson {
 /** The package.json in `dir`. */
 export function readPackageJson(dir: string): PackageJson {
   return JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as PackageJson;
+}
+
+/**
+ * Whether the package in `dir` (`name`) is built (dist/index.js). If not, a
+ * test that fails saying how to build it: the checks of the build cannot run.
+ */
+export function checkBuilt(dir: string, name: string): boolean {
+  if (existsSync(path.join(dir, "dist/index.js"))) return true;
+  const folder = path.relative(ROOT, dir);
+  it(`needs the build (npm run build -w ${name})`, () => {
+    throw new Error(`${folder}/dist is missing: run \`npm run build -w ${name}\` first`);
+  });
+  return false;
 }
 
 /** Every string target in an `exports` value, with the conditions that lead to it. */

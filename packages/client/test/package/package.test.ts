@@ -5,11 +5,11 @@ import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { attwReport, exportMap, externalImports, importProbe, packBeforeAll, pointedFiles, publintProblems, readPackageJson } from "../../../../tools/test-kit/package-checks.js";
+import { attwReport, checkBuilt, exportMap, externalImports, importProbe, packBeforeAll, pointedFiles, publintProblems, readPackageJson } from "../../../../tools/test-kit/package-checks.js";
 
 const CLIENT_DIR = fileURLToPath(new URL("../..", import.meta.url));
 const pkg = readPackageJson(CLIENT_DIR);
-const built = existsSync(path.join(CLIENT_DIR, "dist/index.js"));
+const built = checkBuilt(CLIENT_DIR, "@lifeline/client");
 
 describe("package.json", () => {
   it("is an ES module package with no side effects", () => {
@@ -90,9 +90,3 @@ describe.runIf(built)("published tarball", () => {
     expect(Object.values(report.problems).flat()).toEqual([]);
   }, 60_000);
 });
-
-if (!built) {
-  it("needs the build (npm run build -w @lifeline/client)", () => {
-    throw new Error("packages/client/dist is missing: run `npm run build -w @lifeline/client` first");
-  });
-}

@@ -5,13 +5,13 @@ import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { attwReport, exportMap, externalImports, importProbe, packBeforeAll, pointedFiles, publintProblems, readPackageJson } from "../../../../tools/test-kit/package-checks.js";
+import { attwReport, checkBuilt, exportMap, externalImports, importProbe, packBeforeAll, pointedFiles, publintProblems, readPackageJson } from "../../../../tools/test-kit/package-checks.js";
 
 const DIR = fileURLToPath(new URL("../..", import.meta.url));
 const PEERS = ["@lifeline/client", "react"];
 
 const pkg = readPackageJson(DIR);
-const built = existsSync(path.join(DIR, "dist/index.js"));
+const built = checkBuilt(DIR, "@lifeline/react");
 
 describe("package.json", () => {
   it("is an ES module package with no side effects and no dependency of its own", () => {
@@ -75,9 +75,3 @@ describe.runIf(built)("published tarball", () => {
     expect(Object.values(report.problems).flat()).toEqual([]);
   }, 60_000);
 });
-
-if (!built) {
-  it("needs the build (npm run build -w @lifeline/react)", () => {
-    throw new Error("packages/react/dist is missing: run `npm run build -w @lifeline/react` first");
-  });
-}
