@@ -7,12 +7,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { startServer } from "@lifeline/test-server";
 import type { ServerOptions, TestServer } from "@lifeline/test-server";
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { bundleForBrowser, chromiumVersion, launchChromium, withChromium } from "../../../../tools/test-kit/chromium.js";
-import { BIN, CLIENT_DIR, FIXTURES as RUNTIME_FIXTURES, STEPS_MODULE, copyFiles, emptyOutcome, killChildren, runChild, runPage, type Outcome } from "../runtimes/harness.js";
+import { BIN, CLIENT_DIR, FIXTURES as RUNTIME_FIXTURES, STEPS_MODULE, copyFiles, itEndsByItself, outputOf, runBeforeAll, runChild, runPage, type Outcome } from "../runtimes/harness.js";
 import { WS_STEPS } from "./scenario.mjs";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
@@ -28,54 +27,29 @@ function requireEntry(): void {
 
 function suite(title: string, options: { process: boolean; browser?: boolean; server?: ServerOptions; run(server: TestServer): Promise<Outcome>; cleanup?(): Promise<void> }): void {
   describe(title, () => {
-    let server: TestServer;
-    let outcome = emptyOutcome();
-    let failure: unknown;
-
-    beforeAll(async () => {
-      requireEntry();
-      server = await startServer({ port: 0, ...options.server });
-      try {
-        outcome = await options.run(server);
-      } catch (error) {
-        failure = error;
-      }
-    }, 120_000);
-
-    afterAll(async () => {
-      killChildren();
-      await options.cleanup?.();
-      await server?.close();
-    });
-
-    const why = () => (outcome.noise.trim() ? `\n--- runtime output ---\n${outcome.noise.trim().slice(-4000)}` : "");
+    const run = runBeforeAll({ ...options, check: requireEntry }, 120_000);
+    const why = () => outputOf(run.outcome);
 
     it("loads @lifeline/client/websocket", () => {
-      if (failure) throw failure;
-      expect(outcome.hello, `no hello from the runtime${why()}`).toBeDefined();
+      if (run.failure) throw run.failure;
+      expect(run.outcome.hello, `no hello from the runtime${why()}`).toBeDefined();
     });
 
     for (const { id } of WS_STEPS.filter((step) => options.browser === true || !step.browser)) {
       it(id, () => {
-        const step = outcome.steps.get(id);
-        if (!step) throw new Error(`step "${id}" never reported (done: ${outcome.done})${why()}`);
+        const step = run.outcome.steps.get(id);
+        if (!step) throw new Error(`step "${id}" never reported (done: ${run.outcome.done})${why()}`);
         if (!step.ok) throw new Error(`${title}, step "${id}": ${step.error}\n${JSON.stringify(step.detail)}`);
       });
     }
 
     it("the server got the queued frames once each, in order, before the newer one", () => {
-      const texts = server.texts();
+      const texts = run.server.texts();
       expect(texts.slice(0, 3)).toEqual(["queued-1", "queued-2", "hello"]);
       expect(texts.filter((t) => t === "queued-1")).toHaveLength(1);
     });
 
-    if (options.process) {
-      it("the process ends by itself after close()", () => {
-        expect(outcome.done, `the scenario did not finish${why()}`).toBe(true);
-        expect(outcome.exit?.killed, `the process had to be killed${why()}`).toBeUndefined();
-        expect(outcome.exit, why()).toMatchObject({ code: 0, signal: null });
-      });
-    }
+    if (options.process) itEndsByItself(run);
   });
 }
 
