@@ -20,20 +20,9 @@
 //   connected client stays connected.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { seeded } from "../tools/test-kit/seeded.mjs";
 
 export const MODEL = { clients: 100_000, nodes: 4, capacity: 2_500, downMs: 5_000, noiseMs: 200, tickMs: 10, horizonMs: 60_000, seed: 20_260_101 };
-
-/** mulberry32: small, seeded, good enough for jitter. */
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** lifeline's default backoff: full jitter, uniform in [0, min(30 s, 500 ms · 2^(n−1))]. */
 const lifelineDelay = (retry, random) => random() * Math.min(30_000, 500 * 2 ** (retry - 1));

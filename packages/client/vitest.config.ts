@@ -1,10 +1,9 @@
 import { defineConfig } from "vitest/config";
+import { sharedTest } from "../../tools/test-kit/vitest.js";
 
 export default defineConfig({
   test: {
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
-    setupFiles: ["./test/setup/fail-on-console.ts"],
+    ...sharedTest,
     projects: [
       { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts", "test/types/**/*.test.ts"], environment: "node" } },
       { extends: true, test: { name: "dom", include: ["test/dom/**/*.test.ts"], environment: "happy-dom" } },

@@ -1,11 +1,9 @@
 import { defineConfig } from "vitest/config";
+import { sharedTest } from "../../tools/test-kit/vitest.js";
 
 export default defineConfig({
   test: {
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
-    // one rule for the whole repo: unexpected console output fails the test (React's warnings included)
-    setupFiles: ["../client/test/setup/fail-on-console.ts"],
+    ...sharedTest,
     projects: [
       { extends: true, test: { name: "dom", include: ["test/dom/**/*.test.{ts,tsx}"], environment: "happy-dom" } },
       { extends: true, test: { name: "ssr", include: ["test/ssr/**/*.test.{ts,tsx}", "test/types/**/*.test.{ts,tsx}"], environment: "node" } },

@@ -1,11 +1,10 @@
 import { defineConfig } from "vitest/config";
+import { sharedTest } from "../../tools/test-kit/vitest.js";
 
 export default defineConfig({
   test: {
+    ...sharedTest,
     include: ["test/**/*.test.ts"],
     environment: "node",
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
-    setupFiles: ["./test/setup/fail-on-console.ts"],
   },
 });

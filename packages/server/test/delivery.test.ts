@@ -1,20 +1,15 @@
 // Protocol v2 in both directions against a real server: hello/ack,
 // de-duplication, async handlers, replay above R, acks trimming the buffer.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { MessageContext } from "../src/index.js";
-import { ackOf, msgOf, rawClient, roundTrip, startLifeline } from "./helpers.js";
-import type { Harness } from "./helpers.js";
+import { ackOf, lifelinePerTest, msgOf, rawClient, roundTrip } from "./helpers.js";
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const start = lifelinePerTest();
 
 describe("client → server", () => {
   it("answers hello with ack 0, hands each message over once and in order, acks cumulatively", async () => {
     const seen: Array<[string, number, unknown]> = [];
-    h = await startLifeline({ onMessage: ({ session, seq }, data) => void seen.push([session, seq, data]) });
+    const h = await start({ onMessage: ({ session, seq }, data) => void seen.push([session, seq, data]) });
     const c = await rawClient(h.url);
     c.send({ t: "hello", session: "s1", ack: 0 });
     await c.next(ackOf(0));
@@ -30,7 +25,7 @@ describe("client → server", () => {
 
   it("after a reconnect: acks what it has on hello and drops the resent duplicates", async () => {
     const seen: number[] = [];
-    h = await startLifeline({ onMessage: ({ seq }) => void seen.push(seq) });
+    const h = await start({ onMessage: ({ seq }) => void seen.push(seq) });
     const a = await rawClient(h.url);
     a.send({ t: "hello", session: "s2", ack: 0 });
     a.send({ t: "msg", seq: 1, data: "one" });
@@ -52,7 +47,7 @@ describe("client → server", () => {
     const settle: Array<() => void> = [];
     let called!: () => void;
     const handlerRan = new Promise<void>((resolve) => (called = resolve));
-    h = await startLifeline({
+    const h = await start({
       onMessage: () =>
         new Promise<void>((resolve) => {
           settle.push(resolve);
@@ -75,7 +70,7 @@ describe("client → server", () => {
 
   it("keeps a session's messages in order even when handlers take different times", async () => {
     const order: number[] = [];
-    h = await startLifeline({
+    const h = await start({
       onMessage: async ({ seq }) => {
         // earlier messages take longer: a concurrent server would finish them last
         await new Promise((resolve) => setTimeout(resolve, 10 - seq));
@@ -94,7 +89,7 @@ describe("client → server", () => {
     const errors: unknown[] = [];
     let fail = true;
     const seen: number[] = [];
-    h = await startLifeline({
+    const h = await start({
       onMessage: ({ seq }) => {
         seen.push(seq);
         if (fail) throw new Error("database down");
@@ -118,7 +113,7 @@ describe("client → server", () => {
   });
 
   it("answers a request through reply() with re, as a stored server message", async () => {
-    h = await startLifeline({
+    const h = await start({
       onMessage: async (ctx: MessageContext, data) => {
         if (ctx.id !== undefined) await ctx.reply({ echo: data });
       },
@@ -133,7 +128,7 @@ describe("client → server", () => {
 
 describe("server → client", () => {
   it("sends with seq while connected; replays everything above R after hello, before anything newer", async () => {
-    h = await startLifeline();
+    const h = await start();
     const a = await rawClient(h.url);
     a.send({ t: "hello", session: "s", ack: 0 });
     await a.next(ackOf(0));
@@ -164,14 +159,14 @@ describe("server → client", () => {
   });
 
   it("send() to a session nobody opened answers unknown-session", async () => {
-    h = await startLifeline();
+    const h = await start();
     expect(await h.lifeline.send("nobody", 1)).toEqual({ ok: false, reason: "unknown-session" });
     await expect(h.lifeline.send("x", undefined)).rejects.toThrow(TypeError);
   });
 
   it("streams both ways at once without loss or duplicates", async () => {
     const got: number[] = [];
-    h = await startLifeline({ onMessage: (_ctx, data) => void got.push(data as number) });
+    const h = await start({ onMessage: (_ctx, data) => void got.push(data as number) });
     const c = await rawClient(h.url);
     c.send({ t: "hello", session: "both", ack: 0 });
     await c.next(ackOf(0));

@@ -3,11 +3,10 @@
 // write (record, acknowledge), the old connection is closed 4409, never
 // told `reset` (which would make the client start a new session and hand
 // its messages over again under new seqs).
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CLOSE, memoryStore } from "../src/index.js";
 import type { Store } from "../src/index.js";
-import { ackOf, msgOf, rawClient, startLifeline } from "./helpers.js";
-import type { Harness } from "./helpers.js";
+import { ackOf, lifelinePerTest, msgOf, rawClient } from "./helpers.js";
 
 /** The memory store, deaf to takeover events. */
 function withoutTakeoverHints(store: Store): Store {
@@ -25,16 +24,12 @@ function withoutTakeoverHints(store: Store): Store {
   };
 }
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const start = lifelinePerTest();
 
 describe("fenced out without the hint", () => {
   it("an acknowledge after another node took the session closes 4409", async () => {
     const store = memoryStore();
-    h = await startLifeline({ store: withoutTakeoverHints(store) });
+    const h = await start({ store: withoutTakeoverHints(store) });
     const c = await rawClient(h.url);
     c.send({ t: "hello", session: "f", ack: 0 });
     await c.next(ackOf(0));
@@ -49,7 +44,7 @@ describe("fenced out without the hint", () => {
   it("a message handled after another node took the session: its record is fenced, 4409, not acknowledged", async () => {
     const store = memoryStore();
     const seen: number[] = [];
-    h = await startLifeline({ store: withoutTakeoverHints(store), onMessage: ({ seq }) => void seen.push(seq) });
+    const h = await start({ store: withoutTakeoverHints(store), onMessage: ({ seq }) => void seen.push(seq) });
     const c = await rawClient(h.url);
     c.send({ t: "hello", session: "g", ack: 0 });
     await c.next(ackOf(0));

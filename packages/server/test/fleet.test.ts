@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { FleetNode, Streams, delay, seeded } from "./fleet/fleet.js";
+import { FleetNode, Streams, delay } from "./fleet/fleet.js";
+import { seeded } from "../../../tools/test-kit/seeded.mjs";
 import { SKIP_REDIS, startRedis } from "./redis/redis-server.js";
 import type { RedisProcess } from "./redis/redis-server.js";
 

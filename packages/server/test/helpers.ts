@@ -3,6 +3,7 @@
 // rather than against lifeline's client.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterEach } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { createLifelineServer } from "../src/index.js";
 import type { LifelineServer, LifelineServerOptions } from "../src/index.js";
@@ -11,6 +12,19 @@ export interface Harness {
   url: string;
   lifeline: LifelineServer;
   close(): Promise<void>;
+}
+
+/**
+ * For a file whose tests each start their own server: returns `start`, which
+ * starts one (as startLifeline does); whatever a test started is closed after it.
+ */
+export function lifelinePerTest(): typeof startLifeline {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+  return async (...args) => (h = await startLifeline(...args));
 }
 
 /** A `ws` server on 127.0.0.1:0 whose connections are served by a lifeline server. */

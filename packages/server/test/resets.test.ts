@@ -1,21 +1,17 @@
 // When the server has no state for a session it says so with a reset, never
 // silently: unknown session, replay buffer overflow, a seq that skips ahead,
 // an ack of something never sent. After a reset the socket takes a new hello.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { memoryStore } from "../src/index.js";
-import { ackOf, isReset, msgOf, rawClient, roundTrip, startLifeline } from "./helpers.js";
-import type { Frame, Harness, RawClient } from "./helpers.js";
+import { ackOf, isReset, lifelinePerTest, msgOf, rawClient, roundTrip } from "./helpers.js";
+import type { Frame, RawClient } from "./helpers.js";
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const start = lifelinePerTest();
 
 describe("reset", () => {
   it("unknown session with R > 0 → unknown-session; a new hello on the same socket starts over", async () => {
     const seen: string[] = [];
-    h = await startLifeline({ onMessage: ({ session }) => void seen.push(session) });
+    const h = await start({ onMessage: ({ session }) => void seen.push(session) });
     const c = await rawClient(h.url);
     c.send({ t: "hello", session: "lost", ack: 7 });
     // frames the client had already sent under the lost session are ignored
@@ -33,7 +29,7 @@ describe("reset", () => {
 
   it("hello with resume (the server answered for it before) for an unknown session → unknown-session, even with R = 0", async () => {
     const store = memoryStore();
-    h = await startLifeline({ store });
+    const h = await start({ store });
     const a = await rawClient(h.url);
     a.send({ t: "hello", session: "quiet", ack: 0 });
     await a.next(ackOf(0));
@@ -49,7 +45,7 @@ describe("reset", () => {
   });
 
   it("hello with resume for a known session resumes it as usual", async () => {
-    h = await startLifeline();
+    const h = await start();
     const a = await rawClient(h.url);
     a.send({ t: "hello", session: "kept", ack: 0 });
     await a.next(ackOf(0));
@@ -63,7 +59,7 @@ describe("reset", () => {
   });
 
   it("unknown session with R = 0 is a new session", async () => {
-    h = await startLifeline();
+    const h = await start();
     const c = await rawClient(h.url);
     c.send({ t: "hello", session: "brand-new", ack: 0 });
     await c.next(ackOf(0));
@@ -74,7 +70,7 @@ describe("reset", () => {
 
   it("a seq that skips ahead is handed over in order, and a lower one after it is a duplicate (numbers are the client's to give)", async () => {
     const seen: number[] = [];
-    h = await startLifeline({ onMessage: ({ seq }) => void seen.push(seq) });
+    const h = await start({ onMessage: ({ seq }) => void seen.push(seq) });
     const c = await rawClient(h.url);
     c.send({ t: "hello", session: "gap", ack: 0 });
     c.send({ t: "msg", seq: 1, data: 1 });
@@ -90,7 +86,7 @@ describe("reset", () => {
   });
 
   it("replay buffer full while the client is away → send() says overflow, the next hello gets reset overflow", async () => {
-    h = await startLifeline({ store: memoryStore({ replay: { max: 3 } }) });
+    const h = await start({ store: memoryStore({ replay: { max: 3 } }) });
     const a = await rawClient(h.url);
     a.send({ t: "hello", session: "full", ack: 0 });
     await a.next(ackOf(0));
@@ -106,7 +102,7 @@ describe("reset", () => {
   });
 
   it("replay buffer full while connected (the client does not ack) → reset overflow on the live socket", async () => {
-    h = await startLifeline({ store: memoryStore({ replay: { max: 2 } }) });
+    const h = await start({ store: memoryStore({ replay: { max: 2 } }) });
     const c = await rawClient(h.url);
     c.send({ t: "hello", session: "greedy", ack: 0 });
     await c.next(ackOf(0));
@@ -119,7 +115,7 @@ describe("reset", () => {
   });
 
   it("acks keep the buffer below replay.max: a well-behaved client is never reset", async () => {
-    h = await startLifeline({ store: memoryStore({ replay: { max: 5 } }) });
+    const h = await start({ store: memoryStore({ replay: { max: 5 } }) });
     const c = await rawClient(h.url);
     c.send({ t: "hello", session: "steady", ack: 0 });
     await c.next(ackOf(0));
@@ -136,7 +132,7 @@ describe("reset", () => {
   });
 
   it("an ack above what was sent → ack-ahead; so is a hello whose R is above it", async () => {
-    h = await startLifeline();
+    const h = await start();
     const a = await rawClient(h.url);
     a.send({ t: "hello", session: "ahead", ack: 0 });
     await a.next(ackOf(0));
@@ -159,7 +155,7 @@ describe("reset", () => {
 
   it("the store lost under a live connection (cleared) → unknown-session at the next write", async () => {
     const store = memoryStore();
-    h = await startLifeline({ store });
+    const h = await start({ store });
     const c = await rawClient(h.url);
     c.send({ t: "hello", session: "wiped", ack: 0 });
     c.send({ t: "msg", seq: 1, data: 1 });
@@ -178,7 +174,7 @@ describe("reset", () => {
     let release = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
     const seen: number[] = [];
-    h = await startLifeline({
+    const h = await start({
       store: memoryStore({ replay: { max: 1 } }),
       async onMessage({ seq }) {
         seen.push(seq);

@@ -8,18 +8,7 @@ import WebSocket from "ws";
 import type { Frame } from "./helpers.js";
 import { startLifeline } from "./helpers.js";
 import type { Harness } from "./helpers.js";
-
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from "../../../tools/test-kit/seeded.mjs";
 
 /** The client side of protocol v2, minimal: resend what is unacknowledged, deliver each server seq once. */
 class ReferenceClient {
@@ -120,7 +109,7 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("two-way streaming through faults", () => {
   it.each([1, 2, 3])("seed %i: every message once and in order, both ways", async (seed) => {
-    const rand = random(seed);
+    const rand = seeded(seed); // a failure replays from its seed
     const got: unknown[] = [];
     h = await startLifeline({ onMessage: (_ctx, data) => void got.push(data) });
     const c = (client = new ReferenceClient(h.url, `two-way-${seed}`));

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanup, connect, next, serve } from "./helpers.js";
+import { cleanup, connected, next, serve } from "./helpers.js";
 
 afterEach(cleanup);
 
@@ -11,10 +11,7 @@ const SCRIPT = fileURLToPath(new URL("./fixtures/connect-then-close.mjs", import
 
 describe("close()", () => {
   it("closes the connection cleanly: the server sees the client leave with 1000", async () => {
-    const server = await serve();
-    const client = connect({ url: server.url, heartbeat: { interval: 100, timeout: 1_000 } });
-    await client.opened();
-    await server.waitForClients(1);
+    const { server, client } = await connected({ heartbeat: { interval: 100, timeout: 1_000 } });
     const left = new Promise<{ client: number; code: number }>((resolve) => server.events.once("disconnect", resolve));
     const closed = next(client, "close");
     client.close();
@@ -25,10 +22,7 @@ describe("close()", () => {
   });
 
   it("passes a custom code and reason to the server", async () => {
-    const server = await serve();
-    const client = connect({ url: server.url });
-    await client.opened();
-    await server.waitForClients(1);
+    const { server, client } = await connected();
     const left = new Promise<{ client: number; code: number }>((resolve) => server.events.once("disconnect", resolve));
     client.close(4001, "signed out");
     expect(await left).toMatchObject({ code: 4001 });

@@ -1,15 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { CloseEvent } from "../../src/index.js";
-import { cleanup, connect, next, receivedJson, serve, until } from "./helpers.js";
+import { cleanup, connect, connected, next, receivedJson, serve, until } from "./helpers.js";
 
 afterEach(cleanup);
 
 describe("faults from a real server", () => {
   it("dropAll: the client reconnects and flushes what was queued meanwhile, in order", async () => {
-    const server = await serve();
-    const client = connect({ url: server.url });
-    await client.opened();
-    await server.waitForClients(1);
+    const { server, client } = await connected();
     const closed = next(client, "close");
     const reopened = next(client, "open");
     server.dropAll(1012, "service restart");
@@ -28,10 +25,7 @@ describe("faults from a real server", () => {
   });
 
   it("terminateAll: no close frame, the client sees 1006 and reconnects", async () => {
-    const server = await serve();
-    const client = connect({ url: server.url });
-    await client.opened();
-    await server.waitForClients(1);
+    const { server, client } = await connected();
     const closed = next(client, "close");
     const reopened = next(client, "open");
     server.terminateAll();
@@ -44,10 +38,7 @@ describe("faults from a real server", () => {
   it("freeze: the heartbeat finds the half-open line within interval + timeout, and the client reconnects once thawed", async () => {
     const interval = 300;
     const timeout = 300;
-    const server = await serve();
-    const client = connect({ url: server.url, heartbeat: { interval, timeout } });
-    await client.opened();
-    await server.waitForClients(1);
+    const { server, client } = await connected({ heartbeat: { interval, timeout } });
     const dead = next(client, "close");
     const frozenAt = performance.now();
     server.freeze();
@@ -130,10 +121,7 @@ describe("faults from a real server", () => {
   });
 
   it("reconnect() on a live line swaps the connection; the server sees the old one leave", async () => {
-    const server = await serve();
-    const client = connect({ url: server.url });
-    await client.opened();
-    await server.waitForClients(1);
+    const { server, client } = await connected();
     const left = new Promise<{ client: number; code: number }>((resolve) => server.events.once("disconnect", resolve));
     const reopened = next(client, "open");
     client.reconnect();

@@ -32,6 +32,15 @@ export function connect<In extends StandardSchemaV1 = StandardSchemaV1<unknown>,
   return client;
 }
 
+/** A fresh server and a client of it (`options` aside from the url): resolves once the client is open and the server counts it. */
+export async function connected(options: Partial<ClientOptions> = {}) {
+  const server = await serve();
+  const client = connect({ ...options, url: server.url });
+  await client.opened();
+  await server.waitForClients(1);
+  return { server, client };
+}
+
 /** The next `type` event (that passes `filter`), or a rejection naming what did not come within `timeoutMs`. */
 export function next<In, Out, K extends keyof ClientEvents<In, Out>>(
   client: Client<In, Out>,

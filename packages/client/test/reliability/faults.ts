@@ -124,6 +124,25 @@ export function describeFaults({ byKind }: FaultFigures): string {
     .join(", ");
 }
 
+/** What sizes a soak run (each soak's own default duration aside). */
+export interface SoakOptions {
+  /** How long faults are injected. @default LIFELINE_SOAK_MS or the soak's own */
+  durationMs?: number;
+  /** @default LIFELINE_SOAK_SEED or a fresh one (printed either way) */
+  seed?: number;
+  /** Keep injecting past `durationMs` until this many faults were injected. @default 50 */
+  minFaults?: number;
+}
+
+/** A soak's settings from its options and the environment, announced with its seed, and its seeded random source. */
+export function startSoak(name: string, options: SoakOptions, fallbackMs: number) {
+  const durationMs = options.durationMs ?? soakDuration(fallbackMs);
+  const seed = soakSeed(options.seed);
+  const minFaults = options.minFaults ?? 50;
+  announce(name, seed, durationMs);
+  return { durationMs, seed, minFaults, random: createRandom(seed) };
+}
+
 /** Prints the seed line every soak starts with, so a failing run can be replayed. */
 export function announce(name: string, seed: number, durationMs: number): void {
   report(`${name}: seed ${seed} (replay with LIFELINE_SOAK_SEED=${seed}), ${durationMs} ms`);

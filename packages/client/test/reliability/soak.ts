@@ -7,21 +7,14 @@ import { expect } from "vitest";
 import { startServer } from "@lifeline/test-server";
 import { createClient } from "../../src/index.js";
 import type { Client, SendResult } from "../../src/index.js";
-import { announce, describeFaults, injectFaults, LINE_FAULTS, soakDuration, soakSeed, WAIT_MS } from "./faults.js";
-import type { FaultKind } from "./faults.js";
+import { describeFaults, injectFaults, LINE_FAULTS, startSoak, WAIT_MS } from "./faults.js";
+import type { FaultKind, SoakOptions } from "./faults.js";
 import { createRandom, report, waitUntil } from "./helpers.js";
 
 /** Default length of the fault phase (LIFELINE_SOAK_MS overrides it). */
 export const SOAK_MS = 15_000;
 
-export interface SoakOptions {
-  /** How long faults are injected. @default LIFELINE_SOAK_MS or SOAK_MS */
-  durationMs?: number;
-  /** @default LIFELINE_SOAK_SEED or a fresh one (printed either way) */
-  seed?: number;
-  /** Keep injecting past `durationMs` until this many faults were injected. @default 50 */
-  minFaults?: number;
-}
+export type { SoakOptions };
 
 export interface SoakReport {
   seed: number;
@@ -44,12 +37,7 @@ export interface SoakReport {
 const SEND_EVERY_MS = 5;
 
 export async function soak(options: SoakOptions = {}): Promise<SoakReport> {
-  const durationMs = options.durationMs ?? soakDuration(SOAK_MS);
-  const seed = soakSeed(options.seed);
-  const minFaults = options.minFaults ?? 50;
-  announce("soak at-most-once", seed, durationMs);
-
-  const random = createRandom(seed);
+  const { durationMs, seed, minFaults, random } = startSoak("soak at-most-once", options, SOAK_MS);
   // it echoes (which keeps the heartbeat quiet) and records every frame
   const server = await startServer();
   const count = () => server.received.length;

@@ -17,8 +17,8 @@ import type { Delivery, DeliveryConnection } from "@lifeline/test-server";
 import { createClient } from "../../src/index.js";
 import type { Client, SendResult } from "../../src/index.js";
 import { atLeastOnce } from "../../src/at-least-once/index.js";
-import { announce, describeFaults, injectFaults, LINE_FAULTS, soakDuration, soakSeed, WAIT_MS } from "./faults.js";
-import type { FaultFigures } from "./faults.js";
+import { describeFaults, injectFaults, LINE_FAULTS, startSoak, WAIT_MS } from "./faults.js";
+import type { FaultFigures, SoakOptions } from "./faults.js";
 import { createRandom, report, waitUntil } from "./helpers.js";
 
 /** Default length of the fault phase (LIFELINE_SOAK_MS overrides it). */
@@ -27,14 +27,8 @@ export const TWO_WAY_SOAK_MS = 12_000;
 /** Both streams send one message per this many ms. */
 const EVERY_MS = 5;
 
-export interface TwoWaySoakOptions {
-  /** How long faults are injected. @default LIFELINE_SOAK_MS or TWO_WAY_SOAK_MS */
-  durationMs?: number;
-  /** @default LIFELINE_SOAK_SEED or a fresh one (printed either way) */
-  seed?: number;
-  /** Keep injecting past `durationMs` until this many faults were injected. @default 50 */
-  minFaults?: number;
-}
+/** How long, from which seed, and with at least how many faults. */
+export type TwoWaySoakOptions = SoakOptions;
 
 /** One numbered message on the server side: handled by `onMessage`, or stored by `send()`. */
 interface Record {
@@ -162,12 +156,7 @@ function tally(keys: readonly string[]): { [key: string]: number } {
 }
 
 export async function twoWaySoak(options: TwoWaySoakOptions = {}): Promise<TwoWaySoakReport> {
-  const durationMs = options.durationMs ?? soakDuration(TWO_WAY_SOAK_MS);
-  const seed = soakSeed(options.seed);
-  const minFaults = options.minFaults ?? 50;
-  announce("two-way soak at-least-once", seed, durationMs);
-
-  const random = createRandom(seed);
+  const { durationMs, seed, minFaults, random } = startSoak("two-way soak at-least-once", options, TWO_WAY_SOAK_MS);
   const end = await twoWayServer();
   const { server } = end;
   let client: Client<{ n: number }, { n: number }> | undefined;

@@ -1,8 +1,13 @@
 // The one scenario every runtime runs (Node ESM and CJS, Deno, Bun, Chromium).
-// Plain ESM with no imports, so each runtime loads this very file unchanged;
-// the runner hands in the client, zod, the server controls and a reporter.
+// Plain ESM importing only ./steps.mjs, so each runtime loads these very
+// files unchanged; the runner hands in the client, zod, the server controls
+// and a reporter.
 // Each step returns its own pass/fail, so the vitest side turns every step
 // into its own assertion and names the runtime that failed it.
+
+import { StepFailure, check, same, within } from "./steps.mjs";
+
+export { httpControl } from "./steps.mjs";
 
 /** Short settings so the whole scenario runs in seconds. */
 const FAST = {
@@ -29,40 +34,6 @@ export const STEPS = [
   { id: "offline-online", title: "offline: no attempt is spent; online cuts the backoff short", browser: true },
   { id: "close", title: "close() leaves nothing running" },
 ];
-
-/** `serverControl` over the test server's HTTP control endpoint. */
-export function httpControl(httpUrl) {
-  return async function serverControl(fault, body = {}) {
-    const init =
-      fault === "state" ? { method: "GET" } : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
-    const res = await fetch(`${httpUrl}/control/${fault}`, init);
-    const json = await res.json();
-    if (!res.ok) throw new Error(`control ${fault} answered ${res.status}: ${JSON.stringify(json)}`);
-    return fault === "state" ? json : json.state;
-  };
-}
-
-class StepFailure extends Error {}
-
-function check(condition, message) {
-  if (!condition) throw new StepFailure(message);
-}
-
-function same(actual, expected, what) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  check(a === e, `${what}: expected ${e}, got ${a}`);
-}
-
-function timeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new StepFailure(`${what}: nothing within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** A bounded pause, only where the point is that nothing happens meanwhile. */
 function pause(ms) {
@@ -159,7 +130,7 @@ async function probeRefused(url, serverControl) {
 async function probeBinary(url) {
   const ws = new WebSocket(url);
   const binaryType = ws.binaryType;
-  const data = await timeout(
+  const data = await within(
     new Promise((resolve, reject) => {
       ws.addEventListener("open", () => ws.send(new Uint8Array([1, 2, 3])));
       ws.addEventListener("message", (e) => resolve(e.data));
@@ -170,7 +141,7 @@ async function probeBinary(url) {
   );
   const closed = new Promise((resolve) => ws.addEventListener("close", resolve));
   ws.close();
-  await timeout(closed, WAIT_MS, "binary probe close");
+  await within(closed, WAIT_MS, "binary probe close");
   return `binaryType "${binaryType}" gives ${Object.prototype.toString.call(data)}`;
 }
 
@@ -219,7 +190,7 @@ export async function runScenario({ createClient, serverControl, url, z, log = (
       const onType = [];
       main.client.onType("chat", (m) => onType.push(m.text));
       same(main.client.state, "connecting", "state right after createClient");
-      await timeout(main.client.opened(), WAIT_MS, "opened()");
+      await within(main.client.opened(), WAIT_MS, "opened()");
       same(main.client.state, "open", "state after opened()");
       same(main.payloads(0, "open"), [{ attempt: 1 }], "open events");
       await echo(main, "hello");
@@ -374,7 +345,7 @@ export async function runScenario({ createClient, serverControl, url, z, log = (
           },
         },
       });
-      await timeout(bin.client.opened(), WAIT_MS, "opened()");
+      await within(bin.client.opened(), WAIT_MS, "opened()");
       const text = "bytes ✓ ünïcödé";
       await echo(bin, text);
       same(seen, [{ tag: "[object ArrayBuffer]", arrayBuffer: true, view: false }], "what codec.decode received");
@@ -384,7 +355,7 @@ export async function runScenario({ createClient, serverControl, url, z, log = (
     async "offline-online"() {
       // `slow` proves the cut-short: its backoff is 30 s, far beyond this step's limit
       const slow = make("slow", { backoff: { initial: 30_000, max: 30_000, jitter: "none", resetAfter: 60_000 } });
-      await timeout(slow.client.opened(), WAIT_MS, "opened()");
+      await within(slow.client.opened(), WAIT_MS, "opened()");
       const fromMain = main.mark();
       const fromSlow = slow.mark();
       await platform.setOffline(true);
@@ -460,7 +431,7 @@ export async function runScenario({ createClient, serverControl, url, z, log = (
     const started = Date.now();
     let result;
     try {
-      const detail = await timeout(steps[step.id](), STEP_MS, step.id);
+      const detail = await within(steps[step.id](), STEP_MS, step.id);
       result = { id: step.id, ok: true, ms: Date.now() - started, detail };
     } catch (error) {
       const message = error instanceof StepFailure ? error.message : `${error?.name}: ${error?.message}\n${error?.stack ?? ""}`;

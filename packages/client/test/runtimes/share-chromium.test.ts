@@ -2,16 +2,15 @@
 // playwright-core): several pages of the test server's origin in one browser
 // context share one WebSocket. The server's record is the judge: how many
 // connections it saw, and what it received, in which order, how often.
-import { existsSync, mkdtempSync, copyFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { CHROMIUM_ARGS, CHROMIUM_PATH, startServer } from "@lifeline/test-server";
+import { startServer } from "@lifeline/test-server";
 import type { TestServer } from "@lifeline/test-server";
-import { build } from "esbuild";
-import { chromium } from "playwright-core";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CLIENT_DIR, FIXTURES, requireBuild } from "./harness.js";
+import { bundleForBrowser, launchChromium, withChromium } from "../../../../tools/test-kit/chromium.js";
+import { CLIENT_DIR, FIXTURES, copyFiles, requireBuild } from "./harness.js";
 
 const NAME = "tabs-test";
 /** How long a takeover may take, from the leader page closing to a follower leading. */
@@ -34,24 +33,19 @@ declare global {
 
 async function preparePages(dir: string): Promise<void> {
   requireBuild();
-  const result = await build({
-    stdin: {
-      contents: `export { createClient } from "./dist/index.js"; export { acrossTabs } from "./dist/share.js"; export { atLeastOnce } from "./dist/at-least-once.js";`,
-      resolveDir: CLIENT_DIR,
-      loader: "js",
-    },
-    outfile: path.join(dir, "lifeline-share.js"),
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    logLevel: "silent",
-  });
   // (rollup hoists a chunk's transitive imports as bare imports, which esbuild warns about: harmless)
-  const messages = result.errors.map((m) => m.text);
-  if (messages.length > 0) throw new Error(`esbuild reported: ${messages.join("; ")}`);
-  copyFileSync(path.join(FIXTURES, "share-page.html"), path.join(dir, "index.html"));
-  copyFileSync(path.join(FIXTURES, "share-page.mjs"), path.join(dir, "share-page.mjs"));
+  await bundleForBrowser(
+    {
+      stdin: {
+        contents: `export { createClient } from "./dist/index.js"; export { acrossTabs } from "./dist/share.js"; export { atLeastOnce } from "./dist/at-least-once.js";`,
+        resolveDir: CLIENT_DIR,
+        loader: "js",
+      },
+      outfile: path.join(dir, "lifeline-share.js"),
+    },
+    { allowWarnings: true },
+  );
+  copyFiles(dir, { "index.html": path.join(FIXTURES, "share-page.html"), "share-page.mjs": path.join(FIXTURES, "share-page.mjs") });
 }
 
 /** Messages of `tab` as the server's application received them, in order (with acknowledged delivery: after de-duplication). */
@@ -62,20 +56,7 @@ function fromTab(server: TestServer, tab: string): number[] {
 
 const range = (count: number) => Array.from({ length: count }, (_, i) => i + 1);
 
-if (!existsSync(CHROMIUM_PATH)) {
-  if (process.env["CI"] === "true") {
-    describe("acrossTabs() in chromium", () => {
-      it("is installed (CI must run the browser suite)", () => {
-        throw new Error(`${CHROMIUM_PATH} not found, and CI=true: the browser suite must run on CI`);
-      });
-    });
-  } else {
-    process.stdout.write(`\n  SKIPPED: chromium not found (${CHROMIUM_PATH}); the multi-tab suite did not run\n\n`);
-    describe.skip("acrossTabs() in chromium", () => {
-      it("shares one connection", () => {});
-    });
-  }
-} else {
+withChromium("acrossTabs() in chromium", "the multi-tab suite", () => {
   describe.each(["at-most-once", "at-least-once"] as const)("acrossTabs() in chromium, %s: one connection for every tab", (mode) => {
     const acknowledged = mode === "at-least-once";
     const dir = mkdtempSync(path.join(tmpdir(), "lifeline-tabs-"));
@@ -86,7 +67,7 @@ if (!existsSync(CHROMIUM_PATH)) {
 
     beforeAll(async () => {
       await preparePages(dir);
-      browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
+      browser = await launchChromium();
     }, 60_000);
 
     afterAll(async () => {
@@ -227,4 +208,4 @@ if (!existsSync(CHROMIUM_PATH)) {
       });
     }
   });
-}
+});

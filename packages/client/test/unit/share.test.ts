@@ -7,7 +7,7 @@ import { acrossTabs } from "../../src/share/index.js";
 import { CATCH_UP_MS } from "../../src/share/session.js";
 import type { Role } from "../../src/share/index.js";
 import { createFakeClock, createFakeWebSocket } from "../../src/testing.js";
-import type { FakeClock, FakeSocket, FakeWebSocketKit } from "../../src/testing.js";
+import type { FakeSocket, FakeWebSocketKit } from "../../src/testing.js";
 import { TEST_URL, expectNothingLeft, flushMicrotasks, record } from "./helpers.js";
 import { createFakeOrigin } from "./share-fakes.js";
 import { createDelivery } from "@lifeline/test-server";
@@ -22,6 +22,9 @@ interface Tab {
   roles: Role[];
   log: ReturnType<typeof record>;
 }
+
+/** `N` tabs, as a tuple (the leader first). */
+type Tabs<N extends number, T extends Tab[] = [Tab]> = T["length"] extends N ? T : Tabs<N, [...T, Tab]>;
 
 function browser(options: Partial<ClientOptions<any, any>> = {}) {
   const clock = createFakeClock();
@@ -44,7 +47,31 @@ function browser(options: Partial<ClientOptions<any, any>> = {}) {
     tabs.push(made);
     return made;
   };
-  return { clock, fake, origin, tabs, open };
+  /**
+   * Opens `count` tabs, the first one alone (it takes the lock and leads), the
+   * others after it, each with its own options from `more`; resolves once each
+   * has its role.
+   */
+  const lead = async <N extends number>(count: N, more: Array<Partial<ClientOptions<any, any>>> = []): Promise<Tabs<N>> => {
+    const first = open(more[0]);
+    await settle();
+    const rest = Array.from({ length: count - 1 }, (_, i) => open(more[i + 1]));
+    await settle();
+    return [first, ...rest] as Tabs<N>;
+  };
+  /** As lead(), then the leader's socket opens and `flush` lets the tabs see it. */
+  const up = async <N extends number>(count: N, more: Array<Partial<ClientOptions<any, any>>> = [], flush: () => Promise<unknown> = settle): Promise<Tabs<N>> => {
+    const opened = await lead(count, more);
+    fake.last().open();
+    await flush();
+    return opened;
+  };
+  /** Closes every tab's client and checks that nothing is left running. */
+  const closeAll = () => {
+    for (const { client } of tabs) client.close();
+    expectNothingLeft({ clock, fake });
+  };
+  return { clock, fake, origin, tabs, open, lead, up, closeAll };
 }
 
 /** Lets channel messages, lock grants and the tabs' reactions run. */
@@ -55,19 +82,15 @@ const live = (fake: FakeWebSocketKit) => fake.live();
 
 const texts = (socket: FakeSocket) => socket.sent.map(String);
 
-function closeAll(tabs: Tab[], clock: FakeClock, fake: FakeWebSocketKit) {
-  for (const { client } of tabs) client.close();
-  expectNothingLeft({ clock, fake });
+/** Each tab in `from` sends `{ from: its name, n }`, in that order. */
+function sendEach(n: number, from: Record<string, Tab>) {
+  for (const [name, tab] of Object.entries(from)) tab.client.send({ from: name, n });
 }
 
 describe("acrossTabs(): one socket for every tab", () => {
   it("elects one leader; the other tabs follow through it and mirror its line", async () => {
-    const { clock, fake, origin, tabs, open } = browser();
-    const a = open();
-    await settle();
-    const b = open();
-    const c = open();
-    await settle();
+    const { clock, fake, origin, lead, closeAll } = browser();
+    const [a, b, c] = await lead(3);
     expect([a.roles, b.roles, c.roles]).toEqual([["leader"], ["follower"], ["follower"]]);
     // only the leader made a socket
     expect(fake.sockets).toHaveLength(1);
@@ -91,14 +114,14 @@ describe("acrossTabs(): one socket for every tab", () => {
     await settle();
     expect([a.client.state, b.client.state, c.client.state]).toEqual(["open", "open", "open"]);
     expect(origin.holder(`lifeline:${NAME}`)).toBe(a.tab);
-    closeAll(tabs, clock, fake);
+    closeAll();
     await settle();
     expect(origin.openChannels()).toBe(0);
     expect(origin.holder(`lifeline:${NAME}`)).toBeUndefined();
   });
 
   it("writes each tab's messages once, in that tab's order, and confirms them", async () => {
-    const { clock, fake, tabs, open } = browser();
+    const { fake, open, closeAll } = browser();
     const a = open();
     await settle();
     const b = open();
@@ -120,19 +143,13 @@ describe("acrossTabs(): one socket for every tab", () => {
     for (const from of ["b", "c"]) expect(sent.filter((m) => m.from === from).map((m) => m.n)).toEqual([1, 2, 3, 4]);
     expect(sent.filter((m) => m.from === "a").map((m) => m.n)).toEqual([2, 3, 4]);
     expect([b.client.pending, c.client.pending]).toEqual([[], []]);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("hands every incoming frame to every tab, each validating with its own schema", async () => {
-    const { clock, fake, tabs, open } = browser();
+    const { fake, up, closeAll } = browser();
     const strict = { "~standard": { version: 1, vendor: "test", validate: (v: unknown) => ((v as { ok?: boolean }).ok ? { value: v } : { issues: [{ message: "not ok" }] }) } };
-    const a = open();
-    await settle();
-    const b = open();
-    const c = open({ incoming: strict as never });
-    await settle();
-    fake.last().open();
-    await settle();
+    const [a, b, c] = await up(3, [{}, {}, { incoming: strict as never }]);
     fake.last().receive(JSON.stringify({ ok: true, n: 1 }));
     fake.last().receive(JSON.stringify({ ok: false, n: 2 }));
     await settle();
@@ -140,18 +157,12 @@ describe("acrossTabs(): one socket for every tab", () => {
     expect(b.log.of("message")).toEqual([{ ok: true, n: 1 }, { ok: false, n: 2 }]);
     expect(c.log.of("message")).toEqual([{ ok: true, n: 1 }]);
     expect(c.client.state).toBe("open");
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("gives a request's reply only to the tab that asked", async () => {
-    const { clock, fake, tabs, open } = browser();
-    const a = open();
-    await settle();
-    const b = open();
-    const c = open();
-    await settle();
-    fake.last().open();
-    await settle();
+    const { fake, up, closeAll } = browser();
+    const [a, b, c] = await up(3);
     const fromB = request(b.client, { type: "get", key: "b" });
     const fromA = request(a.client, { type: "get", key: "a" });
     await settle();
@@ -164,17 +175,12 @@ describe("acrossTabs(): one socket for every tab", () => {
     await expect(fromA).resolves.toEqual({ re: idOf("a"), value: "for a" });
     // nobody saw someone else's reply as a message
     expect({ a: a.log.of("message"), b: b.log.of("message"), c: c.log.of("message") }).toEqual({ a: [], b: [], c: [] });
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("answers a follower's heartbeat in the leader, after the leader's own round trip", async () => {
-    const { clock, fake, tabs, open } = browser();
-    const a = open({ heartbeat: { interval: 1_000, timeout: 10_000 } });
-    await settle();
-    const b = open({ heartbeat: { interval: 3_000, timeout: 10_000 } });
-    await settle();
-    fake.last().open();
-    await settle();
+    const { clock, fake, up, closeAll } = browser();
+    const [a, b] = await up(2, [{ heartbeat: { interval: 1_000, timeout: 10_000 } }, { heartbeat: { interval: 3_000, timeout: 10_000 } }]);
     // the leader measures its line: 40 ms
     clock.advance(1_000);
     expect(texts(fake.last())).toEqual(["ping"]);
@@ -189,11 +195,11 @@ describe("acrossTabs(): one socket for every tab", () => {
     await settle();
     expect(b.client.latency).toBe(40);
     expect(b.log.of("heartbeat")).toEqual([{ rtt: 40 }]);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("a follower whose url resolves late still gets what the shared line brought meanwhile", async () => {
-    const { clock, fake, tabs, open } = browser();
+    const { fake, open, closeAll } = browser();
     const a = open();
     await settle();
     let resolveUrl: (url: string) => void = () => {};
@@ -216,18 +222,12 @@ describe("acrossTabs(): one socket for every tab", () => {
     expect(b.client.state).toBe("open");
     expect(b.log.of("message")).toEqual(["while b waits", "after"]);
     expect(a.log.of("message")).toEqual(["while b waits", "after"]);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("close() in a follower closes only that tab", async () => {
-    const { clock, fake, tabs, open } = browser();
-    const a = open();
-    await settle();
-    const b = open();
-    const c = open();
-    await settle();
-    fake.last().open();
-    await settle();
+    const { fake, up, closeAll } = browser();
+    const [a, b, c] = await up(3);
     b.client.close();
     await settle();
     expect([a.client.state, b.client.state, c.client.state]).toEqual(["open", "closed", "open"]);
@@ -235,20 +235,14 @@ describe("acrossTabs(): one socket for every tab", () => {
     c.client.send("still here");
     await settle();
     expect(texts(fake.last())).toEqual(['"still here"']);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 });
 
 describe("acrossTabs(): takeover", () => {
   it("a crashed leader is replaced; what it did not confirm is resent by its tab, nothing lost", async () => {
-    const { clock, fake, origin, tabs, open } = browser();
-    const a = open();
-    await settle();
-    const b = open();
-    const c = open();
-    await settle();
-    fake.last().open();
-    await settle();
+    const { fake, origin, up, closeAll } = browser();
+    const [a, b, c] = await up(3);
     b.client.send("b1");
     c.client.send("c1");
     await settle();
@@ -269,18 +263,12 @@ describe("acrossTabs(): takeover", () => {
     expect([b.client.state, c.client.state]).toEqual(["open", "open"]);
     expect([b.client.pending, c.client.pending]).toEqual([[], []]);
     expect(origin.holder(`lifeline:${NAME}`)).toBe(b.tab);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("a confirmation that arrives after the lock (the old leader's last words) spares the resend", async () => {
-    const { clock, fake, origin, tabs, open } = browser();
-    const a = open();
-    await settle();
-    const b = open();
-    const c = open();
-    await settle();
-    fake.last().open();
-    await settle();
+    const { fake, origin, up, closeAll } = browser();
+    const [a, b, c] = await up(3);
     b.client.send("b1");
     c.client.send("c1");
     // the leader writes them and confirms, but its confirmations are slow, the lock is not
@@ -300,18 +288,12 @@ describe("acrossTabs(): takeover", () => {
     // nothing to resend: each went out once
     expect(texts(fake.last())).toEqual([]);
     expect([b.client.pending, c.client.pending]).toEqual([[], []]);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("a request in flight during a takeover still gets its reply in the asking tab only", async () => {
-    const { clock, fake, tabs, open } = browser();
-    const a = open();
-    await settle();
-    const b = open();
-    const c = open();
-    await settle();
-    fake.last().open();
-    await settle();
+    const { fake, up, closeAll } = browser();
+    const [a, b, c] = await up(3);
     const fromC = request(c.client, { q: "c" });
     await settle();
     const id = (JSON.parse(String(fake.last().sent[0])) as { id: string }).id;
@@ -328,17 +310,12 @@ describe("acrossTabs(): takeover", () => {
     await settle();
     await expect(fromC).resolves.toEqual({ re: id, a: 1 });
     expect({ b: b.log.of("message"), c: c.log.of("message") }).toEqual({ b: [], c: [] });
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("a leader that closes hands the line over to a follower", async () => {
-    const { clock, fake, tabs, open } = browser();
-    const a = open();
-    await settle();
-    const b = open();
-    await settle();
-    fake.last().open();
-    await settle();
+    const { fake, up, closeAll } = browser();
+    const [a, b] = await up(2);
     a.client.close();
     await settle();
     expect(b.roles).toEqual(["follower", "leader"]);
@@ -346,11 +323,11 @@ describe("acrossTabs(): takeover", () => {
     fake.last().open();
     await settle();
     expect(b.client.state).toBe("open");
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("a frozen leader that answers nothing has its lock taken by a new tab, and follows when it wakes", async () => {
-    const { clock, fake, tabs, open } = browser();
+    const { clock, fake, open, closeAll } = browser();
     const a = open();
     await settle();
     fake.last().open();
@@ -366,17 +343,12 @@ describe("acrossTabs(): takeover", () => {
     // the robbed leader let its socket go; the new one holds the only live socket
     expect(live(fake)).toHaveLength(1);
     expect(fake.last().url).toBe(TEST_URL);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("a frozen leader its followers already used: their heartbeat notices, the next relay finds no answer and takes the lock", async () => {
-    const { clock, fake, tabs, open } = browser({ heartbeat: { interval: 1_000, timeout: 500 } });
-    const a = open();
-    await settle();
-    const b = open();
-    await settle();
-    fake.last().open();
-    await settle();
+    const { clock, fake, up, closeAll } = browser({ heartbeat: { interval: 1_000, timeout: 500 } });
+    const [a, b] = await up(2);
     expect(b.client.state).toBe("open");
     a.tab.freeze();
     // b pings the leader, hears nothing, lets its relay go, tries again and looks for the leader
@@ -392,7 +364,7 @@ describe("acrossTabs(): takeover", () => {
     expect(b.client.state).toBe("open");
     expect(a.roles.at(-1)).toBe("follower");
     expect(live(fake)).toHaveLength(1);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 });
 
@@ -507,22 +479,46 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     return { delivery, pump, gone };
   }
 
+  /** Tabs with atLeastOnce() in front of serve(): up() lets the server answer before it resolves. */
+  function session(options: Partial<ClientOptions<any, any>> = {}) {
+    const page = browser({ delivery: atLeastOnce(), ...options });
+    const server = serve(page.fake);
+    const up = <N extends number>(count: N) => page.up(count, [], server.pump);
+    /** The leader's tab crashes and the server sees its socket go; resolves once the other tabs reacted. */
+    const crash = async (leader: Tab, socket = page.fake.last()) => {
+      leader.tab.crash();
+      server.gone(socket);
+      await settle();
+    };
+    return { ...page, ...server, up, crash };
+  }
+
+  /**
+   * Three tabs up; b and c each send 1 (handled), then 2 to 4, which the
+   * leader has yet to assign and write: from then on the channel's posts are
+   * slow (the lock is not).
+   */
+  async function assigning() {
+    const shared = session();
+    const [a, b, c] = await shared.up(3);
+    sendEach(1, { b, c });
+    await shared.pump();
+    for (let n = 2; n <= 4; n++) sendEach(n, { b, c });
+    shared.origin.timing.slow = true;
+    return { ...shared, a, b, c };
+  }
+
   const data = (delivery: ReturnType<typeof createDelivery>) => delivery.delivered.map((m) => m.data as { from: string; n: number });
   const of = (delivery: ReturnType<typeof createDelivery>, from: string) => data(delivery).filter((m) => m.from === from).map((m) => m.n);
 
   it("the server sees one connection and one session; each tab's messages once, in order; delivered in the tab that sent them", async () => {
-    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
-    const { delivery, pump } = serve(fake);
-    const a = open();
-    await settle();
-    const b = open();
-    const c = open();
-    await settle();
+    const { fake, lead, closeAll, delivery, pump } = session();
+    const [a, b, c] = await lead(3);
     expect([a.roles, b.roles, c.roles]).toEqual([["leader"], ["follower"], ["follower"]]);
     fake.last().open();
     await pump();
     expect([a.client.state, b.client.state, c.client.state]).toEqual(["open", "open", "open"]);
-    for (let n = 1; n <= 5; n++) for (const [from, tab] of [["a", a], ["b", b], ["c", c]] as const) tab.client.send({ from, n });
+    for (let n = 1; n <= 5; n++) sendEach(n, { a, b, c });
     await pump();
     expect(fake.sockets).toHaveLength(1);
     expect(delivery.sessions.size).toBe(1);
@@ -532,30 +528,20 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
       expect(tab.log.of("delivered").flatMap((d) => d.messages as Array<{ from: string }>).map((m) => m.from), from).toEqual(Array(5).fill(from));
       expect(tab.client.pending).toEqual([]);
     }
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("a crashed leader: the next one speaks for the same session and resends with the same seqs; nothing lost, nothing delivered twice", async () => {
-    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
-    const { delivery, pump, gone } = serve(fake);
-    const a = open();
-    await settle();
-    const b = open();
-    const c = open();
-    await settle();
-    fake.last().open();
-    await pump();
-    for (let n = 1; n <= 3; n++) for (const [from, tab] of [["a", a], ["b", b], ["c", c]] as const) tab.client.send({ from, n });
+    const { fake, up, closeAll, delivery, pump, crash } = session();
+    const [a, b, c] = await up(3);
+    for (let n = 1; n <= 3; n++) sendEach(n, { a, b, c });
     await pump();
     // written and received by the server, but the leader dies before the acks reach anyone
-    for (let n = 4; n <= 6; n++) for (const [from, tab] of [["b", b], ["c", c]] as const) tab.client.send({ from, n });
+    for (let n = 4; n <= 6; n++) sendEach(n, { b, c });
     await pump({ acks: false });
     // and these are still on their way to the leader when it dies
-    for (const [from, tab] of [["b", b], ["c", c]] as const) tab.client.send({ from, n: 7 });
-    const first = fake.last();
-    a.tab.crash();
-    gone(first);
-    await settle();
+    sendEach(7, { b, c });
+    await crash(a);
     expect(b.roles).toEqual(["follower", "leader"]);
     expect(fake.sockets).toHaveLength(2);
     fake.last().open();
@@ -571,16 +557,12 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     c.client.send({ from: "c", n: 8 });
     await pump();
     expect(of(delivery, "c")).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("what the server replays between the hello and its ack reaches every tab once the line is open", async () => {
-    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
-    const { pump } = serve(fake);
-    const a = open();
-    await settle();
-    const b = open();
-    await settle();
+    const { clock, fake, lead, closeAll, pump } = session();
+    const [a, b] = await lead(2);
     const socket = fake.last();
     socket.open();
     // the server replays before it answers the hello
@@ -594,37 +576,24 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     clock.advance(200);
     await settle();
     expect(texts(socket).filter((t) => t.startsWith('{"t":"ack"'))).toEqual(['{"t":"ack","seq":2}']);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("a request's reply reaches only the tab that asked", async () => {
-    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
-    const { pump } = serve(fake);
-    const a = open();
-    await settle();
-    const b = open();
-    const c = open();
-    await settle();
-    fake.last().open();
-    await pump();
+    const { up, closeAll, pump } = session();
+    const [a, b, c] = await up(3);
     const fromB = request(b.client, { q: "b" });
     const fromA = request(a.client, { q: "a" });
     await pump();
     await expect(fromB).resolves.toEqual({ answer: { q: "b" } });
     await expect(fromA).resolves.toEqual({ answer: { q: "a" } });
     expect({ a: a.log.of("message"), b: b.log.of("message"), c: c.log.of("message") }).toEqual({ a: [], b: [], c: [] });
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("a server reset starts a fresh shared session; every tab resends what it holds under it, once", async () => {
-    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
-    const { delivery, pump } = serve(fake);
-    const a = open();
-    await settle();
-    const b = open();
-    await settle();
-    fake.last().open();
-    await pump();
+    const { fake, up, closeAll, delivery, pump } = session();
+    const [a, b] = await up(2);
     const resets = [a, b].map((tab) => {
       const seen: string[] = [];
       tab.client.on("reset", ({ reason }) => seen.push(reason));
@@ -645,18 +614,12 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     expect(of(delivery, "b")).toEqual([1]);
     expect(delivery.sessions.size).toBe(1);
     expect([a.client.pending, b.client.pending]).toEqual([[], []]);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("a server that lost the shared session answers the next hello with reset: a fresh shared session; every tab hears the reset and resends under it, once", async () => {
-    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
-    const { delivery, pump, gone } = serve(fake);
-    const a = open();
-    await settle();
-    const b = open();
-    await settle();
-    fake.last().open();
-    await pump();
+    const { clock, fake, up, closeAll, delivery, pump, gone } = session();
+    const [a, b] = await up(2);
     const resets = [a, b].map((tab) => {
       const seen: string[] = [];
       tab.client.on("reset", ({ reason }) => seen.push(reason));
@@ -686,18 +649,12 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     expect(delivery.sessions.size).toBe(1);
     expect(delivery.sessions.has(shared)).toBe(false);
     expect([a.client.pending, b.client.pending]).toEqual([[], []]);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("after a server reset, a tab that takes over says hello for the fresh session with what it received under it, not under the old one", async () => {
-    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
-    const { delivery, pump, gone } = serve(fake);
-    const a = open();
-    await settle();
-    const b = open();
-    await settle();
-    fake.last().open();
-    await pump();
+    const { fake, up, closeAll, delivery, pump, crash } = session();
+    const [a, b] = await up(2);
     const resets: string[] = [];
     b.client.on("reset", ({ reason }) => resets.push(reason));
     const shared = (JSON.parse(texts(fake.last())[0]!) as { session: string }).session;
@@ -708,9 +665,7 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     const first = fake.last();
     first.receive(JSON.stringify({ t: "reset", reason: "store lost" }));
     await settle();
-    a.tab.crash();
-    gone(first);
-    await settle();
+    await crash(a, first);
     expect(b.roles).toEqual(["follower", "leader"]);
     // (the crashed tab's client had made a socket of its own before: the fake runs a dead tab's code)
     const mine = fake.last();
@@ -722,60 +677,31 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     b.client.send({ from: "b", n: 1 });
     await pump();
     expect(of(delivery, "b")).toEqual([1]);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("a new leader that hears the old leader's last assignments only after it took over still delivers each message once", async () => {
-    const { clock, fake, origin, tabs, open } = browser({ delivery: atLeastOnce() });
-    const { delivery, pump, gone } = serve(fake);
-    const a = open();
-    await settle();
-    const b = open();
-    const c = open();
-    await settle();
-    fake.last().open();
-    await pump();
-    for (const [from, tab] of [["b", b], ["c", c]] as const) tab.client.send({ from, n: 1 });
-    await pump();
-    for (let n = 2; n <= 4; n++) for (const [from, tab] of [["b", b], ["c", c]] as const) tab.client.send({ from, n });
-    // the leader reads these, posts their seqs and writes them; the posts are slow, the lock is not
-    origin.timing.slow = true;
+    const { fake, origin, closeAll, delivery, pump, crash, a, b, c } = await assigning();
+    // the leader reads these, posts their seqs (slowly) and writes them
     await settle();
     await pump({ acks: false });
-    const first = fake.last();
-    a.tab.crash();
-    gone(first);
-    await settle();
+    await crash(a);
     expect(b.roles).toEqual(["follower", "leader"]);
     origin.timing.slow = false;
     fake.sockets.find((socket) => socket.readyState === 0)!.open();
     await pump();
     for (const from of ["b", "c"]) expect(of(delivery, from), from).toEqual([1, 2, 3, 4]);
     expect([b.client.pending, c.client.pending]).toEqual([[], []]);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("a new leader that wrote before it heard the old leader's last assignments writes those under new seqs (the server drops a lower one), so nothing is lost", async () => {
-    const { clock, fake, origin, tabs, open } = browser({ delivery: atLeastOnce() });
-    const { delivery, pump, gone } = serve(fake);
-    const a = open();
-    await settle();
-    const b = open();
-    const c = open();
-    await settle();
-    fake.last().open();
-    await pump();
-    for (const [from, tab] of [["b", b], ["c", c]] as const) tab.client.send({ from, n: 1 });
-    await pump();
-    for (let n = 2; n <= 4; n++) for (const [from, tab] of [["b", b], ["c", c]] as const) tab.client.send({ from, n });
+    const { fake, origin, closeAll, delivery, pump, crash, a, b, c } = await assigning();
     // the leader posts their seqs (slowly) and writes them, but the line dies before the server reads any
-    origin.timing.slow = true;
     await settle();
     const first = fake.last();
     expect(texts(first).filter((t) => t.startsWith('{"t":"msg"'))).toHaveLength(2 + 6);
-    a.tab.crash();
-    gone(first);
-    await settle();
+    await crash(a, first);
     expect(b.roles).toEqual(["follower", "leader"]);
     // the server's answer covers only what b knows: b's line opens, its tab resends under new seqs, then the old posts arrive
     fake.sockets.find((socket) => socket.readyState === 0)!.open();
@@ -787,18 +713,12 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     // every seq the server saw after the takeover is above the ones the old leader had given
     const after = delivery.delivered.filter((m) => (m.data as { n: number }).n > 1).map((m) => m.seq);
     expect(Math.min(...after)).toBeGreaterThan(1_000_000);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("a new leader waits at most CATCH_UP_MS for the assignments the server's answer covers, then opens the line anyway", async () => {
-    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
-    const { delivery, pump, gone } = serve(fake);
-    const a = open();
-    await settle();
-    const b = open();
-    await settle();
-    fake.last().open();
-    await pump();
+    const { clock, fake, up, closeAll, delivery, pump, crash } = session();
+    const [a, b] = await up(2);
     b.client.send({ from: "b", n: 1 });
     await pump();
     // the leader's own message: written and handled, but its assignment never reaches the other tab
@@ -806,10 +726,7 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     a.client.send({ from: "a", n: 1 });
     await pump({ acks: false });
     expect(of(delivery, "a")).toEqual([1]);
-    const first = fake.last();
-    a.tab.crash();
-    gone(first);
-    await settle();
+    await crash(a);
     expect(b.roles).toEqual(["follower", "leader"]);
     fake.sockets.find((socket) => socket.readyState === 0)!.open();
     await pump();
@@ -825,18 +742,12 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     await pump();
     expect(of(delivery, "b")).toEqual([1, 2]);
     expect(b.client.pending).toEqual([]);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("a leader whose socket the server is closing (4409 read, close event not yet dispatched) writes nothing more on it", async () => {
-    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce() });
-    const { pump } = serve(fake);
-    const a = open();
-    await settle();
-    const b = open();
-    await settle();
-    fake.last().open();
-    await pump();
+    const { fake, up, closeAll } = session();
+    const [a, b] = await up(2);
     const socket = fake.last();
     const whileClosing: unknown[] = [];
     const send = socket.send.bind(socket);
@@ -852,18 +763,12 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     expect(whileClosing).toEqual([]);
     socket.readyState = 1;
     socket.serverClose(4409, "session taken over");
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 
   it("a leader that took the lock from a hung one numbers far above it, so late writes of the old one never shadow its messages", async () => {
-    const { clock, fake, tabs, open } = browser({ delivery: atLeastOnce(), heartbeat: { interval: 1_000, timeout: 500 } });
-    const { delivery, pump } = serve(fake);
-    const a = open();
-    await settle();
-    const b = open();
-    await settle();
-    fake.last().open();
-    await pump();
+    const { clock, fake, up, closeAll, delivery, pump } = session({ heartbeat: { interval: 1_000, timeout: 500 } });
+    const [a, b] = await up(2);
     b.client.send({ from: "b", n: 1 });
     await pump();
     a.tab.freeze();
@@ -881,6 +786,6 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     expect(seqs[0]).toBe(1);
     expect(seqs[1]).toBeGreaterThan(1_000_000);
     expect(delivery.sessions.size).toBe(1);
-    closeAll(tabs, clock, fake);
+    closeAll();
   });
 });

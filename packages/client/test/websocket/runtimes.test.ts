@@ -3,17 +3,15 @@
 // `@lifeline/client/websocket` (each must exit by itself after close()), and
 // Chromium through an esbuild browser bundle in a page served by the test
 // server. Each runs test/websocket/scenario.mjs; one assertion per step.
-import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { CHROMIUM_ARGS, CHROMIUM_PATH, startServer } from "@lifeline/test-server";
 import type { ServerOptions, TestServer } from "@lifeline/test-server";
-import { build } from "esbuild";
-import { chromium, type Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, CLIENT_DIR, ROOT, emptyOutcome, killChildren, runChild, type Outcome } from "../runtimes/harness.js";
+import type { Browser } from "playwright-core";
+import { afterAll, describe, expect, it } from "vitest";
+import { bundleForBrowser, chromiumVersion, launchChromium, withChromium } from "../../../../tools/test-kit/chromium.js";
+import { BIN, CLIENT_DIR, FIXTURES as RUNTIME_FIXTURES, STEPS_MODULE, copyFiles, itEndsByItself, outputOf, runBeforeAll, runChild, runPage, type Outcome } from "../runtimes/harness.js";
 import { WS_STEPS } from "./scenario.mjs";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
@@ -29,54 +27,29 @@ function requireEntry(): void {
 
 function suite(title: string, options: { process: boolean; browser?: boolean; server?: ServerOptions; run(server: TestServer): Promise<Outcome>; cleanup?(): Promise<void> }): void {
   describe(title, () => {
-    let server: TestServer;
-    let outcome = emptyOutcome();
-    let failure: unknown;
-
-    beforeAll(async () => {
-      requireEntry();
-      server = await startServer({ port: 0, ...options.server });
-      try {
-        outcome = await options.run(server);
-      } catch (error) {
-        failure = error;
-      }
-    }, 120_000);
-
-    afterAll(async () => {
-      killChildren();
-      await options.cleanup?.();
-      await server?.close();
-    });
-
-    const why = () => (outcome.noise.trim() ? `\n--- runtime output ---\n${outcome.noise.trim().slice(-4000)}` : "");
+    const run = runBeforeAll({ ...options, check: requireEntry }, 120_000);
+    const why = () => outputOf(run.outcome);
 
     it("loads @lifeline/client/websocket", () => {
-      if (failure) throw failure;
-      expect(outcome.hello, `no hello from the runtime${why()}`).toBeDefined();
+      if (run.failure) throw run.failure;
+      expect(run.outcome.hello, `no hello from the runtime${why()}`).toBeDefined();
     });
 
     for (const { id } of WS_STEPS.filter((step) => options.browser === true || !step.browser)) {
       it(id, () => {
-        const step = outcome.steps.get(id);
-        if (!step) throw new Error(`step "${id}" never reported (done: ${outcome.done})${why()}`);
+        const step = run.outcome.steps.get(id);
+        if (!step) throw new Error(`step "${id}" never reported (done: ${run.outcome.done})${why()}`);
         if (!step.ok) throw new Error(`${title}, step "${id}": ${step.error}\n${JSON.stringify(step.detail)}`);
       });
     }
 
     it("the server got the queued frames once each, in order, before the newer one", () => {
-      const texts = server.texts();
+      const texts = run.server.texts();
       expect(texts.slice(0, 3)).toEqual(["queued-1", "queued-2", "hello"]);
       expect(texts.filter((t) => t === "queued-1")).toHaveLength(1);
     });
 
-    if (options.process) {
-      it("the process ends by itself after close()", () => {
-        expect(outcome.done, `the scenario did not finish${why()}`).toBe(true);
-        expect(outcome.exit?.killed, `the process had to be killed${why()}`).toBeUndefined();
-        expect(outcome.exit, why()).toMatchObject({ code: 0, signal: null });
-      });
-    }
+    if (options.process) itEndsByItself(run);
   });
 }
 
@@ -112,22 +85,10 @@ suite("deno", {
   },
 });
 
-if (!existsSync(CHROMIUM_PATH)) {
-  if (process.env["CI"] === "true") {
-    describe("chromium", () => {
-      it("is installed (CI must run the browser suite)", () => {
-        throw new Error(`${CHROMIUM_PATH} not found, and CI=true: the browser suite must run on CI`);
-      });
-    });
-  } else {
-    process.stdout.write(`\n  SKIPPED: chromium not found (${CHROMIUM_PATH}); LifelineWebSocket did not run in a browser\n\n`);
-    describe.skip("chromium", () => {
-      it("runs the scenario", () => {});
-    });
-  }
-} else {
-  const version = /Chromium (\S+)/.exec(execFileSync(CHROMIUM_PATH, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }))?.[1] ?? "?";
+withChromium("chromium", "LifelineWebSocket in a browser", () => {
+  const version = chromiumVersion();
   // the server's static mount must exist when it starts; it is filled in run()
+  // (mirroring test/: the scenario imports ../runtimes/steps.mjs)
   const dir = mkdtempSync(path.join(tmpdir(), "lifeline-ws-chromium-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   let browser: Browser | undefined;
@@ -137,50 +98,18 @@ if (!existsSync(CHROMIUM_PATH)) {
     server: { static: { "/rt/": dir } },
     async run(server) {
       requireEntry();
-      const result = await build({
-        entryPoints: { websocket: ENTRY },
-        outdir: dir,
-        bundle: true,
-        format: "esm",
-        platform: "browser",
-        target: "es2022",
-        logLevel: "silent",
+      await bundleForBrowser({ entryPoints: { websocket: ENTRY }, outdir: path.join(dir, "websocket") });
+      copyFiles(dir, {
+        "websocket/index.html": path.join(RUNTIME_FIXTURES, "page.html"),
+        "websocket/page.mjs": path.join(FIXTURES, "page.mjs"),
+        "websocket/scenario.mjs": path.join(HERE, "scenario.mjs"),
+        "runtimes/steps.mjs": STEPS_MODULE,
       });
-      const messages = [...result.errors, ...result.warnings].map((m) => m.text);
-      if (messages.length > 0) throw new Error(`esbuild reported: ${messages.join("; ")}`);
-      copyFileSync(path.join(CLIENT_DIR, "test/runtimes/fixtures/page.html"), path.join(dir, "index.html"));
-      copyFileSync(path.join(FIXTURES, "page.mjs"), path.join(dir, "page.mjs"));
-      copyFileSync(path.join(HERE, "scenario.mjs"), path.join(dir, "scenario.mjs"));
-      browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
-      return runPage(browser, server);
+      browser = await launchChromium();
+      return runPage(browser, server, { page: "/rt/websocket/index.html", timeoutMs: PAGE_TIMEOUT_MS });
     },
     async cleanup() {
       await browser?.close();
     },
   });
-}
-
-async function runPage(browser: Browser, server: TestServer): Promise<Outcome> {
-  const outcome = emptyOutcome();
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.on("console", (message) => (outcome.noise += `console.${message.type()}: ${message.text()}\n`));
-  page.on("pageerror", (error) => (outcome.noise += `pageerror: ${error.stack ?? error.message}\n`));
-  await page.exposeFunction("__lifelineReport", (step: { id: string; ok: boolean }) => void outcome.steps.set(step.id, step as never));
-  await page.goto(`${server.httpUrl}/rt/index.html`, { timeout: 30_000 });
-  await page.waitForFunction(() => (globalThis as unknown as { lifelineReady?: boolean }).lifelineReady === true, null, { timeout: 30_000 });
-  outcome.hello = { kind: "hello", name: "chromium", version: browser.version() };
-  let timer: NodeJS.Timeout | undefined;
-  const run = page.evaluate(
-    ([url, httpUrl]) => (globalThis as unknown as { lifelineRun(url: string, httpUrl: string): Promise<unknown> }).lifelineRun(url, httpUrl),
-    [server.url, server.httpUrl] as const,
-  );
-  try {
-    await Promise.race([run, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the page did not finish in ${PAGE_TIMEOUT_MS} ms`)), PAGE_TIMEOUT_MS)))]);
-    outcome.done = true;
-  } finally {
-    clearTimeout(timer);
-    await context.close();
-  }
-  return outcome;
-}
+});

@@ -1,5 +1,5 @@
 export declare const WS_STEPS: ReadonlyArray<{ id: string; browser?: boolean }>;
-export declare function httpControl(httpUrl: string): (fault: string, body?: Record<string, unknown>) => Promise<void>;
+export { httpControl } from "../runtimes/scenario.mjs";
 export declare function runWebSocketScenario(options: {
   LifelineWebSocket: unknown;
   url: string;

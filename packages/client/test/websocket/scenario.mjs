@@ -1,7 +1,11 @@
 // The LifelineWebSocket scenario every runtime runs (Node, Deno, Bun as child
 // processes, Chromium in a page), against a real @lifeline/test-server driven
-// through its HTTP control endpoint. Plain JavaScript with no imports, so
-// each runtime loads it as it is. Every wait is bounded.
+// through its HTTP control endpoint. Plain JavaScript importing only
+// ../runtimes/steps.mjs, so each runtime loads it as it is. Every wait is bounded.
+
+import { check, same, within } from "../runtimes/steps.mjs";
+
+export { httpControl } from "../runtimes/steps.mjs";
 
 /** Step ids in order, for the test side; `browser` steps run only in a page. */
 export const WS_STEPS = [
@@ -13,26 +17,6 @@ export const WS_STEPS = [
   { id: "close" },
   { id: "relative-url", browser: true },
 ];
-
-class StepFailure extends Error {}
-
-function check(condition, message) {
-  if (!condition) throw new StepFailure(message);
-}
-
-function same(actual, expected, what) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  check(a === e, `${what}: expected ${e}, got ${a}`);
-}
-
-function within(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => (timer = setTimeout(() => reject(new StepFailure(`${what} did not happen within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** The next `type` event on `ws` that passes `filter`. */
 function next(ws, type, filter = () => true, ms = 5_000) {
@@ -48,15 +32,6 @@ function next(ws, type, filter = () => true, ms = 5_000) {
     ms,
     `a "${type}" event`,
   );
-}
-
-/** POST /control/<fault> on the test server. */
-export function httpControl(httpUrl) {
-  return async (fault, body = {}) => {
-    const res = await fetch(`${httpUrl}/control/${fault}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    const json = await res.json();
-    if (!res.ok) throw new Error(`control ${fault} answered ${res.status}: ${JSON.stringify(json)}`);
-  };
 }
 
 async function bytesOf(data) {

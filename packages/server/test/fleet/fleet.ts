@@ -12,18 +12,6 @@ import { atLeastOnce } from "@lifeline/client/at-least-once";
 
 const NODE_SCRIPT = fileURLToPath(new URL("./node.mjs", import.meta.url));
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with its seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 type Reply = { ok: true; seq: number } | { ok: false; reason: string };

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient } from "@lifeline/client";
 import { atLeastOnce } from "@lifeline/client/at-least-once";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const PACKAGE = path.resolve(HERE, "../..");
@@ -136,4 +137,34 @@ export async function exchange(target: Target, count: number, faultEvery: number
   } finally {
     client.close();
   }
+}
+
+/**
+ * The suite an adapter passes in its own runtime: the server `start` launches
+ * (a `serve()` child) takes 300 messages each way through 3 sheds, with 0
+ * lost, 0 duplicates, in order, no reset, and prints nothing. `version` is
+ * what its runtime line must match; `cleanup` runs once it stopped.
+ */
+export function describeServed(name: string, version: RegExp, start: () => Promise<Served>, cleanup: () => void = () => {}): void {
+  let server: Served;
+  describe(`@lifeline/server/${name.toLowerCase()} in ${name}`, () => {
+    beforeAll(async () => {
+      server = await start();
+    }, 30_000);
+    afterAll(async () => {
+      await server?.stop();
+      cleanup();
+    });
+
+    it(`runs in ${name}: 300 messages each way through 3 sheds, 0 lost, 0 duplicates, in order`, async () => {
+      expect(server.runtime).toMatch(version);
+      const result = await exchange({ ...server, fault: shed(server) }, 300, 75);
+      expect(result.faults).toBe(3);
+      expect(result.opens).toBeGreaterThanOrEqual(4);
+      expect(result.acknowledged).toBe(300);
+      expect(result.echoes).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+      expect(result.resets).toBe(0);
+      expect(server.output()).toBe("");
+    });
+  });
 }
