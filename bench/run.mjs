@@ -177,9 +177,9 @@ async function measureThroughput() {
   }
   return Object.fromEntries(
     THROUGHPUT_LIBS.map((lib) => {
-      const rounds = byLib[lib];
-      const stat = (key) => summary(field(rounds, key));
-      return [lib, { perSecond: stat("perSecond"), ratio: stat("ratio"), cpu: stat("cpuPerMessage"), cpuRatio: stat("cpuRatio"), rounds }];
+      const perRound = byLib[lib];
+      const stat = (key) => summary(field(perRound, key));
+      return [lib, { perSecond: stat("perSecond"), ratio: stat("ratio"), cpu: stat("cpuPerMessage"), cpuRatio: stat("cpuRatio"), rounds: perRound }];
     }),
   );
 }
