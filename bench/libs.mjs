@@ -10,6 +10,7 @@ export const LIBRARIES = ["raw", "lifeline", "partysocket", "reconnecting-websoc
 /** Display names. */
 export const NAMES = {
   raw: "raw WebSocket",
+  "raw-again": "raw WebSocket, a second one (the noise floor)",
   lifeline: "lifeline",
   "lifeline+zod": "lifeline + zod schema",
   "lifeline+ack": "lifeline, at-least-once",
@@ -40,6 +41,8 @@ function wrapEventTarget(socket, { reconnects }) {
 export async function load(lib) {
   switch (lib) {
     case "raw":
+    // the same code as raw on a connection of its own: measured beside raw, it shows how far two equal clients differ
+    case "raw-again":
       return (url) => wrapEventTarget(new WebSocket(typeof url === "function" ? url() : url), { reconnects: false });
     case "lifeline":
     case "lifeline+zod":
@@ -49,10 +52,11 @@ export async function load(lib) {
       // acknowledged delivery: envelopes, acks from the server, resend on reconnect
       const delivery = lib === "lifeline+ack" ? (await import("@lifeline/client/at-least-once")).atLeastOnce() : undefined;
       return (url, { heartbeat } = {}) => {
-        // acknowledged delivery keeps at most queue.max messages in flight and queues the rest: the
-        // throughput burst sends 100,000 at once, so the queue must hold them all (as the server's replay buffer does)
+        // acknowledged delivery keeps at most queue.max messages in flight and queues the rest: a
+        // throughput burst is sent at once, so the queue must hold it all (as the server's replay buffer does)
         const queue = delivery ? { queue: { max: 200_000 } } : {};
-        const client = createClient({ url, incoming, delivery, ...queue, ...(heartbeat ? { heartbeat } : {}) });
+        // only the options a variant sets: "lifeline" runs on the defaults alone
+        const client = createClient({ url, ...(incoming && { incoming }), ...(delivery && { delivery }), ...queue, ...(heartbeat && { heartbeat }) });
         return {
           client,
           send: (message) => client.send(message),

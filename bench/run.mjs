@@ -3,12 +3,17 @@
 // per child process (worker.mjs), and each worker talks to a server in a
 // separate process (server.mjs), so what is measured is the client's cost.
 // Libraries alternate within each round (the order rotates per round); the
-// tables show the median of the rounds and their min–max.
+// tables show the median of the rounds and their min–max. Throughput is the
+// exception: there the libraries share one worker process and take turns in
+// short bursts (see throughput() in worker.mjs).
 //
 // Output: Markdown tables on stdout, bench/results.json, bench/herd.svg (copied
 // to docs/herd.svg), and the figures block of docs/performance.md.
 // BENCH_ROUNDS=n sets the number of rounds of every measure (default: 9 for
-// throughput and round trip, 5 for the others), e.g. 1 for a quick look.
+// round trip, 5 for the others), e.g. 1 for a quick look.
+// BENCH_ONLY=throughput,roundTrip runs only those measures (sizes, hotPath,
+// throughput, roundTrip, memory, herd, halfOpen) and prints their tables
+// without writing any file, for iterating on one measure.
 import { fork, spawnSync } from "node:child_process";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -22,6 +27,7 @@ import {
   fmtRatio,
   fmtSeconds,
   herdSvg,
+  median,
   peakInWindow,
   percentile,
   summary,
@@ -38,8 +44,15 @@ const DOC = file("../docs/performance.md");
 // need them on a shared machine. BENCH_ROUNDS sets every measure's count.
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const QUICK_ROUNDS = process.env.BENCH_ROUNDS ? ROUNDS : 9;
+const MEASURES = ["sizes", "hotPath", "throughput", "roundTrip", "memory", "herd", "halfOpen"];
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",").map((m) => m.trim()) : MEASURES;
+const unknown = ONLY.filter((m) => !MEASURES.includes(m));
+if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown measure(s) ${unknown.join(", ")}; known: ${MEASURES.join(", ")}`);
+const wanted = (measure) => ONLY.includes(measure);
+const PARTIAL = ONLY.length < MEASURES.length;
 const CONFIG = {
-  throughput: { count: 100_000, warmup: 20_000 },
+  // per worker process: `warmup` cycles, then `cycles` cycles of one burst of `batch` messages per library
+  throughput: { batch: 2_000, warmup: 10, cycles: 60 },
   // enough warm-up for the optimizing compiler to reach every library's message path
   roundTrip: { count: 5_000, warmup: 10_000 },
   memory: { count: 1_000 },
@@ -62,13 +75,16 @@ const started = Date.now();
 const failures = [];
 const progress = (text) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${text}\n`);
 
-/** Runs one job in a worker process; resolves with its result, or undefined (recorded as a failure). */
-function runJob(job, { gc = false, timeoutMs = 120_000, cpu } = {}) {
+/**
+ * Runs one job in a worker process; resolves with its result, or undefined (recorded as a failure).
+ * `cpu` pins the worker (and its server, unless `serverCpu` pins that elsewhere) to one CPU.
+ */
+function runJob(job, { gc = false, timeoutMs = 120_000, cpu, serverCpu = cpu } = {}) {
   return new Promise((resolve) => {
     const execArgv = gc ? ["--expose-gc"] : [];
-    // the worker passes job.serverCpu on to its server
     const where = cpu === undefined ? { execArgv } : { execPath: "taskset", execArgv: ["-c", String(cpu), process.execPath, ...execArgv] };
-    if (cpu !== undefined) job = { ...job, serverCpu: cpu };
+    // the worker passes job.serverCpu on to its server
+    if (serverCpu !== undefined) job = { ...job, serverCpu };
     const child = fork(WORKER, [JSON.stringify(job)], { ...where, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     let settled = false;
     const finish = (result, error) => {
@@ -76,8 +92,8 @@ function runJob(job, { gc = false, timeoutMs = 120_000, cpu } = {}) {
       settled = true;
       clearTimeout(timer);
       if (error) {
-        failures.push(`${job.measure} ${job.lib}: ${error}`);
-        progress(`FAILED ${job.measure} ${job.lib}: ${error}`);
+        failures.push(`${job.measure} ${job.lib ?? job.libs}: ${error}`);
+        progress(`FAILED ${job.measure} ${job.lib ?? job.libs}: ${error}`);
       }
       resolve(result);
     };
@@ -109,111 +125,161 @@ const pairedRatio = (runs, base, key) => runs.map((run, i) => (run && base[i] ? 
 
 // ---- 1. bundle size -----------------------------------------------------------
 
-progress("bundle sizes");
-const sizes = await measureSizes();
+if (wanted("sizes")) progress("bundle sizes");
+const sizes = wanted("sizes") ? await measureSizes() : undefined;
 
 // ---- 1b. the client's own cost per message (in process, no network) -----------------
 
-progress("hot path (in process)");
-const hotPath = measureHotPath();
+if (wanted("hotPath")) progress("hot path (in process)");
+const hotPath = wanted("hotPath") ? await measureHotPath() : undefined;
 
 // ---- 2. throughput --------------------------------------------------------------
 
-const THROUGHPUT_LIBS = ["raw", "lifeline", "lifeline+zod", "lifeline+ack", "partysocket", "reconnecting-websocket"];
-const throughputRuns = await rounds("throughput", THROUGHPUT_LIBS, {}, QUICK_ROUNDS);
-const throughput = Object.fromEntries(
-  THROUGHPUT_LIBS.map((lib) => {
-    const runs = throughputRuns[lib];
-    const perSecond = summary(field(runs, "perSecond"));
-    const ratio = summary(pairedRatio(runs, throughputRuns.raw, "perSecond"));
-    const cpu = summary(field(runs, "cpuPerMessage"));
-    const cpuRatio = summary(pairedRatio(runs, throughputRuns.raw, "cpuPerMessage"));
-    return [lib, { perSecond, ratio, cpu, cpuRatio, rounds: runs }];
-  }),
-);
+// The libraries measured together take turns in one worker process (worker.mjs, throughput()),
+// so each ratio to raw is taken between bursts that ran under the same machine state, a few
+// hundred milliseconds apart. Every group has raw, the baseline of its ratios. lifeline on its
+// defaults has a process of its own with raw and a second raw socket: the ratio of the two raw
+// sockets shows how far two equal clients measure apart (the noise floor of the CPU ratio).
+const THROUGHPUT_GROUPS = [
+  ["raw", "raw-again", "lifeline"],
+  ["raw", "lifeline+zod", "lifeline+ack"],
+  ["raw", "partysocket", "reconnecting-websocket"],
+];
+const THROUGHPUT_LIBS = ["raw", "raw-again", "lifeline", "lifeline+zod", "lifeline+ack", "partysocket", "reconnecting-websocket"];
+// The client on one CPU, its server on the other: neither is moved between CPUs while measured.
+const THROUGHPUT_PIN = PIN_CPU === undefined || PIN_CPU === 0 ? {} : { cpu: 0, serverCpu: PIN_CPU };
+const THROUGHPUT_ROUNDS = process.env.BENCH_ROUNDS ? ROUNDS : 5;
+
+/** Per library, the rounds' figures: medians over the round's bursts, and ratios to raw's burst of the same cycle. */
+async function measureThroughput() {
+  const byLib = Object.fromEntries(THROUGHPUT_LIBS.map((lib) => [lib, []]));
+  for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
+    for (const [g, libs] of THROUGHPUT_GROUPS.entries()) {
+      progress(`throughput round ${round + 1}/${THROUGHPUT_ROUNDS}: ${libs.join(", ")}`);
+      const job = { measure: "throughput", libs, ...CONFIG.throughput, seed: round * THROUGHPUT_GROUPS.length + g + 1 };
+      const windows = await runJob(job, THROUGHPUT_PIN);
+      for (const lib of libs) {
+        // raw's row is the one lifeline on its defaults was measured beside
+        if (lib === "raw" && g > 0) continue;
+        const own = windows?.[lib];
+        const base = windows?.raw;
+        const paired = (key) => median(own[key].map((value, i) => value / base[key][i]));
+        byLib[lib][round] = own && {
+          perSecond: median(own.perSecond),
+          ratio: paired("perSecond"),
+          cpuPerMessage: median(own.cpuPerMessage),
+          cpuRatio: paired("cpuPerMessage"),
+          bursts: own.cpuPerMessage.length,
+          windows: { cpuPerMessage: own.cpuPerMessage.map((v) => Math.round(v * 1000) / 1000), perSecond: own.perSecond.map(Math.round) },
+        };
+      }
+    }
+  }
+  return Object.fromEntries(
+    THROUGHPUT_LIBS.map((lib) => {
+      const perRound = byLib[lib];
+      const stat = (key) => summary(field(perRound, key));
+      return [lib, { perSecond: stat("perSecond"), ratio: stat("ratio"), cpu: stat("cpuPerMessage"), cpuRatio: stat("cpuRatio"), rounds: perRound }];
+    }),
+  );
+}
+const throughput = wanted("throughput") ? await measureThroughput() : undefined;
 
 // ---- 3. round trip ----------------------------------------------------------------
 
 // acknowledged delivery is measured beside the default mode: same server, which acks envelopes
 const RTT_LIBS = [...LIBRARIES.slice(0, 2), "lifeline+ack", ...LIBRARIES.slice(2)];
-const rttRuns = await rounds("roundTrip", RTT_LIBS, { cpu: PIN_CPU }, QUICK_ROUNDS);
-const roundTrip = Object.fromEntries(
-  RTT_LIBS.map((lib) => {
-    const runs = rttRuns[lib];
-    return [
-      lib,
-      {
-        p50: summary(field(runs, "p50")),
-        p99: summary(field(runs, "p99")),
-        p50Ratio: summary(pairedRatio(runs, rttRuns.raw, "p50")),
-        p99Ratio: summary(pairedRatio(runs, rttRuns.raw, "p99")),
-        cpu: summary(field(runs, "cpuPerTrip")),
-        cpuRatio: summary(pairedRatio(runs, rttRuns.raw, "cpuPerTrip")),
-        rounds: runs,
-      },
-    ];
-  }),
-);
+
+async function measureRoundTrip() {
+  const rttRuns = await rounds("roundTrip", RTT_LIBS, { cpu: PIN_CPU }, QUICK_ROUNDS);
+  return Object.fromEntries(
+    RTT_LIBS.map((lib) => {
+      const runs = rttRuns[lib];
+      return [
+        lib,
+        {
+          p50: summary(field(runs, "p50")),
+          p99: summary(field(runs, "p99")),
+          p50Ratio: summary(pairedRatio(runs, rttRuns.raw, "p50")),
+          p99Ratio: summary(pairedRatio(runs, rttRuns.raw, "p99")),
+          cpu: summary(field(runs, "cpuPerTrip")),
+          cpuRatio: summary(pairedRatio(runs, rttRuns.raw, "cpuPerTrip")),
+          rounds: runs,
+        },
+      ];
+    }),
+  );
+}
+const roundTrip = wanted("roundTrip") ? await measureRoundTrip() : undefined;
 
 // ---- 4. memory ----------------------------------------------------------------------
 
-const memoryRuns = await rounds("memory", LIBRARIES, { gc: true });
-const memory = Object.fromEntries(
-  LIBRARIES.map((lib) => {
-    const runs = memoryRuns[lib];
-    const above = runs.map((run, i) => (run && memoryRuns.raw[i] ? run.perClient - memoryRuns.raw[i].perClient : undefined));
-    return [lib, { perClient: summary(field(runs, "perClient")), aboveRaw: summary(above), rounds: runs }];
-  }),
-);
+async function measureMemory() {
+  const memoryRuns = await rounds("memory", LIBRARIES, { gc: true });
+  return Object.fromEntries(
+    LIBRARIES.map((lib) => {
+      const runs = memoryRuns[lib];
+      const above = runs.map((run, i) => (run && memoryRuns.raw[i] ? run.perClient - memoryRuns.raw[i].perClient : undefined));
+      return [lib, { perClient: summary(field(runs, "perClient")), aboveRaw: summary(above), rounds: runs }];
+    }),
+  );
+}
+const memory = wanted("memory") ? await measureMemory() : undefined;
 
 // ---- 5. herd --------------------------------------------------------------------------
 
-const herdRuns = await rounds("herd", RECONNECTING, { timeoutMs: CONFIG.herd.boundMs + 60_000 });
-const herd = Object.fromEntries(
-  RECONNECTING.map((lib) => {
-    const runs = herdRuns[lib].map((run) =>
-      run
-        ? {
-            p50: percentile(run.times, 50),
-            p99: percentile(run.times, 99),
-            max: run.times.at(-1),
-            peak: peakInWindow(run.times, 100),
-            notBack: run.notBack,
-            downMs: run.downMs,
-            times: run.times,
-          }
-        : undefined,
-    );
-    const stat = (key) => summary(runs.map((r) => r?.[key]));
-    return [lib, { p50: stat("p50"), p99: stat("p99"), max: stat("max"), peak: stat("peak"), notBack: stat("notBack"), downMs: stat("downMs"), rounds: runs }];
-  }),
-);
+async function measureHerd() {
+  const herdRuns = await rounds("herd", RECONNECTING, { timeoutMs: CONFIG.herd.boundMs + 60_000 });
+  return Object.fromEntries(
+    RECONNECTING.map((lib) => {
+      const runs = herdRuns[lib].map((run) =>
+        run
+          ? {
+              p50: percentile(run.times, 50),
+              p99: percentile(run.times, 99),
+              max: run.times.at(-1),
+              peak: peakInWindow(run.times, 100),
+              notBack: run.notBack,
+              downMs: run.downMs,
+              times: run.times,
+            }
+          : undefined,
+      );
+      const stat = (key) => summary(runs.map((r) => r?.[key]));
+      return [lib, { p50: stat("p50"), p99: stat("p99"), max: stat("max"), peak: stat("peak"), notBack: stat("notBack"), downMs: stat("downMs"), rounds: runs }];
+    }),
+  );
+}
+const herd = wanted("herd") ? await measureHerd() : undefined;
 
 // ---- 6. half-open ------------------------------------------------------------------------
 
-// The lines are idle and the measure is bound by timers, so the rounds run side
-// by side (one client per round, each with its own pair of listeners) and the
-// libraries at the same time; this keeps the 15 s bound from costing 15 s per round.
-progress(`half-open: ${ROUNDS} rounds side by side for ${RECONNECTING.join(", ")}`);
-const halfOpenResults = await Promise.all(
-  RECONNECTING.map((lib) => runJob({ measure: "halfOpen", lib, samples: ROUNDS, ...CONFIG.halfOpen }, { timeoutMs: 60_000 })),
-);
-const halfOpen = Object.fromEntries(
-  RECONNECTING.map((lib, i) => {
-    const run = halfOpenResults[i];
-    const never = (values) => (values ?? []).filter((v) => v === null).length;
-    return [
-      lib,
-      {
-        detected: summary(run?.detected ?? []),
-        reconnected: summary(run?.reconnected ?? []),
-        neverDetected: never(run?.detected),
-        neverReconnected: never(run?.reconnected),
-        rounds: run,
-      },
-    ];
-  }),
-);
+async function measureHalfOpen() {
+  // The lines are idle and the measure is bound by timers, so the rounds run side
+  // by side (one client per round, each with its own pair of listeners) and the
+  // libraries at the same time; this keeps the 15 s bound from costing 15 s per round.
+  progress(`half-open: ${ROUNDS} rounds side by side for ${RECONNECTING.join(", ")}`);
+  const halfOpenResults = await Promise.all(
+    RECONNECTING.map((lib) => runJob({ measure: "halfOpen", lib, samples: ROUNDS, ...CONFIG.halfOpen }, { timeoutMs: 60_000 })),
+  );
+  return Object.fromEntries(
+    RECONNECTING.map((lib, i) => {
+      const run = halfOpenResults[i];
+      const never = (values) => (values ?? []).filter((v) => v === null).length;
+      return [
+        lib,
+        {
+          detected: summary(run?.detected ?? []),
+          reconnected: summary(run?.reconnected ?? []),
+          neverDetected: never(run?.detected),
+          neverReconnected: never(run?.reconnected),
+          rounds: run,
+        },
+      ];
+    }),
+  );
+}
+const halfOpen = wanted("halfOpen") ? await measureHalfOpen() : undefined;
 
 // ---- report ------------------------------------------------------------------------------
 
@@ -228,13 +294,13 @@ const machine = {
 const date = new Date().toISOString();
 const name = (lib) => NAMES[lib] ?? lib;
 
-const sizeTable = table(
+const sizeTable = sizes && table(
   ["bundle", "minified", "min+gzip", "min+brotli"],
   Object.values(sizes).map((s) => [s.label, fmtInt(s.min), fmtInt(s.gzip), fmtInt(s.brotli)]),
 );
 
 const us2 = (n) => fmtFixed(n, 2);
-const throughputTable = table(
+const throughputTable = throughput && table(
   ["library", "messages/s", "× raw", "client CPU µs / message", "CPU × raw"],
   THROUGHPUT_LIBS.map((lib) => {
     const t = throughput[lib];
@@ -242,7 +308,7 @@ const throughputTable = table(
   }),
 );
 
-const roundTripTable = table(
+const roundTripTable = roundTrip && table(
   ["library", "p50 µs", "p99 µs", "p50 × raw", "p99 × raw", "client CPU µs / trip", "CPU × raw"],
   RTT_LIBS.map((lib) => {
     const r = roundTrip[lib];
@@ -259,12 +325,12 @@ const roundTripTable = table(
   }),
 );
 
-const memoryTable = table(
+const memoryTable = memory && table(
   ["library", "bytes per client", "above raw"],
   LIBRARIES.map((lib) => [name(lib), fmtRange(memory[lib].perClient, fmtInt), lib === "raw" ? "—" : fmtRange(memory[lib].aboveRaw, fmtInt)]),
 );
 
-const herdTable = table(
+const herdTable = herd && table(
   ["library", "p50", "p99", "max", "peak reconnects / 100 ms", "not back"],
   [
     [name("raw"), "does not reconnect", "", "", "", ""],
@@ -278,7 +344,7 @@ const herdTable = table(
 const bound = `never (> ${CONFIG.halfOpen.boundMs / 1000} s)`;
 const halfOpenCell = (s, nevers) =>
   nevers === ROUNDS ? bound : `${fmtRange(s, fmtSeconds)}${nevers > 0 ? `, ${nevers}/${ROUNDS} never` : ""}`;
-const halfOpenTable = table(
+const halfOpenTable = halfOpen && table(
   ["library", "heartbeat", "dead line detected", "connected again"],
   [
     [name("raw"), "none", "never (no heartbeat)", "does not reconnect"],
@@ -299,125 +365,163 @@ const halfOpenTable = table(
 const med = (s) => s?.median;
 const hb = CONFIG.halfOpen.heartbeat;
 const halfOpenLimit = hb.interval + hb.timeout + TARGETS.halfOpenSlack;
+// each row: the measure it needs, and a function giving [target, lifeline's figure, met]
 const targetRows = [
-  ["an app on createClient's defaults ≤ 3.0 kB min+gzip (zod external)", `${fmtInt(sizes.lifeline.gzip)} B`, sizes.lifeline.gzip <= TARGETS.sizeGzip],
-  ["an app importing every entry point ≤ 6.0 kB min+gzip", `${fmtInt(sizes["lifeline-all"].gzip)} B`, sizes["lifeline-all"].gzip <= TARGETS.sizeAllGzip],
+  ["sizes", () => ["an app on createClient's defaults ≤ 3.0 kB min+gzip (zod external)", `${fmtInt(sizes.lifeline.gzip)} B`, sizes.lifeline.gzip <= TARGETS.sizeGzip]],
+  ["sizes", () => ["an app importing every entry point ≤ 6.0 kB min+gzip", `${fmtInt(sizes["lifeline-all"].gzip)} B`, sizes["lifeline-all"].gzip <= TARGETS.sizeAllGzip]],
   [
-    "lifeline smaller than partysocket's core (min+gzip)",
-    `${fmtInt(sizes.lifeline.gzip)} B vs ${fmtInt(sizes.partysocket.gzip)} B`,
-    sizes.lifeline.gzip < sizes.partysocket.gzip,
+    "sizes",
+    () => [
+      "lifeline smaller than partysocket's core (min+gzip)",
+      `${fmtInt(sizes.lifeline.gzip)} B vs ${fmtInt(sizes.partysocket.gzip)} B`,
+      sizes.lifeline.gzip < sizes.partysocket.gzip,
+    ],
   ],
   [
-    "CPU per echoed message ≤ 1.05× raw (client process, user + system)",
-    fmtRatio(med(throughput.lifeline.cpuRatio)),
-    med(throughput.lifeline.cpuRatio) <= TARGETS.cpuPerMessage,
+    "throughput",
+    () => [
+      "CPU per echoed message ≤ 1.05× raw (client process, user + system)",
+      fmtRatio(med(throughput.lifeline.cpuRatio)),
+      med(throughput.lifeline.cpuRatio) <= TARGETS.cpuPerMessage,
+    ],
   ],
-  ["round trip p50 ≤ 1.05× raw", fmtRatio(med(roundTrip.lifeline.p50Ratio)), med(roundTrip.lifeline.p50Ratio) <= TARGETS.roundTrip],
-  ["idle connected client ≤ raw + 1 KiB", `+${fmtInt(med(memory.lifeline.aboveRaw))} B`, med(memory.lifeline.aboveRaw) <= TARGETS.memoryAbove],
+  ["roundTrip", () => ["round trip p50 ≤ 1.05× raw", fmtRatio(med(roundTrip.lifeline.p50Ratio)), med(roundTrip.lifeline.p50Ratio) <= TARGETS.roundTrip]],
+  ["memory", () => ["idle connected client ≤ raw + 1 KiB", `+${fmtInt(med(memory.lifeline.aboveRaw))} B`, med(memory.lifeline.aboveRaw) <= TARGETS.memoryAbove]],
   [
-    "herd peak / 100 ms ≤ ⅓ of partysocket's",
-    `${fmtInt(med(herd.lifeline.peak))} vs ${fmtInt(med(herd.partysocket.peak))}`,
-    med(herd.lifeline.peak) <= med(herd.partysocket.peak) * TARGETS.herdPeak,
-  ],
-  [
-    "herd p99 ≤ 2× partysocket's",
-    `${fmtSeconds(med(herd.lifeline.p99))} vs ${fmtSeconds(med(herd.partysocket.p99))}`,
-    med(herd.lifeline.p99) <= med(herd.partysocket.p99) * TARGETS.herdP99,
-  ],
-  [
-    `half-open detected within interval + timeout + 100 ms (${halfOpenLimit} ms)`,
-    fmtRange(halfOpen.lifeline.detected, fmtSeconds),
-    halfOpen.lifeline.neverDetected === 0 && halfOpen.lifeline.detected.max <= halfOpenLimit,
+    "herd",
+    () => [
+      "herd peak / 100 ms ≤ ⅓ of partysocket's",
+      `${fmtInt(med(herd.lifeline.peak))} vs ${fmtInt(med(herd.partysocket.peak))}`,
+      med(herd.lifeline.peak) <= med(herd.partysocket.peak) * TARGETS.herdPeak,
+    ],
   ],
   [
-    `half-open connected again within ${halfOpenLimit} ms`,
-    fmtRange(halfOpen.lifeline.reconnected, fmtSeconds),
-    halfOpen.lifeline.neverReconnected === 0 && halfOpen.lifeline.reconnected.max <= halfOpenLimit,
+    "herd",
+    () => [
+      "herd p99 ≤ 2× partysocket's",
+      `${fmtSeconds(med(herd.lifeline.p99))} vs ${fmtSeconds(med(herd.partysocket.p99))}`,
+      med(herd.lifeline.p99) <= med(herd.partysocket.p99) * TARGETS.herdP99,
+    ],
   ],
-];
+  [
+    "halfOpen",
+    () => [
+      `half-open detected within interval + timeout + 100 ms (${halfOpenLimit} ms)`,
+      fmtRange(halfOpen.lifeline.detected, fmtSeconds),
+      halfOpen.lifeline.neverDetected === 0 && halfOpen.lifeline.detected.max <= halfOpenLimit,
+    ],
+  ],
+  [
+    "halfOpen",
+    () => [
+      `half-open connected again within ${halfOpenLimit} ms`,
+      fmtRange(halfOpen.lifeline.reconnected, fmtSeconds),
+      halfOpen.lifeline.neverReconnected === 0 && halfOpen.lifeline.reconnected.max <= halfOpenLimit,
+    ],
+  ],
+]
+  .filter(([measure]) => wanted(measure))
+  .map(([, row]) => row());
 const targetTable = table(
   ["target", "lifeline", "met"],
   targetRows.map(([what, figure, met]) => [what, figure, met ? "yes" : "**no**"]),
 );
 
+const { batch, cycles, warmup } = CONFIG.throughput;
+const pinned = THROUGHPUT_PIN.cpu === undefined ? "client and server not pinned (no taskset)" : `client on CPU ${THROUGHPUT_PIN.cpu}, server on CPU ${THROUGHPUT_PIN.serverCpu}`;
 const sections = [
   `Run of ${date} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; ` +
-    `median (min–max) of ${QUICK_ROUNDS} rounds for throughput and round trip, ${ROUNDS} for the others.`,
-  `### 1. Bundle size (bytes; esbuild minify, esm, platform browser; gzip -9, brotli q11)\n\n${sizeTable}`,
-  `### 1b. The client's own cost (in process, a no-op socket, CPU per message sent and received)\n\n` +
-    table(
-      ["", "ns per message", "added by lifeline"],
-      [
-        ["app with a raw WebSocket (JSON.stringify + send, JSON.parse + handler)", fmtInt(hotPath.raw), ""],
-        ["lifeline (send(), validation-free receive, typed event)", fmtInt(hotPath.lifeline), `+${fmtInt(hotPath.lifeline - hotPath.raw)} ns`],
-      ],
-    ),
-  `### 2. Throughput (${fmtInt(CONFIG.throughput.count)} JSON messages of 54–62 bytes, echoed)\n\n${throughputTable}`,
-  `### 3. Round trip (${fmtInt(CONFIG.roundTrip.count)} sequential send → echo; ${
-    PIN_CPU === undefined ? "client and server not pinned (no taskset)" : `client and server pinned to CPU ${PIN_CPU}`
-  })\n\n${roundTripTable}`,
-  `### 4. Memory (${fmtInt(CONFIG.memory.count)} idle connected clients; JS heap + external after GC)\n\n${memoryTable}`,
-  `### 5. Herd (${CONFIG.herd.count} clients, server killed and back on its port after ${CONFIG.herd.downMs / 1000} s; time from the restart, default backoff)\n\n${herdTable}`,
-  `### 6. Half-open (server frozen, a fresh server for new connections; bounded at ${CONFIG.halfOpen.boundMs / 1000} s)\n\n${halfOpenTable}`,
+    `median (min–max) of ${QUICK_ROUNDS} rounds for round trip, ${THROUGHPUT_ROUNDS} for throughput, ${ROUNDS} for the others.`,
+  sizes && `### 1. Bundle size (bytes; esbuild minify, esm, platform browser; gzip -9, brotli q11)\n\n${sizeTable}`,
+  hotPath &&
+    `### 1b. The client's own cost (in process, a socket that sends nowhere, frames received through Node's EventTarget; CPU per message sent and received)\n\n` +
+      table(
+        ["", "ns per message", "added by lifeline"],
+        [
+          ["app with a raw WebSocket (JSON.stringify + send, JSON.parse + handler)", fmtInt(hotPath.raw), ""],
+          ["lifeline (send(), validation-free receive, typed event)", fmtInt(hotPath.lifeline), `+${fmtInt(hotPath.added)} ns`],
+        ],
+      ),
+  throughput &&
+    `### 2. Throughput (bursts of ${fmtInt(batch)} JSON messages of 58–61 bytes, echoed; the libraries take turns in one process, ` +
+      `${cycles} bursts each after ${warmup} to warm up; ${pinned})\n\n${throughputTable}\n\n` +
+      "Figures of a round are medians over its bursts; the ratios are medians of the ratio to raw's burst of the same turn, " +
+      "so both ran under the same machine state. The second raw socket shows how far two equal clients measure apart.",
+  roundTrip &&
+    `### 3. Round trip (${fmtInt(CONFIG.roundTrip.count)} sequential send → echo; ${
+      PIN_CPU === undefined ? "client and server not pinned (no taskset)" : `client and server pinned to CPU ${PIN_CPU}`
+    })\n\n${roundTripTable}`,
+  memory && `### 4. Memory (${fmtInt(CONFIG.memory.count)} idle connected clients; JS heap + external after GC)\n\n${memoryTable}`,
+  herd &&
+    `### 5. Herd (${CONFIG.herd.count} clients, server killed and back on its port after ${CONFIG.herd.downMs / 1000} s; time from the restart, default backoff)\n\n${herdTable}`,
+  halfOpen && `### 6. Half-open (server frozen, a fresh server for new connections; bounded at ${CONFIG.halfOpen.boundMs / 1000} s)\n\n${halfOpenTable}`,
   `### Targets\n\n${targetTable}`,
 ];
-const markdown = sections.join("\n\n");
+const markdown = sections.filter(Boolean).join("\n\n");
 process.stdout.write(`\n${markdown}\n`);
 
-// the chart: for each library, the round whose p99 is the median one
-const representative = (lib) => {
-  const runs = herd[lib].rounds.filter(Boolean).sort((a, b) => a.p99 - b.p99);
-  return runs[(runs.length - 1) >> 1];
-};
-const svg = herdSvg(
-  RECONNECTING.filter((lib) => representative(lib)).map((lib) => {
-    const run = representative(lib);
-    return {
-      lib,
-      label: name(lib),
-      note: `peak ${run.peak} / 100 ms, p99 ${fmtSeconds(run.p99)}`,
-      times: run.times,
-    };
-  }),
-  { title: `${CONFIG.herd.count} clients reconnecting after a server restart (default backoff)` },
-);
-writeFileSync(file("./herd.svg"), svg);
-copyFileSync(file("./herd.svg"), file("../docs/herd.svg"));
-
-const results = {
-  date,
-  machine,
-  rounds: { throughput: QUICK_ROUNDS, roundTrip: QUICK_ROUNDS, memory: ROUNDS, herd: ROUNDS, halfOpen: ROUNDS },
-  config: { ...CONFIG, roundTripCpu: PIN_CPU ?? null },
-  targets: Object.fromEntries(targetRows.map(([what, figure, met]) => [what, { figure, met }])),
-  sizes,
-  hotPath,
-  throughput,
-  roundTrip,
-  memory,
-  herd: Object.fromEntries(
-    Object.entries(herd).map(([lib, h]) => [lib, { ...h, rounds: h.rounds.map((r) => (r ? { ...r, times: r.times.map((t) => Math.round(t * 10) / 10) } : r)) }]),
-  ),
-  halfOpen,
-  failures,
-};
-writeFileSync(file("./results.json"), JSON.stringify(results, null, 2) + "\n");
-
-// docs/performance.md: only the block between the markers is generated
-const START = "<!-- bench:results:start -->";
-const END = "<!-- bench:results:end -->";
-try {
-  const doc = readFileSync(DOC, "utf8");
-  const a = doc.indexOf(START);
-  const b = doc.indexOf(END);
-  if (a === -1 || b < a) throw new Error(`the markers ${START} … ${END} are missing`);
-  writeFileSync(DOC, `${doc.slice(0, a + START.length)}\n<!-- generated by npm run bench; do not edit by hand -->\n\n${markdown}\n\n${doc.slice(b)}`);
-} catch (error) {
-  progress(`docs/performance.md not updated: ${error instanceof Error ? error.message : String(error)}`);
+if (PARTIAL) {
+  progress(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; BENCH_ONLY=${ONLY.join(",")}: no file written`);
+} else {
+  writeOutputs();
+  progress(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; results in bench/results.json, chart in bench/herd.svg and docs/herd.svg`);
 }
-
-progress(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; results in bench/results.json, chart in bench/herd.svg and docs/herd.svg`);
 if (failures.length > 0) {
   process.stderr.write(`\n${failures.length} job(s) failed:\n${failures.map((f) => `  ${f}`).join("\n")}\n`);
   process.exitCode = 1;
+}
+
+/** The herd chart, bench/results.json and the figures block of docs/performance.md (a full run only). */
+function writeOutputs() {
+  // the chart: for each library, the round whose p99 is the median one
+  const representative = (lib) => {
+    const runs = herd[lib].rounds.filter(Boolean).sort((a, b) => a.p99 - b.p99);
+    return runs[(runs.length - 1) >> 1];
+  };
+  const svg = herdSvg(
+    RECONNECTING.filter((lib) => representative(lib)).map((lib) => {
+      const run = representative(lib);
+      return {
+        lib,
+        label: name(lib),
+        note: `peak ${run.peak} / 100 ms, p99 ${fmtSeconds(run.p99)}`,
+        times: run.times,
+      };
+    }),
+    { title: `${CONFIG.herd.count} clients reconnecting after a server restart (default backoff)` },
+  );
+  writeFileSync(file("./herd.svg"), svg);
+  copyFileSync(file("./herd.svg"), file("../docs/herd.svg"));
+
+  const results = {
+    date,
+    machine,
+    rounds: { throughput: THROUGHPUT_ROUNDS, roundTrip: QUICK_ROUNDS, memory: ROUNDS, herd: ROUNDS, halfOpen: ROUNDS },
+    config: { ...CONFIG, roundTripCpu: PIN_CPU ?? null, throughputCpus: THROUGHPUT_PIN, throughputGroups: THROUGHPUT_GROUPS },
+    targets: Object.fromEntries(targetRows.map(([what, figure, met]) => [what, { figure, met }])),
+    sizes,
+    hotPath,
+    throughput,
+    roundTrip,
+    memory,
+    herd: Object.fromEntries(
+      Object.entries(herd).map(([lib, h]) => [lib, { ...h, rounds: h.rounds.map((r) => (r ? { ...r, times: r.times.map((t) => Math.round(t * 10) / 10) } : r)) }]),
+    ),
+    halfOpen,
+    failures,
+  };
+  writeFileSync(file("./results.json"), JSON.stringify(results, null, 2) + "\n");
+
+  // docs/performance.md: only the block between the markers is generated
+  const START = "<!-- bench:results:start -->";
+  const END = "<!-- bench:results:end -->";
+  try {
+    const doc = readFileSync(DOC, "utf8");
+    const a = doc.indexOf(START);
+    const b = doc.indexOf(END);
+    if (a === -1 || b < a) throw new Error(`the markers ${START} … ${END} are missing`);
+    writeFileSync(DOC, `${doc.slice(0, a + START.length)}\n<!-- generated by npm run bench; do not edit by hand -->\n\n${markdown}\n\n${doc.slice(b)}`);
+  } catch (error) {
+    progress(`docs/performance.md not updated: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

@@ -16,7 +16,7 @@ function pinned(cpu, execArgv) {
 }
 const wallClock = () => performance.timeOrigin + performance.now();
 
-/** The benchmark's message: 54 to 62 bytes of JSON (seq 0 to 99,999). */
+/** The benchmark's message: 58 to 62 bytes of JSON (seq 0 to 99,999). */
 const message = (seq) => ({ type: "chat", seq, text: "the quick brown fox jumps" });
 
 /** Starts server.mjs listening on `ports` (0 = free); resolves once it listens. */
@@ -91,31 +91,78 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0,
 
 // ---- measures ---------------------------------------------------------------
 
-/** `count` messages sent in one synchronous loop, all echoed; messages/s. */
-async function throughput({ lib, count, warmup }) {
-  const connect = await load(lib);
+/** A seeded generator of numbers in [0, 1) (mulberry32), so that a round's order of bursts can be replayed. */
+function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `items` in a random order (Fisher–Yates) that does not start with `not` (when there is a choice). */
+function shuffled(items, random, not) {
+  for (;;) {
+    const order = [...items];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    if (order[0] !== not || items.length < 3) return order;
+  }
+}
+
+/**
+ * Every library of `libs` in this one process, each on a connection of its own to the same server.
+ * A burst is `batch` messages sent in one synchronous loop, all echoed; a cycle is one burst of
+ * every library, in a shuffled order that never runs a library twice in a row (so each burst
+ * follows another library's, and no library keeps the first or last place). `warmup` cycles
+ * first, not recorded; then `cycles` cycles, each burst's client CPU (user + system) and wall
+ * time recorded. The libraries of a cycle ran within a few hundred milliseconds of each other,
+ * so a ratio taken within a cycle compares them under the same machine state.
+ */
+async function throughput({ libs, batch, cycles, warmup, seed }) {
   const server = await startServer();
-  const client = connect(server.url());
-  await within(10_000, "open", opened(client));
-  let received = 0;
-  let target = 0;
-  let done = () => {};
-  client.onMessage(() => {
-    if (++received === target) done();
-  });
-  const burst = async (n) => {
-    received = 0;
-    target = n;
-    const all = new Promise((resolve) => (done = resolve));
+  const lines = {};
+  for (const lib of libs) {
+    const client = (await load(lib))(server.url());
+    await within(10_000, `${lib} open`, opened(client));
+    const line = { client, received: 0, target: 0, done: () => {} };
+    client.onMessage(() => {
+      if (++line.received === line.target) line.done();
+    });
+    lines[lib] = line;
+  }
+  const burst = async (lib) => {
+    const line = lines[lib];
+    const { client } = line;
+    line.received = 0;
+    line.target = batch;
+    const all = new Promise((resolve) => (line.done = resolve));
     const cpu = process.cpuUsage();
     const start = performance.now();
-    for (let i = 0; i < n; i++) client.send(message(i));
-    await within(120_000, "echoes", all);
+    for (let i = 0; i < batch; i++) client.send(message(i));
+    await within(60_000, `${lib} echoes`, all);
     return { ms: performance.now() - start, cpuUs: cpuMicros(cpu) };
   };
-  await burst(warmup);
-  const { ms, cpuUs } = await burst(count);
-  return { ms, perSecond: (count / ms) * 1000, cpuPerMessage: cpuUs / count };
+  const random = seeded(seed);
+  const windows = Object.fromEntries(libs.map((lib) => [lib, { cpuPerMessage: [], perSecond: [] }]));
+  let last;
+  for (let cycle = 0; cycle < warmup + cycles; cycle++) {
+    const order = shuffled(libs, random, last);
+    for (const lib of order) {
+      const { ms, cpuUs } = await burst(lib);
+      if (cycle < warmup) continue;
+      windows[lib].cpuPerMessage.push(cpuUs / batch);
+      windows[lib].perSecond.push((batch / ms) * 1000);
+    }
+    last = order.at(-1);
+  }
+  for (const { client } of Object.values(lines)) client.close();
+  server.child.kill("SIGKILL");
+  return windows;
 }
 
 /** `count` sequential request → echo round trips; µs percentiles. */
