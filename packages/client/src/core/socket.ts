@@ -1,9 +1,9 @@
 // Opening and letting go of the one socket a client has at a time.
 import type { WebSocketLike } from "./options.js";
 
-/** The socket events a client listens to, all through one listener object. */
+/** The socket events a client listens to, all through one listener function. */
 export type SocketEvent = { type: string; target?: unknown; data?: unknown; code?: number; reason?: string; wasClean?: boolean };
-export type SocketListener = { handleEvent(event: SocketEvent): void };
+export type SocketListener = (event: SocketEvent) => void;
 
 const EVENTS = ["open", "close", "error", "message"] as const;
 const ABNORMAL = 1006;
