@@ -1,0 +1,10 @@
+import { build } from "esbuild";
+import { gzipSync } from "node:zlib";
+const src = process.argv[2];
+const contents = `import { createClient } from "${src}/index.ts";
+  const client = createClient({ url: "wss://example.test/ws" });
+  client.on("message", (message) => console.log(message));
+  client.send({ type: "chat", text: "hi" });`;
+const r = await build({ stdin: { contents, resolveDir: "/work/main/bench", loader: "ts" }, bundle: true, minify: true, format: "esm", platform: "browser", external: ["zod"], write: false, logLevel: "silent", outfile: "/tmp/x.js" });
+const code = r.outputFiles[0].contents;
+import("node:fs").then(f=>f.writeFileSync("/tmp/last.min.js",code));console.log(code.length, gzipSync(code, { level: 9 }).length);
