@@ -3,7 +3,7 @@
 // against a real test server and, when a ```text output block follows it,
 // prints exactly that.
 import { execFile } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateTestCertificates, startServer, type TestCertificates } from "@lifeline/test-server";
@@ -114,7 +114,13 @@ describe("type-checking the samples", () => {
   let diagnostics: Map<string, string[]>;
 
   beforeAll(() => {
-    diagnostics = typecheck([...samples, canary, reactCanary], path.join(artifacts, "samples"), [globals]);
+    mkdirSync(artifacts, { recursive: true });
+    const outDir = mkdtempSync(path.join(artifacts, "samples-"));
+    try {
+      diagnostics = typecheck([...samples, canary, reactCanary], outDir, [globals]);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it("rejects a sample that misuses the API", () => {
@@ -161,16 +167,19 @@ function runNode(file: string, env: NodeJS.ProcessEnv): Promise<Ran> {
 }
 
 describe.runIf(runnable.length > 0)("running the samples", () => {
-  const runDir = path.join(artifacts, "run");
+  // a directory of this run's own (inside docs/, so the samples resolve @lifeline/* from its node_modules)
+  // and certificates in a temporary directory of their own: two runs at once never remove each other's files
+  let runDir: string;
   let certs: TestCertificates;
 
   beforeAll(async () => {
-    rmSync(runDir, { recursive: true, force: true });
-    mkdirSync(runDir, { recursive: true });
-    if (runnable.some((s) => s.run === "tls")) certs = await generateTestCertificates(path.join(artifacts, "certs"));
+    mkdirSync(artifacts, { recursive: true });
+    runDir = mkdtempSync(path.join(artifacts, "run-"));
+    if (runnable.some((s) => s.run === "tls")) certs = await generateTestCertificates();
   });
 
   afterAll(() => {
+    rmSync(runDir, { recursive: true, force: true });
     if (certs) rmSync(certs.dir, { recursive: true, force: true });
   });
 
