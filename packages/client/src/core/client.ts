@@ -354,7 +354,6 @@ class LifelineClient<I, O> implements Client<I, O> {
     );
   };
 
-
   #opened(): void {
     listenWhileOpen(this.#socket!, this.#listener);
     const attempt = this.#retries + 1;
