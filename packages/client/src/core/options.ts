@@ -188,6 +188,8 @@ export const DEFAULTS = {
 /** An option value as text for an error message (JSON where it can be, never throwing). */
 export function show(value: unknown): string {
   if (typeof value === "function") return "a function";
+  // JSON would say null for Infinity and NaN
+  if (typeof value === "number") return String(value);
   try {
     return String(JSON.stringify(value) ?? value);
   } catch {

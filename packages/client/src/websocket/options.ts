@@ -1,8 +1,9 @@
 // The options of LifelineWebSocket: the names partysocket and
-// reconnecting-websocket users already write, checked here (so an error names
-// the option the user wrote) and mapped once onto lifeline's own options.
-import { DEFAULTS, LifelineError } from "../index.js";
-import type { BackoffOptions, ClientOptions, Clock, CloseInfo, HeartbeatOptions, WebSocketConstructor } from "../index.js";
+// reconnecting-websocket users already write, mapped once onto lifeline's own
+// options. lifeline checks them; its error is reworded to name the option the
+// user wrote.
+import { createClient, isLifelineError, LifelineError } from "../index.js";
+import type { Client, ClientOptions, Clock, CloseInfo, HeartbeatOptions, WebSocketConstructor } from "../index.js";
 
 /** A URL, or a function returning one (sync or async), called before every attempt. */
 export type UrlProvider = string | URL | (() => string | URL | Promise<string | URL>);
@@ -59,22 +60,6 @@ function invalid(message: string): LifelineError {
   return new LifelineError("INVALID_OPTIONS", message);
 }
 
-function ms(name: string, value: unknown, { allowInfinity = false, positive = false } = {}): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || Number.isNaN(value) || value < 0 || (positive && value === 0) || (!allowInfinity && !Number.isFinite(value))) {
-    throw invalid(`${name} must be a ${positive ? "positive" : "non-negative"} number of ms, got ${String(value)}`);
-  }
-  return value;
-}
-
-function count(name: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !(value === Infinity || (Number.isInteger(value) && value >= 0))) {
-    throw invalid(`${name} must be a non-negative integer or Infinity, got ${String(value)}`);
-  }
-  return value;
-}
-
 /** Throws `INVALID_OPTIONS` unless `protocols` is a string, an array of strings, nullish or a function. */
 export function checkProtocols(protocols: unknown): void {
   if (protocols === undefined || protocols === null || typeof protocols === "string" || typeof protocols === "function") return;
@@ -112,47 +97,52 @@ export function checkUrl(url: unknown): void {
   }
 }
 
+/** lifeline's name of an option → the name the user wrote. */
+const WRITTEN: Record<string, string> = {
+  "backoff.initial": "minReconnectionDelay",
+  "backoff.max": "maxReconnectionDelay",
+  "backoff.factor": "reconnectionDelayGrowFactor",
+  "backoff.jitter": "jitter",
+  "backoff.resetAfter": "minUptime",
+  connectTimeout: "connectionTimeout",
+  "queue.max": "maxEnqueuedMessages",
+};
+
 /**
- * lifeline's options for these: everything but `url`, `protocols`,
- * `WebSocket` and `codec`, which the socket supplies itself.
+ * lifeline's client for these options (everything but `url`, `protocols`,
+ * `WebSocket` and `codec`, which the socket supplies in `own`). What the
+ * user did not set is left `undefined`, so lifeline's defaults apply; an
+ * option lifeline refuses is reported under the user's name for it.
  */
-export function clientOptions(options: LifelineWebSocketOptions): Omit<ClientOptions, "url"> {
+export function clientFor(options: LifelineWebSocketOptions, own: Pick<ClientOptions, "url" | "WebSocket" | "codec">): Client {
   if (typeof options !== "object" || options === null) throw invalid(`options must be an object, got ${String(options)}`);
   if (options.startClosed !== undefined && typeof options.startClosed !== "boolean") {
     throw invalid(`startClosed must be a boolean, got ${String(options.startClosed)}`);
   }
   if (options.debugLogger !== undefined && typeof options.debugLogger !== "function") throw invalid("debugLogger must be a function");
-  const factor = options.reconnectionDelayGrowFactor;
-  if (factor !== undefined && (typeof factor !== "number" || !Number.isFinite(factor) || factor < 1)) {
-    throw invalid(`reconnectionDelayGrowFactor must be a finite number ≥ 1, got ${String(factor)}`);
+  try {
+    return createClient({
+      ...own,
+      autoConnect: false,
+      backoff: {
+        initial: options.minReconnectionDelay,
+        max: options.maxReconnectionDelay,
+        factor: options.reconnectionDelayGrowFactor,
+        jitter: options.jitter,
+        resetAfter: options.minUptime,
+      },
+      connectTimeout: options.connectionTimeout,
+      maxRetries: options.maxRetries,
+      // partysocket drops what does not fit (send() returns false); lifeline's default bound instead of no bound
+      queue: { max: options.maxEnqueuedMessages, overflow: "drop-newest" },
+      heartbeat: options.heartbeat,
+      shouldReconnect: options.shouldReconnect,
+      clock: options.clock,
+      random: options.random,
+    });
+  } catch (error) {
+    const name = isLifelineError(error) && error.code === "INVALID_OPTIONS" ? error.message.split(" ", 1)[0]! : "";
+    const written = WRITTEN[name];
+    throw written ? invalid(written + (error as Error).message.slice(name.length)) : error;
   }
-  const jitter = options.jitter;
-  if (jitter !== undefined && jitter !== "full" && jitter !== "equal" && jitter !== "none") {
-    throw invalid(`jitter must be "full", "equal" or "none", got ${String(jitter)}`);
-  }
-  const backoff: BackoffOptions = {
-    initial: ms("minReconnectionDelay", options.minReconnectionDelay),
-    max: ms("maxReconnectionDelay", options.maxReconnectionDelay),
-    factor,
-    jitter,
-    resetAfter: ms("minUptime", options.minUptime),
-  };
-  const mapped: Omit<ClientOptions, "url"> = {
-    autoConnect: false,
-    // partysocket drops what does not fit (send() returns false); lifeline's default bound instead of no bound
-    queue: { max: count("maxEnqueuedMessages", options.maxEnqueuedMessages) ?? DEFAULTS.queue.max, overflow: "drop-newest" },
-  };
-  // only what the user set, so lifeline's defaults apply to the rest
-  if (Object.values(backoff).some((v) => v !== undefined)) {
-    mapped.backoff = Object.fromEntries(Object.entries(backoff).filter(([, v]) => v !== undefined)) as BackoffOptions;
-  }
-  const timeout = ms("connectionTimeout", options.connectionTimeout, { positive: true });
-  if (timeout !== undefined) mapped.connectTimeout = timeout;
-  const maxRetries = count("maxRetries", options.maxRetries);
-  if (maxRetries !== undefined) mapped.maxRetries = maxRetries;
-  if (options.heartbeat !== undefined) mapped.heartbeat = options.heartbeat;
-  if (options.shouldReconnect !== undefined) mapped.shouldReconnect = options.shouldReconnect;
-  if (options.clock !== undefined) mapped.clock = options.clock;
-  if (options.random !== undefined) mapped.random = options.random;
-  return mapped;
 }

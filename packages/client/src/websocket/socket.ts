@@ -2,12 +2,12 @@
 // client. The client owns the line (attempts, jittered backoff, heartbeat,
 // queue); this class only translates: options in, frames through untouched
 // (a pass-through codec), the client's events out as WebSocket events.
-import { DEFAULTS, LifelineError, createClient } from "../index.js";
+import { DEFAULTS, LifelineError } from "../index.js";
 import type { Client, CloseEvent as ClientCloseEvent, LifelineErrorCode, WebSocketConstructor, WebSocketLike } from "../index.js";
 import { closeEvent, errorEvent, messageEvent } from "./events.js";
 import type { LifelineWebSocketEventMap } from "./events.js";
 import { byteLength, passThrough } from "./frames.js";
-import { absoluteUrl, checkProtocols, checkUrl, clientOptions } from "./options.js";
+import { absoluteUrl, checkProtocols, checkUrl, clientFor } from "./options.js";
 import type { LifelineWebSocketOptions, ProtocolsProvider, UrlProvider } from "./options.js";
 
 const CONNECTING = 0;
@@ -104,7 +104,6 @@ export class LifelineWebSocket extends EventTarget {
     super();
     checkUrl(url);
     checkProtocols(protocols);
-    const mapped = clientOptions(options);
     this.#options = options;
     this.#url = url;
     this.#protocols = protocols;
@@ -114,7 +113,7 @@ export class LifelineWebSocket extends EventTarget {
     const Socket = function (href: string) {
       return open(href);
     } as unknown as WebSocketConstructor;
-    const client = (this.#client = createClient({ ...mapped, url: () => this.#target(), WebSocket: Socket, codec: passThrough }));
+    const client = (this.#client = clientFor(options, { url: () => this.#target(), WebSocket: Socket, codec: passThrough }));
     client.on("open", ({ attempt }) => this.#onOpen(attempt));
     client.on("close", (event) => this.#onClose(event));
     client.on("message", (data) => this.#onMessage(data));

@@ -15,9 +15,10 @@ import { describe, expect, it } from "vitest";
  * is a decision for review, not a fix for a red test. `share` (the core plus
  * acrossTabs(), about 3.8 kB more, a third of it the translation of
  * acknowledged delivery's sessions) and `everything` were set when ./share
- * was added (everything was 7.6 kB before it).
+ * was added (everything was 7.6 kB before it); `everything` came down to
+ * 14.4 kB when LifelineWebSocket let the core check its options.
  */
-const CEILINGS = { core: 6_500, share: 10_900, everything: 14_600 };
+const CEILINGS = { core: 6_500, share: 10_900, everything: 14_400 };
 const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
 
 const APPS = {
@@ -72,9 +73,9 @@ describe("bundle size", () => {
     expect(gzip, `${name} is ${gzip} B min+gzip, over its ceiling of ${CEILINGS[name]} B`).toBeLessThanOrEqual(CEILINGS[name]);
   });
 
-  it("LifelineWebSocket adds at most 2.6 kB to the core, and nothing to an app that does not import it", async () => {
-    // measured 2.3–2.5 kB when written; raising it is a review decision, not a fix for a red test
-    const BUDGET_OVER_CORE = 2_600;
+  it("LifelineWebSocket adds at most 2.3 kB to the core, and nothing to an app that does not import it", async () => {
+    // measured 2.3–2.5 kB when written, 2.25 kB once the core checked its options; raising it is a review decision, not a fix for a red test
+    const BUDGET_OVER_CORE = 2_300;
     const core = await bundle(APPS.core);
     const dropIn = await bundle(
       `import { LifelineWebSocket } from "./websocket.js"; const ws = new LifelineWebSocket("wss://example.test/ws"); ws.onmessage = (e) => console.log(e.data);`,

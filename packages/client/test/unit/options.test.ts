@@ -104,6 +104,8 @@ describe("INVALID_OPTIONS", () => {
   it("names the bad value, without leaking a token from the url", () => {
     expect(() => create({ backoff: { factor: 0.5 } })).toThrow(/0\.5/);
     expect(() => create({ queue: { overflow: "drop-random" } })).toThrow(/drop-random/);
+    expect(() => create({ connectTimeout: Infinity })).toThrow(/got Infinity$/);
+    expect(() => create({ backoff: { initial: Number.NaN } })).toThrow(/got NaN$/);
     const error = thrown(() => create({ url: "ftp://user:secret@lifeline.test/ws?token=abc123" })) as Error;
     expect(error.message).toContain("ftp:");
     expect(error.message).not.toContain("secret");

@@ -78,6 +78,13 @@ describe("the WebSocket interface", () => {
     expect(make({ connectionTimeout: 0 })).toThrow(/connectionTimeout/);
     expect(make({ jitter: "some" })).toThrow(/^jitter must be/);
     expect(make({ minUptime: Infinity })).toThrow(/minUptime/);
+    // lifeline checks these; its message is reworded with the name the user wrote, and keeps the value
+    expect(make({ minReconnectionDelay: -1 })).toThrow(/^minReconnectionDelay must be a finite number of ms ≥ 0, got -1$/);
+    expect(make({ maxReconnectionDelay: "1s" })).toThrow(/^maxReconnectionDelay must be .*, got "1s"$/);
+    expect(make({ minUptime: Infinity })).toThrow(/^minUptime must be .*, got Infinity$/);
+    expect(make({ connectionTimeout: 0 })).toThrow(/^connectionTimeout must be .*, got 0$/);
+    expect(make({ maxEnqueuedMessages: -1 })).toThrow(/^maxEnqueuedMessages must be .*, got -1$/);
+    expect(make({ reconnectionDelayGrowFactor: 0.5 })).toThrow(/^reconnectionDelayGrowFactor must be .*, got 0\.5$/);
     expect(make({ startClosed: "yes" })).toThrow(/startClosed/);
     expect(make({ heartbeat: { interval: 0 } })).toThrow(/heartbeat\.interval/);
     expect(make({}, "ftp://lifeline.test/")).toThrow(/url must be/);
