@@ -3,14 +3,15 @@
 // per child process (worker.mjs), and each worker talks to a server in a
 // separate process (server.mjs), so what is measured is the client's cost.
 // Libraries alternate within each round (the order rotates per round); the
-// tables show the median of the rounds and their min–max. Throughput is the
-// exception: there the libraries share one worker process and take turns in
-// short bursts (see throughput() in worker.mjs).
+// tables show the median of the rounds and their min–max. Throughput and
+// round trip are the exception: there the libraries share one worker process
+// and take turns in short bursts (see throughput() and roundTrip() in
+// worker.mjs), so their ratios compare turns run under the same machine state.
 //
 // Output: Markdown tables on stdout, bench/results.json, bench/herd.svg (copied
 // to docs/herd.svg), and the figures block of docs/performance.md.
-// BENCH_ROUNDS=n sets the number of rounds of every measure (default: 9 for
-// round trip, 5 for the others), e.g. 1 for a quick look.
+// BENCH_ROUNDS=n sets the number of rounds of every measure (default 5), e.g.
+// 1 for a quick look.
 // BENCH_ONLY=throughput,roundTrip runs only those measures (sizes, hotPath,
 // throughput, roundTrip, memory, herd, halfOpen) and prints their tables
 // without writing any file, for iterating on one measure.
@@ -40,10 +41,8 @@ const file = (path) => fileURLToPath(new URL(path, import.meta.url));
 const WORKER = file("./worker.mjs");
 const DOC = file("../docs/performance.md");
 
-// The quick measures (about a second a run) get more rounds: their medians
-// need them on a shared machine. BENCH_ROUNDS sets every measure's count.
+// BENCH_ROUNDS sets every measure's count of rounds.
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
-const QUICK_ROUNDS = process.env.BENCH_ROUNDS ? ROUNDS : 9;
 const MEASURES = ["sizes", "hotPath", "throughput", "roundTrip", "memory", "herd", "halfOpen"];
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",").map((m) => m.trim()) : MEASURES;
 const unknown = ONLY.filter((m) => !MEASURES.includes(m));
@@ -53,8 +52,9 @@ const PARTIAL = ONLY.length < MEASURES.length;
 const CONFIG = {
   // per worker process: `warmup` cycles, then `cycles` cycles of one burst of `batch` messages per library
   throughput: { batch: 2_000, warmup: 10, cycles: 60 },
-  // enough warm-up for the optimizing compiler to reach every library's message path
-  roundTrip: { count: 5_000, warmup: 10_000 },
+  // per worker process: `warmup` cycles (enough for the optimizing compiler to reach every
+  // library's message path), then `cycles` cycles of `trips` round trips per library
+  roundTrip: { trips: 500, warmup: 10, cycles: 30 },
   memory: { count: 1_000 },
   herd: { count: 500, downMs: 1_000, boundMs: 60_000 },
   // the freeze comes 100 ms after lifeline's first ping was answered: the
@@ -120,8 +120,6 @@ async function rounds(measure, libs, options, count = ROUNDS) {
 }
 
 const field = (runs, key) => runs.map((run) => run?.[key]);
-/** Per-round differences (a paired comparison: both ran in the same round). */
-const pairedRatio = (runs, base, key) => runs.map((run, i) => (run && base[i] ? run[key] / base[i][key] : undefined));
 
 // ---- 1. bundle size -----------------------------------------------------------
 
@@ -187,25 +185,50 @@ const throughput = wanted("throughput") ? await measureThroughput() : undefined;
 
 // ---- 3. round trip ----------------------------------------------------------------
 
-// acknowledged delivery is measured beside the default mode: same server, which acks envelopes
-const RTT_LIBS = [...LIBRARIES.slice(0, 2), "lifeline+ack", ...LIBRARIES.slice(2)];
+// As throughput: the libraries take turns in one worker process, each ratio is taken against raw's
+// turn of the same cycle, and a second raw socket shows the noise floor. Acknowledged delivery is
+// measured beside raw too (same server, which acks envelopes).
+const RTT_GROUPS = [
+  ["raw", "raw-again", "lifeline"],
+  ["raw", "lifeline+ack"],
+  ["raw", "partysocket", "reconnecting-websocket"],
+];
+const RTT_LIBS = ["raw", "raw-again", "lifeline", "lifeline+ack", "partysocket", "reconnecting-websocket"];
+const RTT_ROUNDS = ROUNDS;
 
+/** Per library, the rounds' figures: medians over the round's turns, and ratios to raw's turn of the same cycle. */
 async function measureRoundTrip() {
-  const rttRuns = await rounds("roundTrip", RTT_LIBS, { cpu: PIN_CPU }, QUICK_ROUNDS);
+  const byLib = Object.fromEntries(RTT_LIBS.map((lib) => [lib, []]));
+  for (let round = 0; round < RTT_ROUNDS; round++) {
+    for (const [g, libs] of RTT_GROUPS.entries()) {
+      progress(`round trip round ${round + 1}/${RTT_ROUNDS}: ${libs.join(", ")}`);
+      const job = { measure: "roundTrip", libs, ...CONFIG.roundTrip, seed: 1_000 + round * RTT_GROUPS.length + g };
+      // a round trip is serial: client and server on the same CPU (see PIN_CPU)
+      const windows = await runJob(job, { cpu: PIN_CPU });
+      for (const lib of libs) {
+        if (lib === "raw" && g > 0) continue;
+        const own = windows?.[lib];
+        const base = windows?.raw;
+        const paired = (key) => median(own[key].map((value, i) => value / base[key][i]));
+        byLib[lib][round] = own && {
+          p50: median(own.p50),
+          p99: median(own.p99),
+          cpuPerTrip: median(own.cpuPerTrip),
+          p50Ratio: paired("p50"),
+          p99Ratio: paired("p99"),
+          cpuRatio: paired("cpuPerTrip"),
+          turns: own.p50.length,
+        };
+      }
+    }
+  }
   return Object.fromEntries(
     RTT_LIBS.map((lib) => {
-      const runs = rttRuns[lib];
+      const perRound = byLib[lib];
+      const stat = (key) => summary(field(perRound, key));
       return [
         lib,
-        {
-          p50: summary(field(runs, "p50")),
-          p99: summary(field(runs, "p99")),
-          p50Ratio: summary(pairedRatio(runs, rttRuns.raw, "p50")),
-          p99Ratio: summary(pairedRatio(runs, rttRuns.raw, "p99")),
-          cpu: summary(field(runs, "cpuPerTrip")),
-          cpuRatio: summary(pairedRatio(runs, rttRuns.raw, "cpuPerTrip")),
-          rounds: runs,
-        },
+        { p50: stat("p50"), p99: stat("p99"), p50Ratio: stat("p50Ratio"), p99Ratio: stat("p99Ratio"), cpu: stat("cpuPerTrip"), cpuRatio: stat("cpuRatio"), rounds: perRound },
       ];
     }),
   );
@@ -431,7 +454,7 @@ const { batch, cycles, warmup } = CONFIG.throughput;
 const pinned = THROUGHPUT_PIN.cpu === undefined ? "client and server not pinned (no taskset)" : `client on CPU ${THROUGHPUT_PIN.cpu}, server on CPU ${THROUGHPUT_PIN.serverCpu}`;
 const sections = [
   `Run of ${date} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; ` +
-    `median (min–max) of ${QUICK_ROUNDS} rounds for round trip, ${THROUGHPUT_ROUNDS} for throughput, ${ROUNDS} for the others.`,
+    `median (min–max) of ${RTT_ROUNDS} rounds for round trip, ${THROUGHPUT_ROUNDS} for throughput, ${ROUNDS} for the others.`,
   sizes && `### 1. Bundle size (bytes; esbuild minify, esm, platform browser; gzip -9, brotli q11)\n\n${sizeTable}`,
   hotPath &&
     `### 1b. The client's own cost (in process, a socket that sends nowhere, frames received through Node's EventTarget; CPU per message sent and received)\n\n` +
@@ -448,9 +471,11 @@ const sections = [
       "Figures of a round are medians over its bursts; the ratios are medians of the ratio to raw's burst of the same turn, " +
       "so both ran under the same machine state. The second raw socket shows how far two equal clients measure apart.",
   roundTrip &&
-    `### 3. Round trip (${fmtInt(CONFIG.roundTrip.count)} sequential send → echo; ${
-      PIN_CPU === undefined ? "client and server not pinned (no taskset)" : `client and server pinned to CPU ${PIN_CPU}`
-    })\n\n${roundTripTable}`,
+    `### 3. Round trip (turns of ${fmtInt(CONFIG.roundTrip.trips)} sequential send → echo; the libraries take turns in one process, ` +
+      `${CONFIG.roundTrip.cycles} turns each after ${CONFIG.roundTrip.warmup} to warm up; ${
+        PIN_CPU === undefined ? "client and server not pinned (no taskset)" : `client and server pinned to CPU ${PIN_CPU}`
+      })\n\n${roundTripTable}\n\n` +
+      "Figures of a round are medians over its turns; the ratios are medians of the ratio to raw's turn of the same cycle.",
   memory && `### 4. Memory (${fmtInt(CONFIG.memory.count)} idle connected clients; JS heap + external after GC)\n\n${memoryTable}`,
   herd &&
     `### 5. Herd (${CONFIG.herd.count} clients, server killed and back on its port after ${CONFIG.herd.downMs / 1000} s; time from the restart, default backoff)\n\n${herdTable}`,
@@ -496,7 +521,7 @@ function writeOutputs() {
   const results = {
     date,
     machine,
-    rounds: { throughput: THROUGHPUT_ROUNDS, roundTrip: QUICK_ROUNDS, memory: ROUNDS, herd: ROUNDS, halfOpen: ROUNDS },
+    rounds: { throughput: THROUGHPUT_ROUNDS, roundTrip: RTT_ROUNDS, memory: ROUNDS, herd: ROUNDS, halfOpen: ROUNDS },
     config: { ...CONFIG, roundTripCpu: PIN_CPU ?? null, throughputCpus: THROUGHPUT_PIN, throughputGroups: THROUGHPUT_GROUPS },
     targets: Object.fromEntries(targetRows.map(([what, figure, met]) => [what, { figure, met }])),
     sizes,

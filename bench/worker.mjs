@@ -165,30 +165,54 @@ async function throughput({ libs, batch, cycles, warmup, seed }) {
   return windows;
 }
 
-/** `count` sequential request → echo round trips; µs percentiles. */
-async function roundTrip({ lib, count, warmup }) {
-  const connect = await load(lib);
+/**
+ * Every library of `libs` in this one process, each on a connection of its own to the same
+ * server, taking turns as in throughput(): a turn is `trips` sequential send → echo round trips
+ * of one library; a cycle is one turn of every library in a shuffled order. `warmup` cycles
+ * first, not recorded; then `cycles` cycles, each turn's p50 and p99 (µs) and client CPU per
+ * round trip recorded. A ratio taken within a cycle compares libraries measured a few tens of
+ * milliseconds apart.
+ */
+async function roundTrip({ libs, trips, cycles, warmup, seed }) {
   const server = await startServer();
-  const client = connect(server.url());
-  await within(10_000, "open", opened(client));
-  let next = () => {};
-  client.onMessage(() => next());
-  const samples = new Float64Array(count);
-  const run = async (n, record) => {
-    for (let i = 0; i < n; i++) {
-      const echoed = new Promise((resolve) => (next = resolve));
+  const lines = {};
+  for (const lib of libs) {
+    const client = (await load(lib))(server.url());
+    await within(10_000, `${lib} open`, opened(client));
+    const line = { client, next: () => {} };
+    client.onMessage(() => line.next());
+    lines[lib] = line;
+  }
+  const samples = new Float64Array(trips);
+  const turn = async (lib) => {
+    const line = lines[lib];
+    const cpu = process.cpuUsage();
+    for (let i = 0; i < trips; i++) {
+      const echoed = new Promise((resolve) => (line.next = resolve));
       const start = performance.now();
-      client.send(message(i));
+      line.client.send(message(i));
       await echoed;
-      if (record) samples[i] = (performance.now() - start) * 1000;
+      samples[i] = (performance.now() - start) * 1000;
     }
+    const cpuPerTrip = cpuMicros(cpu) / trips;
+    const sorted = [...samples].sort((a, b) => a - b);
+    return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), cpuPerTrip };
   };
-  await within(60_000, "warm-up round trips", run(warmup, false));
-  const cpu = process.cpuUsage();
-  await within(120_000, "round trips", run(count, true));
-  const cpuPerTrip = cpuMicros(cpu) / count;
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), mean: sorted.reduce((a, b) => a + b, 0) / count, cpuPerTrip };
+  const random = seeded(seed);
+  const windows = Object.fromEntries(libs.map((lib) => [lib, { p50: [], p99: [], cpuPerTrip: [] }]));
+  let last;
+  for (let cycle = 0; cycle < warmup + cycles; cycle++) {
+    const order = shuffled(libs, random, last);
+    for (const lib of order) {
+      const measured = await within(60_000, `${lib} round trips`, turn(lib));
+      if (cycle < warmup) continue;
+      for (const key of ["p50", "p99", "cpuPerTrip"]) windows[lib][key].push(measured[key]);
+    }
+    last = order.at(-1);
+  }
+  for (const { client } of Object.values(lines)) client.close();
+  server.child.kill("SIGKILL");
+  return windows;
 }
 
 const heapNow = () => {
