@@ -83,20 +83,20 @@ export const MUTANTS = [
     id: "phases-pinging-leaks",
     file: "core/phases.ts",
     what: "the internal pinging phase leaks as a public state",
-    edits: [["    case \"pinging\":\n      return \"open\";\n", ""]],
+    edits: [[", pinging: \"open\" };", " };"]],
   },
   {
     id: "phases-retrying-is-connecting",
     file: "core/phases.ts",
     what: "a retry attempt is reported as connecting instead of reconnecting",
-    edits: [["    case \"retrying\":\n    case \"waiting\":\n      return \"reconnecting\";", "    case \"waiting\":\n      return \"reconnecting\";\n    case \"retrying\":\n      return \"connecting\";"]],
+    edits: [["{ retrying: \"reconnecting\",", "{ retrying: \"connecting\","]],
   },
   // ---- core/events.ts -------------------------------------------------------
   {
     id: "events-throw-stops-others",
     file: "core/events.ts",
     what: "a handler that throws stops the handlers after it",
-    edits: [["{ cause }));\n          }\n        }", "{ cause }));\n            break;\n          }\n        }"]],
+    edits: [["{ cause }));\n      }\n    }", "{ cause }));\n        break;\n      }\n    }"]],
   },
   {
     id: "events-mid-change",
@@ -120,7 +120,7 @@ export const MUTANTS = [
     id: "events-duplicate-handler",
     file: "core/events.ts",
     what: "the same handler subscribed twice runs twice",
-    edits: [["if (!list.includes(handler)) this.#handlers[type]", "this.#handlers[type]"]],
+    edits: [["if (this.#find(type, handler) < 0) this.#list =", "this.#list ="]],
   },
   // ---- core/url.ts ----------------------------------------------------------
   {
@@ -237,6 +237,18 @@ export const MUTANTS = [
     what: "a released socket is not closed",
     edits: [["ws.close(code, reason);", ""]],
   },
+  {
+    id: "socket-error-kept-once-open",
+    file: "core/socket.ts",
+    what: "an open socket keeps its error listener (~200 B per idle client in Node)",
+    edits: [["  ws.removeEventListener(\"error\", listener);\n", ""]],
+  },
+  {
+    id: "socket-error-not-heard",
+    file: "core/socket.ts",
+    what: "the client never listens to error, so a refused attempt (Node: error only) stalls",
+    edits: [["const EVENTS = [\"open\", \"close\", \"error\", \"message\"] as const;", "const EVENTS = [\"open\", \"close\", \"message\"] as const;"]],
+  },
   // ---- core/outbox.ts -------------------------------------------------------
   {
     id: "outbox-drop-oldest-drops-newest",
@@ -313,13 +325,13 @@ export const MUTANTS = [
     id: "options-maxretries-fraction",
     file: "core/options.ts",
     what: "option rule for maxRetries accepts 1.5",
-    edits: [["maxRetries: [(v) => v === Infinity || (Number.isInteger(v) && v >= 0)", "maxRetries: [(v) => v === Infinity || (typeof v === \"number\" && v >= 0)"]],
+    edits: [["const count = (v: unknown) => v === Infinity || (Number.isInteger(v) && (v as number) >= 0);", "const count = (v: unknown) => v === Infinity || (typeof v === \"number\" && v >= 0);"]],
   },
   {
     id: "options-connect-timeout-zero",
     file: "core/options.ts",
     what: "connectTimeout accepts 0",
-    edits: [["connectTimeout: POSITIVE_MS,", "connectTimeout: MS,"]],
+    edits: [["connectTimeout: \"positive\",", "connectTimeout: \"ms\","]],
   },
   {
     id: "options-merge-undefined",
@@ -337,7 +349,19 @@ export const MUTANTS = [
     id: "options-ttl-zero",
     file: "core/options.ts",
     what: "queue.ttl accepts 0",
-    edits: [["\"queue.ttl\": [(v) => v === Infinity || positiveMs(v)", "\"queue.ttl\": [(v) => v === Infinity || ms(v)"]],
+    edits: [["ttl: [(v) => v === Infinity || (finite(v) && v > 0),", "ttl: [(v) => v === Infinity || finite(v),"]],
+  },
+  {
+    id: "options-show-infinity-as-null",
+    file: "core/options.ts",
+    what: "an option error quotes Infinity and NaN as JSON does (null)",
+    edits: [["  if (typeof value === \"number\") return String(value);\n", ""]],
+  },
+  {
+    id: "events-off-removes-neighbour",
+    file: "core/events.ts",
+    what: "off() removes the handler's type and the next entry instead of its own pair",
+    edits: [["list.slice(0, at).concat(list.slice(at + 2))", "list.slice(0, at + 1).concat(list.slice(at + 3))"]],
   },
   // ---- core/client.ts -------------------------------------------------------
   {
@@ -483,7 +507,7 @@ export const MUTANTS = [
     id: "alo-hello-ack-zero",
     file: "at-least-once/index.ts",
     what: "the hello always acknowledges 0 (server replays everything)",
-    edits: [["JSON.stringify({ t: \"hello\", session, ack: received })", "JSON.stringify({ t: \"hello\", session, ack: 0 })"]],
+    edits: [["JSON.stringify({ t: \"hello\", session, ack: received,", "JSON.stringify({ t: \"hello\", session, ack: 0,"]],
   },
   {
     id: "alo-connect-keeps-session",

@@ -35,6 +35,22 @@ describe("on / off", () => {
     client.close();
   });
 
+  it("off() removes only that handler of that event, among handlers of other events", () => {
+    const { fake, client } = openClient();
+    const calls: string[] = [];
+    const first = () => calls.push("first message");
+    client.on("message", first);
+    client.on("heartbeat", () => calls.push("heartbeat"));
+    client.on("message", () => calls.push("second message"));
+    client.off("message", first);
+    // off() for a handler of another event, or one never subscribed, changes nothing
+    client.off("heartbeat", first);
+    client.off("message", () => {});
+    fake.last().receive("1");
+    expect(calls).toEqual(["second message"]);
+    client.close();
+  });
+
   it("unsubscribing during an emit is safe: the rest of that emit still runs, later emits skip it", () => {
     const { fake, client } = openClient();
     const calls: string[] = [];
