@@ -148,31 +148,39 @@ const THROUGHPUT_LIBS = ["raw", "raw-again", "lifeline", "lifeline+zod", "lifeli
 const THROUGHPUT_PIN = PIN_CPU === undefined || PIN_CPU === 0 ? {} : { cpu: 0, serverCpu: PIN_CPU };
 const THROUGHPUT_ROUNDS = process.env.BENCH_ROUNDS ? ROUNDS : 5;
 
-/** Per library, the rounds' figures: medians over the round's bursts, and ratios to raw's burst of the same cycle. */
-async function measureThroughput() {
-  const byLib = Object.fromEntries(THROUGHPUT_LIBS.map((lib) => [lib, []]));
-  for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
-    for (const [g, libs] of THROUGHPUT_GROUPS.entries()) {
-      progress(`throughput round ${round + 1}/${THROUGHPUT_ROUNDS}: ${libs.join(", ")}`);
-      const job = { measure: "throughput", libs, ...CONFIG.throughput, seed: round * THROUGHPUT_GROUPS.length + g + 1 };
-      const windows = await runJob(job, THROUGHPUT_PIN);
+/**
+ * Runs `measure` in turns (worker.mjs) for each group of libraries, `rounds` times. Per library
+ * and round: `describe(own, paired)` of its windows, where `paired(key)` is the median of the
+ * per-cycle ratios to raw's window of the same cycle. raw's row is the one of the first group.
+ */
+async function inTurns(measure, groups, rounds, pin, seedBase, describe) {
+  const byLib = {};
+  for (let round = 0; round < rounds; round++) {
+    for (const [g, libs] of groups.entries()) {
+      progress(`${measure} round ${round + 1}/${rounds}: ${libs.join(", ")}`);
+      const job = { measure, libs, ...CONFIG[measure], seed: seedBase + round * groups.length + g };
+      const windows = await runJob(job, pin);
       for (const lib of libs) {
-        // raw's row is the one lifeline on its defaults was measured beside
         if (lib === "raw" && g > 0) continue;
         const own = windows?.[lib];
         const base = windows?.raw;
-        const paired = (key) => median(own[key].map((value, i) => value / base[key][i]));
-        byLib[lib][round] = own && {
-          perSecond: median(own.perSecond),
-          ratio: paired("perSecond"),
-          cpuPerMessage: median(own.cpuPerMessage),
-          cpuRatio: paired("cpuPerMessage"),
-          bursts: own.cpuPerMessage.length,
-          windows: { cpuPerMessage: own.cpuPerMessage.map((v) => Math.round(v * 1000) / 1000), perSecond: own.perSecond.map(Math.round) },
-        };
+        (byLib[lib] ??= [])[round] = own && describe(own, (key) => median(own[key].map((value, i) => value / base[key][i])));
       }
     }
   }
+  return byLib;
+}
+
+/** Per library, the rounds' figures: medians over the round's bursts, and ratios to raw's burst of the same cycle. */
+async function measureThroughput() {
+  const byLib = await inTurns("throughput", THROUGHPUT_GROUPS, THROUGHPUT_ROUNDS, THROUGHPUT_PIN, 1, (own, paired) => ({
+    perSecond: median(own.perSecond),
+    ratio: paired("perSecond"),
+    cpuPerMessage: median(own.cpuPerMessage),
+    cpuRatio: paired("cpuPerMessage"),
+    bursts: own.cpuPerMessage.length,
+    windows: { cpuPerMessage: own.cpuPerMessage.map((v) => Math.round(v * 1000) / 1000), perSecond: own.perSecond.map(Math.round) },
+  }));
   return Object.fromEntries(
     THROUGHPUT_LIBS.map((lib) => {
       const perRound = byLib[lib];
@@ -198,30 +206,16 @@ const RTT_ROUNDS = ROUNDS;
 
 /** Per library, the rounds' figures: medians over the round's turns, and ratios to raw's turn of the same cycle. */
 async function measureRoundTrip() {
-  const byLib = Object.fromEntries(RTT_LIBS.map((lib) => [lib, []]));
-  for (let round = 0; round < RTT_ROUNDS; round++) {
-    for (const [g, libs] of RTT_GROUPS.entries()) {
-      progress(`round trip round ${round + 1}/${RTT_ROUNDS}: ${libs.join(", ")}`);
-      const job = { measure: "roundTrip", libs, ...CONFIG.roundTrip, seed: 1_000 + round * RTT_GROUPS.length + g };
-      // a round trip is serial: client and server on the same CPU (see PIN_CPU)
-      const windows = await runJob(job, { cpu: PIN_CPU });
-      for (const lib of libs) {
-        if (lib === "raw" && g > 0) continue;
-        const own = windows?.[lib];
-        const base = windows?.raw;
-        const paired = (key) => median(own[key].map((value, i) => value / base[key][i]));
-        byLib[lib][round] = own && {
-          p50: median(own.p50),
-          p99: median(own.p99),
-          cpuPerTrip: median(own.cpuPerTrip),
-          p50Ratio: paired("p50"),
-          p99Ratio: paired("p99"),
-          cpuRatio: paired("cpuPerTrip"),
-          turns: own.p50.length,
-        };
-      }
-    }
-  }
+  // a round trip is serial: client and server on the same CPU (see PIN_CPU)
+  const byLib = await inTurns("roundTrip", RTT_GROUPS, RTT_ROUNDS, { cpu: PIN_CPU }, 1_000, (own, paired) => ({
+    p50: median(own.p50),
+    p99: median(own.p99),
+    cpuPerTrip: median(own.cpuPerTrip),
+    p50Ratio: paired("p50"),
+    p99Ratio: paired("p99"),
+    cpuRatio: paired("cpuPerTrip"),
+    turns: own.p50.length,
+  }));
   return Object.fromEntries(
     RTT_LIBS.map((lib) => {
       const perRound = byLib[lib];
