@@ -15,8 +15,9 @@
  * clock.advance(1_000);                    // the backoff elapses, a new socket appears
  */
 import type { Clock, WebSocketConstructor, WebSocketLike } from "./core/options.js";
+import { addListener, dispatch } from "./listeners.js";
+import type { Listener, Listeners } from "./listeners.js";
 
-type Listener = ((event: any) => void) | { handleEvent(event: any): void };
 
 /** A socket created by the fake constructor; its methods play the server's and the network's part. */
 export interface FakeSocket extends WebSocketLike {
@@ -79,7 +80,7 @@ export function createFakeWebSocket(options: { closeCompletes?: boolean } = {}):
     binaryType = "blob";
     readonly sent: Array<string | ArrayBuffer | ArrayBufferView> = [];
     closedWith: { code?: number; reason?: string } | undefined;
-    readonly #listeners = new Map<string, Set<Listener>>();
+    readonly #listeners: Listeners = new Map();
 
     constructor(
       readonly url: string,
@@ -89,9 +90,7 @@ export function createFakeWebSocket(options: { closeCompletes?: boolean } = {}):
     }
 
     addEventListener(type: string, listener: Listener): void {
-      let set = this.#listeners.get(type);
-      if (!set) this.#listeners.set(type, (set = new Set()));
-      set.add(listener);
+      addListener(this.#listeners, type, listener);
     }
 
     removeEventListener(type: string, listener: Listener): void {
@@ -106,11 +105,7 @@ export function createFakeWebSocket(options: { closeCompletes?: boolean } = {}):
     }
 
     #dispatch(type: string, event: object): void {
-      for (const listener of [...(this.#listeners.get(type) ?? [])]) {
-        const payload = { type, target: this, ...event };
-        if (typeof listener === "function") listener(payload);
-        else listener.handleEvent(payload);
-      }
+      dispatch(this.#listeners, { type, target: this, ...event });
     }
 
     send(data: string | ArrayBuffer | ArrayBufferView): void {

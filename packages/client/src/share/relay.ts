@@ -8,10 +8,11 @@
 // the tab turns out to lead.
 import type { Frame, WebSocketLike } from "../core/options.js";
 import type { Entry } from "../core/outbox.js";
+import { addListener, dispatch } from "../listeners.js";
+import type { Listener, Listeners } from "../listeners.js";
 import { newId } from "./wire.js";
 import type { Post } from "./wire.js";
 
-type Listener = ((event: any) => void) | { handleEvent(event: any): void };
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -45,7 +46,7 @@ export class Relay implements WebSocketLike {
   unconfirmed: Carried[] = [];
   #state = CONNECTING;
   #n = 0;
-  #listeners = new Map<string, Set<Listener>>();
+  readonly #listeners: Listeners = new Map();
   #real: WebSocketLike | undefined;
   #filter: Filter | undefined;
   readonly #forward = (real: { type: string; data?: unknown; code?: unknown; reason?: unknown; wasClean?: unknown }) => {
@@ -69,9 +70,7 @@ export class Relay implements WebSocketLike {
   }
 
   addEventListener(type: string, listener: Listener): void {
-    let set = this.#listeners.get(type);
-    if (!set) this.#listeners.set(type, (set = new Set()));
-    set.add(listener);
+    addListener(this.#listeners, type, listener);
   }
 
   removeEventListener(type: string, listener: Listener): void {
@@ -80,10 +79,7 @@ export class Relay implements WebSocketLike {
 
   #emit(event: { type: string; [key: string]: unknown }): void {
     event.target = this;
-    for (const listener of [...(this.#listeners.get(event.type) ?? [])]) {
-      if (typeof listener === "function") listener(event);
-      else listener.handleEvent(event);
-    }
+    dispatch(this.#listeners, event);
   }
 
   /** The leader's line is open: the relay opens, bound to that leader and generation. */
