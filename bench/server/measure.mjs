@@ -8,8 +8,8 @@
 //   churn     sessions made and closed, then expired (lifeline), or connections opened and closed
 //             (raw ws): heap after expiry vs before
 // Every phase also reads the event loop's worst delay in the server process.
-// capacity (once, round 1): as many idle connections as two client processes
-// open within a bounded time, and what stopped them.
+// capacity (once, after the rounds): as many idle connections as two client
+// processes open within a bounded time, and what stopped them.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { start } from "./ipc.mjs";
@@ -34,11 +34,15 @@ export const SERVER_CONFIG = {
   /** replay.max of both stores: the push phase's producer does not wait for acks (see docs/performance.md). */
   replayMax: 100_000,
   idle: { count: scaled(5_000) },
-  in: { clients: 50, perClient: by64(4_096), window: 256 },
-  out: { clients: 50, perClient: by64(4_096), batch: 16 },
+  in: { clients: 50, perClient: by64(2_048), window: 256 },
+  out: { clients: 50, perClient: by64(2_048), batch: 16 },
   churn: { count: scaled(20_000), concurrency: 200, kinds: ["ws", "lifeline-memory", "lifeline-redis"] },
-  capacity: { boundMs: scaled(30_000), processes: 2 },
+  /** Two client processes, so that the server's descriptors run out before theirs; raw `ws` and the memory store only (the Redis store holds a connection the same way). */
+  capacity: { boundMs: scaled(40_000), processes: 2, kinds: ["ws", "lifeline-memory"] },
 };
+/** BENCH_PROFILE=lifeline-redis writes a V8 CPU profile of that kind's server processes to bench/server/profiles/. */
+const PROFILE = process.env.BENCH_PROFILE;
+const serverFlags = (kind) => ["--expose-gc", ...(PROFILE === kind ? ["--cpu-prof", `--cpu-prof-dir=${file("./profiles")}`] : [])];
 /** The descriptor limit the bench's processes get: `ulimit -n` raised to the hard limit (ipc.mjs). */
 export const FD_LIMIT = Number(spawnSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).stdout.trim()) || undefined;
 
@@ -67,13 +71,23 @@ function rates(n, seconds, mark, read, redisMicros) {
   };
 }
 
+/** Redis commands per message, and Redis's µs in each, from its command statistics (scripts' inner commands included). */
+function perMessageCommands(stats, n) {
+  return Object.fromEntries(
+    Object.entries(stats)
+      .filter(([name]) => !["config", "info", "dbsize", "flushall"].includes(name))
+      .map(([name, { calls, usec }]) => [name, { calls: calls / n, us: usec / n }]),
+  );
+}
+
 /** One round of one server kind: every wanted phase in one target process. */
 async function runKind(kind, round, redis, wanted, progress) {
   const c = SERVER_CONFIG;
-  const target = await start(TARGET, [kind, redis?.url ?? "", c.sessionTtl, c.replayMax], { execArgv: ["--expose-gc"], what: `${kind} server` });
+  const target = await start(TARGET, [kind, redis?.url ?? "", c.sessionTtl, c.replayMax], { execArgv: serverFlags(kind), what: `${kind} server` });
   const load = await start(LOAD, [], { what: `${kind} clients` });
   const url = `${kind === "socketio" ? "http" : "ws"}://127.0.0.1:${target.ready.port}/`;
   const redisCpu = () => (kind === "lifeline-redis" ? redis.cpuMicros() : undefined);
+  const commands = (n) => (kind === "lifeline-redis" ? { redisCommands: perMessageCommands(redis.commandStats(), n) } : {});
   const out = {};
   try {
     if (wanted("serverIdle")) {
@@ -92,12 +106,13 @@ async function runKind(kind, round, redis, wanted, progress) {
       progress(`server client→server round ${round + 1}: ${kind}`);
       await load.call("open", { kind, url, count: c.in.clients, prefix: `in-${round}` });
       const mark = await target.call("mark");
+      if (kind === "lifeline-redis") redis.resetStats();
       const redis0 = redisCpu();
       const { started, done } = await load.call("inbound", { perClient: c.in.perClient, window: c.in.window }, 180_000);
       const read = await target.call("read");
       const n = read.received - mark.received;
       if (n !== c.in.clients * c.in.perClient) throw new Error(`in: the server handled ${n} messages, ${c.in.clients * c.in.perClient} were sent`);
-      out.in = rates(n, (done - started) / 1000, mark, read, redis0 === undefined ? undefined : redisCpu() - redis0);
+      out.in = { ...rates(n, (done - started) / 1000, mark, read, redis0 === undefined ? undefined : redisCpu() - redis0), ...commands(n) };
       await load.call("closeAll", {}, 60_000);
     }
     if (wanted("serverOut")) {
@@ -105,13 +120,14 @@ async function runKind(kind, round, redis, wanted, progress) {
       const { sessions } = await load.call("open", { kind, url, count: c.out.clients, prefix: `out-${round}` });
       const before = await target.call("heap");
       const mark = await target.call("mark");
+      if (kind === "lifeline-redis") redis.resetStats();
       const redis0 = redisCpu();
       const expecting = load.call("expect", { total: c.out.perClient }, 180_000);
       const { started } = await target.call("push", { perConnection: c.out.perClient, batch: c.out.batch, sessions }, 180_000);
       const { done } = await expecting;
       const read = await target.call("read");
       const n = c.out.clients * c.out.perClient;
-      out.out = rates(n, (done - started) / 1000, mark, read, redis0 === undefined ? undefined : redisCpu() - redis0);
+      out.out = { ...rates(n, (done - started) / 1000, mark, read, redis0 === undefined ? undefined : redisCpu() - redis0), ...commands(n) };
       // what the server still holds once every message is delivered (and, for lifeline, acknowledged)
       out.out.kept = (await target.call("heap")) - before;
       await load.call("closeAll", {}, 60_000);
@@ -139,7 +155,7 @@ async function runKind(kind, round, redis, wanted, progress) {
 /** Capacity: two client processes open up to the descriptor limit's worth of idle connections, bounded in time. */
 async function capacity(kind, redis, progress) {
   const c = SERVER_CONFIG.capacity;
-  const target = await start(TARGET, [kind, redis?.url ?? "", SERVER_CONFIG.sessionTtl, SERVER_CONFIG.replayMax], { execArgv: ["--expose-gc"], what: `${kind} server` });
+  const target = await start(TARGET, [kind, redis?.url ?? "", SERVER_CONFIG.sessionTtl, SERVER_CONFIG.replayMax], { execArgv: serverFlags(kind), what: `${kind} server` });
   const loads = await Promise.all(Array.from({ length: c.processes }, (_, i) => start(LOAD, [], { what: `${kind} clients ${i}` })));
   const url = `${kind === "socketio" ? "http" : "ws"}://127.0.0.1:${target.ready.port}/`;
   // together the clients could take every descriptor the server process has
@@ -157,8 +173,9 @@ async function capacity(kind, redis, progress) {
     const { connections } = await target.call("read");
     const heap = await target.call("heap");
     const errors = [...new Set(opened.map((o) => o.error).filter(Boolean))];
-    const timedOut = seconds * 1000 >= c.boundMs;
-    return { connections, seconds, perConnection: (heap - base) / connections, errors, timedOut, tried: perProcess * c.processes };
+    const tried = perProcess * c.processes;
+    const stoppedBy = errors.length > 0 ? errors[0] : connections < tried ? "the time bound" : "nothing: all opened";
+    return { connections, seconds, perConnection: (heap - base) / connections, errors, stoppedBy, tried };
   } finally {
     await Promise.all(loads.map((load) => load.stop()));
     await target.stop();
@@ -188,8 +205,7 @@ export async function measureServer({ rounds, wanted, progress }) {
     }
     if (wanted("serverCapacity")) {
       capacities = {};
-      for (const kind of kinds) {
-        redis?.flush();
+      for (const kind of kinds.filter((k) => SERVER_CONFIG.capacity.kinds.includes(k))) {
         try {
           capacities[kind] = await capacity(kind, redis, progress);
         } catch (error) {

@@ -62,6 +62,17 @@ export async function startRedis() {
       const out = spawnSync("redis-cli", ["-p", String(port), "dbsize"], { encoding: "utf8" });
       return Number(out.stdout.trim());
     },
+    /** Zeroes Redis's command statistics (CONFIG RESETSTAT). */
+    resetStats() {
+      spawnSync("redis-cli", ["-p", String(port), "config", "resetstat"], { stdio: "ignore" });
+    },
+    /** Calls and µs per command since `resetStats()` (INFO commandstats; commands run by scripts included). */
+    commandStats() {
+      const out = spawnSync("redis-cli", ["-p", String(port), "info", "commandstats"], { encoding: "utf8" }).stdout;
+      const stats = {};
+      for (const [, name, calls, usec] of out.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) stats[name] = { calls: Number(calls), usec: Number(usec) };
+      return stats;
+    },
     flush() {
       spawnSync("redis-cli", ["-p", String(port), "flushall"], { stdio: "ignore" });
     },

@@ -36,7 +36,7 @@ export function serverTable(result) {
   const cells = (fn) => f.kinds.map((kind) => fn(kind));
   const valueRow = (label, path, fmt) => [label, ...cells((k) => fmtRange(f.stat(k, path), fmt))];
   const ratioRow = (label, path) => [label, ...cells((k) => (k === "ws" ? "1.00×" : fmtRange(f.ratio(k, path), fmtRatio)))];
-  const redisRow = (label, path) => [label, ...cells((k) => (k === "lifeline-redis" ? `+${fmtRange(f.stat(k, path), us)} µs` : ""))];
+  const redisRow = (label, path) => [label, ...cells((k) => (k === "lifeline-redis" && f.stat(k, path).n > 0 ? `+${fmtRange(f.stat(k, path), us)} µs` : ""))];
   const rows = [
     valueRow(`heap per idle connection (${fmtInt(c.idle.count)})`, "idle.perConnection", bytes),
     ratioRow("  × raw", "idle.perConnection"),
@@ -57,13 +57,18 @@ export function serverTable(result) {
     ],
     ["event loop, worst delay (wall clock), ms", ...cells((k) => fmtRange(f.loop(k), ms))],
     ["event loop, worst block on the CPU, ms", ...cells((k) => fmtRange(f.block(k), ms))],
+    [
+      "  per phase: idle / in / out / churn (medians)",
+      ...cells((k) => PHASES.map((p) => (f.stat(k, `${p}.blockMs`).n > 0 ? ms(f.stat(k, `${p}.blockMs`).median) : "–")).join(" / ")),
+    ],
   ];
   if (result.capacity) {
     const cap = (k) => result.capacity[k];
     rows.push([
-      `idle connections held (tried ${fmtInt(cap("ws")?.tried)} within ${c.capacity.boundMs / 1000} s)`,
-      ...cells((k) => (cap(k) ? `${fmtInt(cap(k).connections)} in ${fmtFixed(cap(k).seconds, 1)} s` : "—")),
+      `idle connections held (up to ${fmtInt(Object.values(result.capacity)[0]?.tried)} tried within ${c.capacity.boundMs / 1000} s)`,
+      ...cells((k) => (cap(k) ? `${fmtInt(cap(k).connections)} in ${fmtFixed(cap(k).seconds, 1)} s` : "not measured")),
     ]);
+    rows.push(["  what stopped it", ...cells((k) => (cap(k) ? cap(k).stoppedBy.replace(/\|/g, "/").slice(0, 60) : ""))]);
   }
   return table(["measure", ...f.kinds.map((k) => KIND_NAMES[k])], rows);
 }
