@@ -40,9 +40,9 @@ export const SERVER_CONFIG = {
   /** Two client processes, so that the server's descriptors run out before theirs; raw `ws` and the memory store only (the Redis store holds a connection the same way). */
   capacity: { boundMs: scaled(40_000), processes: 2, kinds: ["ws", "lifeline-memory"] },
 };
-/** BENCH_PROFILE=lifeline-redis writes a V8 CPU profile of that kind's server processes to bench/server/profiles/. */
+/** BENCH_PROFILE=lifeline-redis (or several kinds, comma-separated) writes a V8 CPU profile of those servers to bench/server/profiles/. */
 const PROFILE = process.env.BENCH_PROFILE;
-const serverFlags = (kind) => ["--expose-gc", ...(PROFILE === kind ? ["--cpu-prof", `--cpu-prof-dir=${file("./profiles")}`] : [])];
+const serverFlags = (kind) => ["--expose-gc", ...(PROFILE?.split(",").includes(kind) ? ["--cpu-prof", `--cpu-prof-dir=${file("./profiles")}`] : [])];
 /** The descriptor limit the bench's processes get: `ulimit -n` raised to the hard limit (ipc.mjs). */
 export const FD_LIMIT = Number(spawnSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).stdout.trim()) || undefined;
 
