@@ -174,7 +174,15 @@ async function capacity(kind, redis, progress) {
     const heap = await target.call("heap");
     const errors = [...new Set(opened.map((o) => o.error).filter(Boolean))];
     const tried = perProcess * c.processes;
-    const stoppedBy = errors.length > 0 ? errors[0] : connections < tried ? "the time bound" : "nothing: all opened";
+    // at its descriptor limit the server's accept() fails (EMFILE) and libuv drops the connection: clients see "socket hang up"
+    const atLimit = FD_LIMIT !== undefined && connections >= FD_LIMIT - 100;
+    const stoppedBy = atLimit
+      ? `the server's descriptor limit (${errors[0] ?? "no error"})`
+      : errors.length > 0
+        ? errors[0]
+        : connections < tried
+          ? "the time bound"
+          : "nothing: all opened";
     return { connections, seconds, perConnection: (heap - base) / connections, errors, stoppedBy, tried };
   } finally {
     await Promise.all(loads.map((load) => load.stop()));

@@ -11,6 +11,7 @@ import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setImmediate as tick } from "node:timers/promises";
+import { getHeapStatistics } from "node:v8";
 import { message, serve, wallClock } from "./ipc.mjs";
 
 const [kind, redisUrl, ttlArg, replayArg] = process.argv.slice(2);
@@ -101,8 +102,10 @@ function heapAfterGc() {
   // twice: the first pass can leave objects with finalizers for the second
   globalThis.gc();
   globalThis.gc();
-  const { heapUsed, external } = process.memoryUsage();
-  return heapUsed + external;
+  // not process.memoryUsage(): it opens /proc/self/statm for the RSS, which fails (EMFILE) once
+  // the capacity measure has taken every descriptor
+  const { used_heap_size, external_memory } = getHeapStatistics();
+  return used_heap_size + external_memory;
 }
 
 const connections = () => (lifeline ? lifeline.stats().connections : sockets.size);
