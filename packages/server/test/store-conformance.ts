@@ -4,6 +4,7 @@
 // the same assertions hold for a store whose clock is Redis's.
 import { afterEach, describe, expect, it } from "vitest";
 import type { Store, StoreEvent } from "../src/index.js";
+import { heapPerCall } from "./heap/per-call.js";
 
 export interface StoreOptions {
   sessionTtl?: number;
@@ -255,6 +256,27 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       await n2.until(1);
       expect(n1.events).toHaveLength(1);
       await n2.off();
+    });
+
+    it("keeps no heap per call: at most 16 B per store call over 100,000 calls, after GC", { timeout: 120_000 }, async () => {
+      const store = await make();
+      const sessions = Array.from({ length: 20 }, (_, i) => `heap-${i}`);
+      const fences = new Map<string, number>();
+      for (const s of sessions) fences.set(s, attached(await store.attach(s, "n1", true)).fence);
+      // one round: each session appends, reads, acknowledges, records (four calls), all sessions at once
+      const round = () =>
+        Promise.all(
+          sessions.map(async (s) => {
+            const fence = fences.get(s) as number;
+            const stored = await store.append(s, '"data":{"n":1}');
+            if (stored.status !== "stored") throw new Error(JSON.stringify(stored));
+            await store.read(s, stored.seq - 1, 10);
+            await store.acknowledge(s, fence, stored.seq);
+            await store.record(s, fence, stored.seq);
+          }),
+        ).then(() => {});
+      const perCall = await heapPerCall(round, sessions.length * 4, 100_000);
+      expect(perCall).toBeLessThanOrEqual(16);
     });
 
     it("validates its options", async () => {

@@ -92,12 +92,15 @@ class RedisSessions implements Store {
   #timer: TimerHandle | undefined;
   #closed = false;
   /**
-   * Settles the commands written on the current connection when it closes.
-   * With `autoResendUnfulfilledCommands: false` ioredis forgets such a
-   * command without settling its promise; its outcome is unknown, so the
-   * method rejects instead of waiting forever.
+   * The commands written on the current connection and not answered yet,
+   * by their rejecters. With `autoResendUnfulfilledCommands: false` ioredis
+   * forgets such a command when the connection closes without settling its
+   * promise; its outcome is unknown, so the method rejects instead of
+   * waiting forever. Each command removes itself when its reply comes (a
+   * race against one shared promise would leave a reaction per command on
+   * it: a heap leak of some 300 B per call).
    */
-  #dropped: { promise: Promise<never>; reject: (error: Error) => void } | undefined;
+  readonly #inFlight = new Set<(error: Error) => void>();
 
   constructor(options: RedisStoreOptions) {
     if ((options.url === undefined) === (options.client === undefined)) {
@@ -119,8 +122,11 @@ class RedisSessions implements Store {
   }
 
   readonly #onClose = (): void => {
-    this.#dropped?.reject(new Error("@lifeline/server/redis: the connection to Redis closed before the reply came"));
-    this.#dropped = undefined;
+    if (this.#inFlight.size === 0) return;
+    const error = new Error("@lifeline/server/redis: the connection to Redis closed before the reply came");
+    const rejecters = [...this.#inFlight];
+    this.#inFlight.clear();
+    for (const reject of rejecters) reject(error);
   };
 
   async subscribe(node: string, listener: (event: StoreEvent) => void): Promise<() => Promise<void>> {
@@ -260,13 +266,20 @@ class RedisSessions implements Store {
   /** `reply`, or a rejection if the connection it was written on closes first. */
   #settled<T>(reply: Promise<T>): Promise<T> {
     if (this.#client.status !== "ready") return reply; // queued offline: ioredis sends it once connected
-    if (!this.#dropped) {
-      let reject!: (error: Error) => void;
-      const promise = new Promise<never>((_, no) => (reject = no));
-      promise.catch(() => {});
-      this.#dropped = { promise, reject };
-    }
-    return Promise.race([reply, this.#dropped.promise]);
+    return new Promise<T>((resolve, reject) => {
+      const inFlight = this.#inFlight;
+      inFlight.add(reject);
+      reply.then(
+        (value) => {
+          inFlight.delete(reject);
+          resolve(value);
+        },
+        (error: unknown) => {
+          inFlight.delete(reject);
+          reject(error);
+        },
+      );
+    });
   }
 
   async #fencedWrite(script: Script, session: string, fence: Fence, args: ReadonlyArray<string | number>): Promise<FencedResult> {
