@@ -7,7 +7,11 @@ import type { ConnectOptions, ProtocolConnection, Transport } from "../connectio
 /** The part of a `ws` WebSocket (v8) the adapter uses. */
 export interface NodeWebSocket {
   readonly readyState: number;
+  /** Bytes queued and not yet sent (`ws` counts its socket's write buffer). */
+  readonly bufferedAmount?: number;
   send(data: string): void;
+  /** A protocol ping; `callback` runs once it (and everything written before it) left the process. */
+  ping?(data?: undefined, mask?: undefined, callback?: (error?: Error) => void): void;
   close(code?: number, reason?: string): void;
   on(event: "message", listener: (data: unknown, isBinary: boolean) => void): unknown;
   on(event: "close", listener: () => void): unknown;
@@ -38,14 +42,35 @@ function decode(data: unknown): { text: string; bytes: number } | undefined {
   return { text: text + decoder.decode(), bytes };
 }
 
-/** Serves one `ws` WebSocket with the lifeline protocol; `LifelineServer.accept` calls this. */
-export function acceptNodeWebSocket(server: Connector, ws: NodeWebSocket): ProtocolConnection {
-  const conn = server.connect({
-    send: (text) => {
-      if (ws.readyState === OPEN) ws.send(text);
+/**
+ * Backpressure for `ws`: `bufferedAmount` says what the socket holds; a
+ * protocol ping written behind it calls back once everything before it was
+ * flushed (the socket's own drain, through ws's public API; the client's
+ * runtime answers the ping by itself and the application never sees it).
+ */
+function drainOf(ws: NodeWebSocket): Pick<Transport, "buffered" | "whenDrained"> {
+  if (typeof ws.bufferedAmount !== "number" || typeof ws.ping !== "function") return {};
+  return {
+    buffered: () => ws.bufferedAmount as number,
+    whenDrained: (resume) => {
+      if (ws.readyState !== OPEN) return resume();
+      ws.ping?.(undefined, undefined, () => resume());
     },
-    close: (code, reason) => ws.close(code, reason),
-  });
+  };
+}
+
+/** Serves one `ws` WebSocket with the lifeline protocol; `LifelineServer.accept` calls this. */
+export function acceptNodeWebSocket(server: Connector, ws: NodeWebSocket, options?: { user?: string }): ProtocolConnection {
+  const conn = server.connect(
+    {
+      send: (text) => {
+        if (ws.readyState === OPEN) ws.send(text);
+      },
+      close: (code, reason) => ws.close(code, reason),
+      ...drainOf(ws),
+    },
+    options?.user === undefined ? undefined : { user: options.user },
+  );
   ws.on("message", (data, isBinary) => {
     const frame = isBinary ? undefined : decode(data);
     if (!frame) {
