@@ -6,8 +6,9 @@ import { createLifelineServer } from "../../dist/index.js";
 import { bunWebSocket } from "../../dist/bun.js";
 
 const lifeline = createLifelineServer({
-  onMessage: async ({ session }, data) => {
-    await lifeline.send(session, { echo: data.c });
+  // a named user's messages are echoed to every session of theirs (they have one)
+  onMessage: async ({ session, user }, data) => {
+    await (user === undefined ? lifeline.send(session, { echo: data.c }) : lifeline.sendToUser(user, { echo: data.c }));
   },
 });
 
@@ -16,7 +17,9 @@ const server = Bun.serve({
   port: 0,
   fetch(request, bun) {
     if (new URL(request.url).pathname === "/shed") return new Response(String(lifeline.shed(1_000, 0)));
-    return bun.upgrade(request) ? undefined : new Response("upgrade required", { status: 426 });
+    // the user as an app's auth would give it (here: the url says who)
+    const user = new URL(request.url).searchParams.get("user") ?? undefined;
+    return bun.upgrade(request, { data: { user } }) ? undefined : new Response("upgrade required", { status: 426 });
   },
   websocket: bunWebSocket(lifeline),
 });

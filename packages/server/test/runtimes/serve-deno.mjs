@@ -6,8 +6,9 @@ import { createLifelineServer } from "../../dist/index.js";
 import { acceptWebSocket } from "../../dist/deno.js";
 
 const lifeline = createLifelineServer({
-  onMessage: async ({ session }, data) => {
-    await lifeline.send(session, { echo: data.c });
+  // a named user's messages are echoed to every session of theirs (they have one)
+  onMessage: async ({ session, user }, data) => {
+    await (user === undefined ? lifeline.send(session, { echo: data.c }) : lifeline.sendToUser(user, { echo: data.c }));
   },
 });
 
@@ -20,7 +21,9 @@ Deno.serve(
   (request) => {
     if (new URL(request.url).pathname === "/shed") return new Response(String(lifeline.shed(1_000, 0)));
     const { socket, response } = Deno.upgradeWebSocket(request);
-    acceptWebSocket(lifeline, socket);
+    // the user as an app's auth would give it (here: the url says who)
+    const user = new URL(request.url).searchParams.get("user") ?? undefined;
+    acceptWebSocket(lifeline, socket, { user });
     return response;
   },
 );
