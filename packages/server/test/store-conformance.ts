@@ -345,6 +345,7 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       expect(await store.attach("a1", "n1", false, alice)).toEqual({ status: "tombstone", reason: "evicted" });
       expect(await store.attach("a2", "n1", false, alice)).toEqual({ status: "tombstone", reason: "evicted" });
       // re-attaching one's own session makes nothing new: no eviction
+      await wait(5);
       await store.attach("a3", "n2", false, alice);
       expect(await store.sessionsOf("alice")).toEqual(["a4", "a3"]);
       // other users and the anonymous namespace are not bounded by alice's sessions
