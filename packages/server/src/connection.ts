@@ -97,6 +97,8 @@ export interface Hub {
   unbind(conn: Connection, session: string | undefined): void;
   /** `conn` ended. */
   ended(conn: Connection): void;
+  /** The client of `session` acknowledged messages: there is room in its replay buffer. */
+  acknowledged(session: string): void;
   count(what: "delivered" | "duplicates" | "resets"): void;
 }
 
@@ -356,9 +358,11 @@ export class Connection implements ProtocolConnection {
     if (this.#phase !== "bound" || seq <= this.#clientAcked) return;
     if (seq > this.#written) return this.#reset("ack-ahead", true);
     this.#clientAcked = seq;
-    const result = await this.#hub.store.acknowledge(this.#session as string, this.#fence, seq);
+    const session = this.#session as string;
+    const result = await this.#hub.store.acknowledge(session, this.#fence, seq);
     // fenced: a newer connection has the session (close 4409); gone: it expired or was lost (reset)
     if (result !== "ok") return this.#lost(result);
+    this.#hub.acknowledged(session);
   }
 
   /** Stores the high-water mark and (with `ack`) tells the client. */

@@ -5,6 +5,7 @@ export type {
   LifelineServerOptions,
   Limits,
   MessageContext,
+  SendOptions,
   SendResult,
   SendToUserResult,
   SessionContext,

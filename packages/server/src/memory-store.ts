@@ -119,10 +119,11 @@ class Memory implements MemoryStore {
     return "ok";
   }
 
-  async append(session: string, body: string): Promise<AppendResult> {
+  async append(session: string, body: string, whenFull: "overflow" | "refuse" = "overflow"): Promise<AppendResult> {
     const s = this.#live(session, Date.now());
     if (!s || s.reset !== undefined) return { status: "absent" };
     if (s.entries.length >= this.#max) {
+      if (whenFull === "refuse" && s.attached) return { status: "full" };
       this.#tombstone(session, s, "overflow");
       return { status: "overflow" };
     }

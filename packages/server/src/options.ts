@@ -26,9 +26,27 @@ export type SendResult =
   /**
    * Not stored. `"unknown-session"`: no such session (never seen, expired,
    * lost); `"overflow"`: its replay buffer was full, so the session was reset
-   * (the client is told); `"closed"`: the server is closed.
+   * (the client is told); `"full"` (only with `waitForRoom`): the buffer
+   * stayed full that long while the client was connected, the session is
+   * intact, try later; `"closed"`: the server is closed.
    */
-  | { readonly ok: false; readonly reason: Extract<ResetReason, "unknown-session" | "overflow"> | "closed" };
+  | { readonly ok: false; readonly reason: Extract<ResetReason, "unknown-session" | "overflow"> | "full" | "closed" };
+
+/** Options of `send()` and `sendToUser()`. */
+export interface SendOptions {
+  /**
+   * Backpressure for producers: when the session's replay buffer is full
+   * (`replay.max` unacknowledged) while its client is connected, wait up to
+   * this many ms for the client to acknowledge room instead of overflowing
+   * it; still full then: `{ ok: false, reason: "full" }`, nothing changed.
+   * A client that is away still overflows (`reset` `"overflow"`). Sends that
+   * wait are stored in the order they find room: await one before the next
+   * to keep order. Never await such a send for the session whose
+   * `onMessage` you are in: its acknowledgements wait for your handler.
+   * @default 0: a full buffer overflows at once
+   */
+  waitForRoom?: number;
+}
 
 /** What `sendToUser()` answers. */
 export type SendToUserResult =

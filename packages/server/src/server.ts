@@ -14,10 +14,12 @@ import type {
   LifelineServerOptions,
   MessageContext,
   ResolvedOptions,
+  SendOptions,
   SendResult,
   SendToUserResult,
   SessionContext,
 } from "./options.js";
+import { RoomWaiters, appendWithRoom } from "./room.js";
 import type { Store, StoreEvent } from "./store.js";
 
 /** Counters since the server was created. */
@@ -52,15 +54,18 @@ export interface LifelineServer {
    * session's connection, on this node or another one sharing the store;
    * a client that is away gets it replayed after its next `hello`.
    * Rejects with a TypeError for data without a JSON form (undefined, a function, a cycle).
+   * `options.waitForRoom`: wait for a connected client to make room instead of overflowing it.
    */
-  send(session: string, data: unknown): Promise<SendResult>;
+  send(session: string, data: unknown, options?: SendOptions): Promise<SendResult>;
   /**
    * Stores `data` for every live session of `user` (connected or away, on
    * any node sharing the store), each delivered once with the usual replay.
    * A session whose replay buffer is full is reset (as by `send`) and not
-   * counted. Rejects with a TypeError for an empty user or data without a JSON form.
+   * counted; with `options.waitForRoom`, one still full after the wait is
+   * not counted either (and not reset). Rejects with a TypeError for an
+   * empty user or data without a JSON form.
    */
-  sendToUser(user: string, data: unknown): Promise<SendToUserResult>;
+  sendToUser(user: string, data: unknown, options?: SendOptions): Promise<SendToUserResult>;
   /** The live session ids of `user`, fleet-wide, least recently active first. */
   sessionsOf(user: string): Promise<readonly string[]>;
   /**
@@ -87,6 +92,7 @@ class Server implements LifelineServer, Hub {
   #unsubscribe: (() => Promise<void>) | undefined;
   readonly #connections = new Set<Connection>();
   readonly #bySession = new Map<string, Connection>();
+  readonly #room = new RoomWaiters();
   #delivered = 0;
   #duplicates = 0;
   #resets = 0;
@@ -135,24 +141,29 @@ class Server implements LifelineServer, Hub {
     return conn;
   }
 
-  async send(session: string, data: unknown): Promise<SendResult> {
+  async send(session: string, data: unknown, options?: SendOptions): Promise<SendResult> {
     if (typeof session !== "string" || session === "") throw new TypeError(`session must be a non-empty string, got ${String(session)}`);
-    return this.sendBody(session, messageBody(data));
+    return this.sendBody(session, messageBody(data), waitOf(options));
   }
 
-  async sendBody(session: string, body: string): Promise<SendResult> {
+  async sendBody(session: string, body: string, waitForRoom = 0): Promise<SendResult> {
     if (this.#closing) return { ok: false, reason: "closed" };
-    const result = await this.#o.store.append(session, body);
+    const result = await this.#append(session, body, waitForRoom);
     if (result.status === "stored") return { ok: true, seq: result.seq };
-    return { ok: false, reason: result.status === "absent" ? "unknown-session" : "overflow" };
+    return { ok: false, reason: result.status === "absent" ? "unknown-session" : result.status };
   }
 
-  async sendToUser(user: string, data: unknown): Promise<SendToUserResult> {
+  async sendToUser(user: string, data: unknown, options?: SendOptions): Promise<SendToUserResult> {
     if (typeof user !== "string" || user === "") throw new TypeError(`user must be a non-empty string, got ${String(user)}`);
     const body = messageBody(data);
+    const wait = waitOf(options);
     if (this.#closing) return { ok: false, reason: "closed" };
-    const results = await Promise.all((await this.#o.store.sessionsOf(user)).map((session) => this.#o.store.append(session, body)));
+    const results = await Promise.all((await this.#o.store.sessionsOf(user)).map((session) => this.#append(session, body, wait)));
     return { ok: true, sessions: results.filter((r) => r.status === "stored").length };
+  }
+
+  #append(session: string, body: string, waitForRoom: number) {
+    return appendWithRoom(this.#o.store, this.#room, session, body, waitForRoom, () => this.#closing !== undefined);
   }
 
   async sessionsOf(user: string): Promise<readonly string[]> {
@@ -235,6 +246,10 @@ class Server implements LifelineServer, Hub {
     this.#connections.delete(conn);
   }
 
+  acknowledged(session: string): void {
+    this.#room.wake(session);
+  }
+
   count(what: "delivered" | "duplicates" | "resets"): void {
     if (what === "delivered") this.#delivered++;
     else if (what === "duplicates") this.#duplicates++;
@@ -246,6 +261,13 @@ class Server implements LifelineServer, Hub {
     if (!conn) return;
     conn.notify(event);
   }
+}
+
+/** `waitForRoom` of send options, checked. */
+function waitOf(options: SendOptions | undefined): number {
+  const wait = options?.waitForRoom ?? 0;
+  if (typeof wait !== "number" || Number.isNaN(wait) || wait < 0) throw new TypeError(`waitForRoom must be a number of ms >= 0, got ${String(wait)}`);
+  return wait;
 }
 
 /**

@@ -131,7 +131,13 @@ export type AppendResult =
    * stored; the session is now a tombstone with reason `"overflow"`, and its
    * owner (if attached) was sent a `reset` event.
    */
-  | { readonly status: "overflow" };
+  | { readonly status: "overflow" }
+  /**
+   * Only with `whenFull: "refuse"`: the buffer was full while a connection
+   * was attached. Nothing stored, nothing changed; room comes as the client
+   * acknowledges.
+   */
+  | { readonly status: "full" };
 
 /** What a fenced write answers. */
 export type FencedResult =
@@ -204,9 +210,13 @@ export interface Store {
   /**
    * Stores a server → client message and gives it the next seq
    * (`sent + 1`); then, when the session is attached, sends its owner an
-   * `append` event. See {@link AppendResult} for a full buffer.
+   * `append` event. A full buffer overflows (see {@link AppendResult}),
+   * except with `whenFull: "refuse"` while the session is attached: then it
+   * answers `"full"` and changes nothing (a detached session still overflows:
+   * its client is away longer than its buffer lasts).
+   * @param whenFull defaults to `"overflow"`
    */
-  append(session: string, body: string): Promise<AppendResult>;
+  append(session: string, body: string, whenFull?: "overflow" | "refuse"): Promise<AppendResult>;
 
   /** Trims the replay buffer: the client has every message up to `seq` (clamped to `sent`). */
   acknowledge(session: string, fence: Fence, seq: number): Promise<FencedResult>;

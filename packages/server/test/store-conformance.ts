@@ -241,6 +241,30 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       await n1.off();
     });
 
+    it('append with whenFull "refuse": a full buffer of an attached session answers full and changes nothing; a detached one overflows', async () => {
+      const store = await make({ replay: { max: 2 } });
+      const n1 = await listen(store, "n1");
+      const a = attached(await store.attach("r", "n1", true));
+      await store.append("r", '"data":1');
+      await store.append("r", '"data":2');
+      await n1.until(2);
+      expect(await store.append("r", '"data":3', "refuse")).toEqual({ status: "full" });
+      expect(await store.inspect("r")).toMatchObject({ sent: 2, acked: 0, buffered: 2, reset: undefined, attached: true });
+      // room comes with the client's acknowledgement
+      await store.acknowledge("r", a.fence, 1);
+      expect(await store.append("r", '"data":3', "refuse")).toEqual({ status: "stored", seq: 3 });
+      expect(await store.read("r", 1, 10)).toEqual([
+        { seq: 2, body: '"data":2' },
+        { seq: 3, body: '"data":3' },
+      ]);
+      // the client went away: it is away longer than its buffer lasts
+      await store.detach("r", a.fence);
+      expect(await store.append("r", '"data":4', "refuse")).toEqual({ status: "overflow" });
+      expect(await store.inspect("r")).toMatchObject({ reset: "overflow" });
+      expect(n1.events.filter((e) => e.type !== "append")).toEqual([]);
+      await n1.off();
+    });
+
     it("after unsubscribe a node hears nothing more", async () => {
       const store = await make();
       const n1 = await listen(store, "n1");

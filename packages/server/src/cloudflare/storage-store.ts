@@ -115,12 +115,13 @@ class StorageSessions implements DurableObjectStore {
     });
   }
 
-  append(session: string, body: string): Promise<AppendResult> {
+  append(session: string, body: string, whenFull: "overflow" | "refuse" = "overflow"): Promise<AppendResult> {
     return this.#atomic(async () => {
       const now = Date.now();
       const s = await this.#live(session, now);
       if (!s || s.reset !== undefined) return { status: "absent" };
       if (s.sent - s.acked >= this.#max) {
+        if (whenFull === "refuse" && s.attached) return { status: "full" };
         await this.#tombstone(session, s, "overflow", now);
         return { status: "overflow" };
       }

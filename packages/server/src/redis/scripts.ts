@@ -149,8 +149,9 @@ return 'ok'
 );
 
 /**
- * ARGV: session, body, replay max, channel prefix, sessionTtl ms, index prefix.
- * → {"stored", seq} | {"absent"} | {"overflow"}
+ * ARGV: session, body, replay max, channel prefix, sessionTtl ms, index prefix,
+ * refuse ("1": a full buffer of an attached session answers "full", unchanged).
+ * → {"stored", seq} | {"absent"} | {"overflow"} | {"full"}
  */
 export const APPEND = script(
   "append",
@@ -161,6 +162,7 @@ if not r[1] or r[5] then return {'absent'} end
 local sent = tonumber(r[1])
 local live = r[3] == '1' and r[4]
 if sent - tonumber(r[2]) >= max then
+  if live and ARGV[7] == '1' then return {'full'} end
   if live then event(prefix .. r[4], 'reset', session, 'reason', '"overflow"') end
   local u = index(ARGV[6], r[6])
   if u then redis.call('ZREM', u, session) end

@@ -174,11 +174,11 @@ class RedisSessions implements Store {
     return this.#fencedWrite(RECORD, session, fence, [fence, seq]);
   }
 
-  async append(session: string, body: string): Promise<AppendResult> {
-    const args = [session, body, this.#max, this.#prefix + "node:", this.#ttl, this.#prefix + "user:"];
+  async append(session: string, body: string, whenFull: "overflow" | "refuse" = "overflow"): Promise<AppendResult> {
+    const args = [session, body, this.#max, this.#prefix + "node:", this.#ttl, this.#prefix + "user:", whenFull === "refuse" ? "1" : "0"];
     const reply = (await this.#run(APPEND, this.#keys(session), args)) as [string, number?];
     if (reply[0] === "stored") return { status: "stored", seq: reply[1] as number };
-    if (reply[0] === "absent" || reply[0] === "overflow") return { status: reply[0] };
+    if (reply[0] === "absent" || reply[0] === "overflow" || reply[0] === "full") return { status: reply[0] };
     throw new Error(`@lifeline/server/redis: unexpected append reply ${String(reply[0])}`);
   }
 
