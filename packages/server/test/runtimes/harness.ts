@@ -207,6 +207,28 @@ export function describeServed(name: string, version: RegExp, start: () => Promi
       expect(server.output()).toBe("");
     });
 
+    it(`in ${name}, a reader that stops reading while 8 MiB are sent to it gets all of it, in order, once it reads again`, async () => {
+      const ws = new WebSocket(`${server.url}/?user=slow`);
+      const seqs: number[] = [];
+      let greeted = false;
+      ws.on("message", (data) => {
+        const frame = JSON.parse(String(data)) as { t: string; seq?: number };
+        if (frame.t === "msg") seqs.push(frame.seq as number);
+        else if (frame.t === "ack") greeted = true;
+      });
+      await new Promise<void>((resolve, reject) => ws.once("open", () => resolve()).once("error", reject));
+      ws.send(JSON.stringify({ t: "hello", session: "runtime-slow", ack: 0 }));
+      // the hello's ack: the session exists
+      for (let i = 0; i < 500 && !greeted; i++) await delay(10);
+      ws.pause();
+      expect(await (await fetch(`${server.httpUrl}/flood?session=runtime-slow&n=128`)).text()).toBe("128");
+      ws.resume();
+      for (let i = 0; i < 1_000 && seqs.length < 128; i++) await delay(10);
+      expect(seqs).toEqual(Array.from({ length: 128 }, (_, i) => i + 1));
+      ws.close();
+      expect(server.output()).toBe("");
+    });
+
     it(`in ${name}, a stolen session id reads nothing and knocks no one off`, async () => {
       await stolenId(server.url, "runtime-alice");
       expect(server.output()).toBe("");
