@@ -124,7 +124,8 @@ export class Connection implements ProtocolConnection {
   readonly #transport: Transport;
   readonly #foreign: ((text: string, problem: string) => boolean) | undefined;
   readonly #bound: ((session: string, fence: Fence) => void) | undefined;
-  readonly #owner: AttachOwner;
+  /** The connection's user; `""`: anonymous. */
+  readonly #user: string;
   #phase: Phase = "greeting";
   #tail: Promise<void> = Promise.resolve();
   /** Frames queued on the chain and not yet handled. */
@@ -154,7 +155,7 @@ export class Connection implements ProtocolConnection {
     this.#transport = transport;
     this.#foreign = options.foreign;
     this.#bound = options.bound;
-    this.#owner = { user: options.user ?? "", sessionsPerUser: hub.limits.sessionsPerUser };
+    this.#user = options.user ?? "";
   }
 
   get session(): string | undefined {
@@ -162,7 +163,7 @@ export class Connection implements ProtocolConnection {
   }
 
   get user(): string | undefined {
-    return this.#owner.user === "" ? undefined : this.#owner.user;
+    return this.#user === "" ? undefined : this.#user;
   }
 
   receive(text: string, bytes = text.length): void {
@@ -195,7 +196,7 @@ export class Connection implements ProtocolConnection {
       await previous?.close(CLOSE.TAKEN_OVER, "session taken over");
       await this.#hub.ready;
       const found = await this.#hub.store.inspect(session);
-      const ours = found !== undefined && found.reset === undefined && found.attached && found.fence === fence && found.user === this.#owner.user;
+      const ours = found !== undefined && found.reset === undefined && found.attached && found.fence === fence && found.user === this.#user;
       // closed meanwhile (the socket ended while the object slept): with the fence, end() detaches the session
       if (ours) this.#fence = fence;
       if (this.#phase !== "hello") return;
@@ -305,7 +306,8 @@ export class Connection implements ProtocolConnection {
     if (this.#phase !== "hello") return;
     const store = this.#hub.store;
     // a new session says ack 0 and no resume; a client that relies on a session we do not know lost it
-    const found = await store.attach(session, this.#hub.node, ack === 0 && !resume, this.#owner);
+    const owner: AttachOwner = { user: this.#user, sessionsPerUser: this.#hub.limits.sessionsPerUser };
+    const found = await store.attach(session, this.#hub.node, ack === 0 && !resume, owner);
     if (found.status !== "attached") {
       return this.#reset(found.status === "absent" ? "unknown-session" : found.reason, false);
     }
