@@ -68,6 +68,8 @@ function rates(n, seconds, mark, read, redisMicros) {
     ...(redisMicros !== undefined && { redisCpuPerMessage: redisMicros / n }),
     loopMaxMs: read.loopMaxMs,
     blockMs: read.blockMs,
+    // when the worst block ended, in µs of the monotonic clock: the time base of a --cpu-prof profile (profile.mjs)
+    blockAt: read.blockAt,
   };
 }
 

@@ -87,7 +87,12 @@ setInterval(() => {
   const cpu = process.threadCpuUsage();
   const lateMs = now - probe.at - PROBE_MS;
   const onCpuMs = (cpu.user - probe.cpu.user + cpu.system - probe.cpu.system) / 1000;
-  probe.worstMs = Math.max(probe.worstMs, Math.min(lateMs, onCpuMs));
+  const block = Math.min(lateMs, onCpuMs);
+  if (block > probe.worstMs) {
+    probe.worstMs = block;
+    // µs of the monotonic clock, as V8's CPU profiles count time: the block can be found in a profile
+    probe.worstAt = Number(process.hrtime.bigint() / 1000n);
+  }
   probe.at = now;
   probe.cpu = cpu;
 }, PROBE_MS).unref();
@@ -146,7 +151,7 @@ serve({
     return { cpu: process.cpuUsage(), received, at: wallClock() };
   },
   /** Reads the stretch: CPU so far, messages handled, the loop's worst delay and worst own block in ms since `mark`. */
-  read: () => ({ cpu: process.cpuUsage(), received, loopMaxMs: loop.max / 1e6, blockMs: probe.worstMs, connections: connections(), at: wallClock() }),
+  read: () => ({ cpu: process.cpuUsage(), received, loopMaxMs: loop.max / 1e6, blockMs: probe.worstMs, blockAt: probe.worstAt, connections: connections(), at: wallClock() }),
   /** Sessions (and tombstones) held by the memory store; undefined for the others. */
   size: () => ({ connections: connections(), sessions: store?.size, stats: lifeline?.stats() }),
   push,
