@@ -1,80 +1,114 @@
-// Typed events with two promises the plain emitters lack: a handler that
-// throws never stops the others (its error becomes an `error` event), and
+// Typed events on mitt, with what a client needs beyond it: a handler that
+// throws never stops the others (its error becomes an `error` event);
 // events raised while the client is mid-change wait until the change is
-// complete, so handlers (which may call back into the client) always see a
-// consistent client; events they cause are delivered after, in order.
+// complete, so handlers (which may call back into the client) see a
+// consistent client, and events they cause come after, in order; events of
+// createClient() itself are held until the caller could attach handlers
+// (the next microtask, or the client's next change, whichever is first).
+// An `error` that no handler hears is written to the console in
+// development builds, once per code per client; `debug` logs there too.
+import mitt from "mitt";
 import { LifelineError, describe } from "./errors.js";
 
 export type Handler = (event: any) => void;
+type Wrapped = Handler & { h: Handler };
+
+/** The events a `debug` line is written for. */
+const LOGGED = ["state", "open", "close", "reconnecting", "drop", "error"];
 
 export class Events {
-  // one flat copy-on-write list, [type, handler, type, handler, …]: a client
-  // with two handlers holds one small array rather than a map of arrays;
-  // dispatch iterates without copying, and handlers may subscribe or
-  // unsubscribe while an event is being dispatched
-  #list: ReadonlyArray<string | Handler> = NO_HANDLERS;
-  #held: Array<[string, unknown]> | undefined;
-  #depth = 0;
-  #dispatching = false;
+  readonly #mitt = mitt<Record<string, unknown>>();
+  /** Events waiting for the change under way (or the hold) to end, in order. */
+  #queue: Array<[string, unknown]> = [];
+  /** Batches open + 1 while dispatching + 1 while creating or holding; events wait while it is above 0. */
+  #depth = 1;
+  #held = false;
+  /** Codes already written to the console as unheard. */
+  #warned: string[] | undefined;
+  /** `debug`'s writer (development builds). */
+  log: ((line: string) => void) | undefined;
 
   on(type: string, handler: Handler): void {
-    if (this.#find(type, handler) < 0) this.#list = this.#list.concat(type, handler);
+    if (this.#find(type, handler)) return;
+    const wrapped = ((event: unknown) => {
+      try {
+        handler(event);
+      } catch (cause) {
+        // an error handler that throws has nowhere left to report to
+        if (type !== "error") this.emit("error", new LifelineError("HANDLER_ERROR", `a "${type}" handler threw: ${describe(cause)}`, { cause }));
+      }
+    }) as Wrapped;
+    wrapped.h = handler;
+    this.#mitt.on(type, wrapped);
   }
 
   off(type: string, handler: Handler): void {
-    const list = this.#list;
-    const at = this.#find(type, handler);
-    if (at >= 0) this.#list = list.slice(0, at).concat(list.slice(at + 2));
+    const wrapped = this.#find(type, handler);
+    if (wrapped) this.#mitt.off(type, wrapped);
   }
 
-  #find(type: string, handler: Handler): number {
-    const list = this.#list;
-    for (let i = 0; i < list.length; i += 2) if (list[i] === type && list[i + 1] === handler) return i;
-    return -1;
+  #find(type: string, handler: Handler): Wrapped | undefined {
+    return (this.#mitt.all.get(type) as Wrapped[] | undefined)?.find((w) => w.h === handler);
   }
 
-  /** Delivers now, or after the current change (`batch`) or dispatch is complete. */
+  /** Delivers now, or after the current change, dispatch or hold. */
   emit(type: string, payload: unknown): void {
-    if (this.#depth > 0 || this.#dispatching) (this.#held ??= []).push([type, payload]);
+    if (this.#depth) this.#queue.push([type, payload]);
     else this.#run(type, payload);
   }
 
   /** Runs `change`; events it raises are delivered when it (and any outer batch) returns. */
   batch<T>(change: () => T): T {
+    this.release();
     this.#depth++;
     try {
       return change();
     } finally {
-      const next = --this.#depth === 0 && !this.#dispatching && this.#held?.shift();
-      if (next) this.#run(next[0], next[1]);
+      this.#end();
     }
   }
 
-  /** Dispatches one event, then every event held meanwhile, in order. */
+  /** createClient is done: its events wait for the next microtask, or the client's next change, whichever is first. */
+  hold(): void {
+    this.#held = true;
+    queueMicrotask(() => this.release());
+  }
+
+  release(): void {
+    if (this.#held) {
+      this.#held = false;
+      this.#end();
+    }
+  }
+
+  #end(): void {
+    if (--this.#depth === 0 && this.#queue.length) {
+      const [type, payload] = this.#queue.shift()!;
+      this.#run(type, payload);
+    }
+  }
+
+  /** Dispatches one event, then every event raised meanwhile, in order. */
   #run(type: string, payload: unknown): void {
-    this.#dispatching = true;
+    this.#depth++;
     try {
-      this.#call(type, payload);
-      for (let next = this.#held?.shift(); next; next = this.#held?.shift()) this.#call(next[0], next[1]);
+      for (let next: [string, unknown] | undefined = [type, payload]; next; next = this.#queue.shift()) {
+        if (typeof process < "u" && process.env.NODE_ENV !== "production") this.#tell(next[0], next[1]);
+        this.#mitt.emit(next[0], next[1]);
+      }
     } finally {
-      this.#dispatching = false;
-      // an idle client keeps no grown array behind
-      if (this.#held?.length === 0) this.#held = undefined;
+      this.#depth--;
     }
   }
 
-  #call(type: string, payload: unknown): void {
-    const list = this.#list;
-    for (let i = 0; i < list.length; i += 2) {
-      if (list[i] !== type) continue;
-      try {
-        (list[i + 1] as Handler)(payload);
-      } catch (cause) {
-        // an error handler that throws has nowhere left to report to
-        if (type !== "error") this.emit("error", new LifelineError("HANDLER_ERROR", `a "${type}" handler threw: ${describe(cause)}`, { cause }));
-      }
+  /** Development builds: the `debug` line, and the console for an `error` nobody hears. */
+  #tell(type: string, payload: any): void {
+    if (this.log && LOGGED.includes(type)) {
+      this.log(`lifeline ${type} ${payload instanceof Error ? `${(payload as LifelineError).code}: ${payload.message}` : JSON.stringify(payload)}`);
+    }
+    if (type === "error" && !this.#mitt.all.get("error")?.length && !this.#warned?.includes(payload.code)) {
+      (this.#warned ??= []).push(payload.code);
+      console.warn(`lifeline: unhandled error ${payload.code}: ${payload.message} (add client.on("error", …) to handle it; shown once per code)`);
     }
   }
 }
-
-const NO_HANDLERS: ReadonlyArray<string | Handler> = [];

@@ -8,11 +8,11 @@
  * import { request } from "@lifeline/client/request";
  * const reply = await request(client, { type: "get", key: "a" }, { timeout: 5_000, schema: Reply });
  */
-import type { Client } from "../core/client.js";
+import type { Client } from "../core/api.js";
 import { LifelineError, closedError } from "../core/errors.js";
 import { EXTEND } from "../core/extension.js";
 import type { Extension, Line } from "../core/extension.js";
-import type { InferOutput, StandardSchemaV1 } from "../core/schema.js";
+import type { InferOutput, StandardSchemaV1 } from "../core/types.js";
 
 export interface RequestOptions<Reply extends StandardSchemaV1 | undefined = undefined> {
   /** ms until the request rejects with `TIMEOUT`. @default 10_000 */

@@ -6,7 +6,7 @@
 // only to the tab that asked. In acknowledged mode it also translates
 // between each tab's protocol-v2 session and the shared one (session.ts).
 import type { Line, Next } from "../core/extension.js";
-import type { Frame } from "../core/options.js";
+import type { Frame } from "../core/types.js";
 import type { Filter, Relay } from "./relay.js";
 import { CATCH_UP_MS, acknowledge, assign, envelopeOf, heardUpTo, newSession, record } from "./session.js";
 import type { Assigned, SessionState } from "./session.js";
