@@ -55,6 +55,8 @@ export abstract class Connection {
   #latency: number | undefined;
   #waiters: Array<{ resolve(): void; reject(error: LifelineError): void }> | undefined;
   #unwatch: (() => void) | undefined;
+  /** Why the client stopped: `CLOSED`, or `GAVE_UP` with its story. */
+  #ended: LifelineError | undefined;
 
   constructor(options: ClientOptions<any, any>) {
     const o = (this.o = resolveOptions(options));
@@ -77,7 +79,7 @@ export abstract class Connection {
 
   opened(): Promise<void> {
     if (this.isOpen()) return Promise.resolve();
-    if (this.#phase === "closed") return Promise.reject(closedError());
+    if (this.#phase === "closed") return Promise.reject(this.#ended ?? closedError());
     return new Promise((resolve, reject) => (this.#waiters ??= []).push({ resolve, reject }));
   }
 
@@ -281,6 +283,7 @@ export abstract class Connection {
 
   #stop(error: LifelineError): void {
     if (this.#phase === "closed") return;
+    this.#ended = error;
     this.#go("closed");
     this.#unwatch?.();
     this.#unwatch = undefined;

@@ -178,7 +178,7 @@ describe("maxRetries", () => {
     expect(log.of("state").at(-1)).toEqual({ from: "reconnecting", to: "closed" });
     // giving up says so: how many attempts, and the last close
     await expect(opened).rejects.toMatchObject({ code: "GAVE_UP", message: expect.stringMatching(/4 attempts.*1006/) });
-    await expect(client.opened()).rejects.toMatchObject({ code: "CLOSED" });
+    await expect(client.opened()).rejects.toMatchObject({ code: "GAVE_UP" });
     expectNothingLeft(s);
     clock.advance(1_000_000);
     expect(fake.sockets).toHaveLength(4);
