@@ -6,8 +6,8 @@
 //   typeof process < "u" && process.env.NODE_ENV !== "production"
 // written out at its use site: bundlers replace `process.env.NODE_ENV` and
 // drop the branch in production builds (a constant of our own would not be
-// folded across modules), and the `typeof` guard keeps an unbundled browser
-// or Deno, where `process` does not exist, on the development side.
+// folded across modules), and the `typeof` guard lets code run where no
+// `process` exists (an unbundled browser): it then gets the short messages.
 
 /**
  * Every error lifeline raises or reports has one of these codes.

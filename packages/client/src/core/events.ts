@@ -23,9 +23,8 @@ export class Events {
   /** Batches open + 1 while dispatching + 1 while creating or holding; events wait while it is above 0. */
   #depth = 1;
   #held = false;
-  /** Codes already written to the console as unheard. */
-  #warned: string[] | undefined;
-  /** `debug`'s writer (development builds). */
+  /** Development builds: codes already written to the console as unheard, and `debug`'s writer. */
+  warned: string[] | undefined;
   log: ((line: string) => void) | undefined;
 
   on(type: string, handler: Handler): void {
@@ -93,22 +92,22 @@ export class Events {
     this.#depth++;
     try {
       for (let next: [string, unknown] | undefined = [type, payload]; next; next = this.#queue.shift()) {
-        if (typeof process < "u" && process.env.NODE_ENV !== "production") this.#tell(next[0], next[1]);
+        if (typeof process < "u" && process.env.NODE_ENV !== "production") tell(this, !!this.#mitt.all.get("error")?.length, next[0], next[1]);
         this.#mitt.emit(next[0], next[1]);
       }
     } finally {
       this.#depth--;
     }
   }
+}
 
-  /** Development builds: the `debug` line, and the console for an `error` nobody hears. */
-  #tell(type: string, payload: any): void {
-    if (this.log && LOGGED.includes(type)) {
-      this.log(`lifeline ${type} ${payload instanceof Error ? `${(payload as LifelineError).code}: ${payload.message}` : JSON.stringify(payload)}`);
-    }
-    if (type === "error" && !this.#mitt.all.get("error")?.length && !this.#warned?.includes(payload.code)) {
-      (this.#warned ??= []).push(payload.code);
-      console.warn(`lifeline: unhandled error ${payload.code}: ${payload.message} (add client.on("error", …) to handle it; shown once per code)`);
-    }
+/** Development builds only (referenced from a branch production builds drop): the `debug` line, and the console for an `error` nobody hears. */
+function tell(events: Events, heard: boolean, type: string, payload: any): void {
+  if (events.log && LOGGED.includes(type)) {
+    events.log(`lifeline ${type} ${payload instanceof Error ? `${(payload as LifelineError).code}: ${payload.message}` : JSON.stringify(payload)}`);
+  }
+  if (type === "error" && !heard && !events.warned?.includes(payload.code)) {
+    (events.warned ??= []).push(payload.code);
+    console.warn(`lifeline: unhandled error ${payload.code}: ${payload.message} (add client.on("error", …) to handle it; shown once per code)`);
   }
 }

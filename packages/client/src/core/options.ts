@@ -62,36 +62,30 @@ export const DEFAULTS = {
 const MIN: Record<string, number> = { connectTimeout: Number.MIN_VALUE, interval: Number.MIN_VALUE, timeout: Number.MIN_VALUE, ttl: Number.MIN_VALUE, factor: 1 };
 /** Numbers that count. */
 const COUNTS = ["maxRetries", "queue.max"];
+/** Options given in part, the rest from the defaults. */
+const NESTED = ["backoff", "heartbeat", "queue"];
+const isObject = (value: any) => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Whether `value` may stand where `fallback` is the default; `name` is the dotted option name, `key` its last part. */
-function fits(value: any, fallback: unknown, name: string, key: string): unknown {
-  if (value === undefined || value === fallback) return true;
-  if (CHOICES[key]) return CHOICES[key].includes(value);
-  switch (typeof fallback) {
-    case "number":
-      return (
-        typeof value === "number" &&
-        value >= (MIN[key] ?? 0) &&
-        (value < Infinity ? !COUNTS.includes(name) || Number.isInteger(value) : fallback === Infinity)
-      );
-    case "boolean":
-      // debug: a logger function too
-      return typeof value === "boolean" || (key === "debug" && typeof value === "function");
-    case "string":
-      return typeof value === "string" && value !== "";
-    case "function":
-      return typeof value === "function";
-    case "object":
-      return (
-        typeof value === "object" && value !== null && !Array.isArray(value) &&
-        // a schema's validate sits one level down; a codec's or clock's methods at the top
-        (key === "incoming" || key === "outgoing"
-          ? typeof value["~standard"]?.validate === "function"
-          : Object.entries(fallback as object).every(([k, v]) => typeof v !== "function" || typeof value[k] === "function"))
-      );
-  }
-  // no default: protocols, or a feature made by its entry point
-  return key === "protocols" ? typeof value === "string" || (Array.isArray(value) && value.every((p) => typeof p === "string")) : typeof value === "function";
+function fits(value: any, fallback: any, name: string, key: string): unknown {
+  const type = typeof fallback;
+  return CHOICES[key]
+    ? CHOICES[key].includes(value)
+    : type === "number"
+      ? typeof value === "number" && value >= (MIN[key] ?? 0) && (value < Infinity ? !COUNTS.includes(name) || Number.isInteger(value) : fallback === Infinity)
+      : type === "boolean"
+        ? // debug: a logger function too
+          typeof value === "boolean" || (key === "debug" && typeof value === "function")
+        : type === "string"
+          ? typeof value === "string" && value !== ""
+          : type === "object"
+            ? // a schema's validate sits one level down; a codec's or clock's methods at the top
+              isObject(value) && Object.keys(fallback).every((k) => typeof fallback[k] !== "function" || typeof value[k] === "function") &&
+              (!fallback["~standard"] || typeof value["~standard"]?.validate === "function")
+            : // a function, or no default: protocols, or a feature made by its entry point
+              key === "protocols"
+              ? typeof value === "string" || (Array.isArray(value) && value.every((p) => typeof p === "string"))
+              : typeof value === "function";
 }
 
 /** Names of other reconnecting sockets, and what lifeline calls them (development builds only). */
@@ -146,7 +140,16 @@ function refuse(name: string, value: unknown, fallback?: unknown): never {
 }
 
 const KNOWN: Record<string, unknown> = { ...DEFAULTS, url: 0, WebSocket: 0, delivery: 0, share: 0 };
-const NESTED = ["backoff", "heartbeat", "queue"];
+
+/** The value an option takes: `value` checked against its default (merged over it, for a nested option). */
+function take(name: string, key: string, value: unknown, fallback: any): unknown {
+  if (value === undefined) return fallback;
+  if (!NESTED.includes(name) || value === false) return fits(value, fallback, name, key) || (key === "heartbeat" && value === false) ? value : refuse(name, value, fallback);
+  if (!isObject(value)) refuse(name, value, {});
+  const merged = { ...fallback };
+  for (const [k, v] of Object.entries(value as object)) merged[k] = k in fallback ? take(`${name}.${k}`, k, v, fallback[k]) : refuse(`${name}.${k}`, v);
+  return merged;
+}
 
 /** Merges user options over {@link DEFAULTS}, checking each; throws `INVALID_OPTIONS` naming the option and the value as given. */
 export function resolveOptions(options: ClientOptions<any, any>): ResolvedOptions {
@@ -157,28 +160,8 @@ export function resolveOptions(options: ClientOptions<any, any>): ResolvedOption
   // what was not given is read through the prototype from DEFAULTS: a client holds only what it was given
   const o = Object.create(DEFAULTS) as Record<string, any>;
   for (const [name, value] of Object.entries(options)) {
-    const fallback = (DEFAULTS as Record<string, unknown>)[name];
     if (!(name in KNOWN)) refuse(name, value);
-    if (name === "url" || name === "WebSocket" || value === undefined || (name === "heartbeat" && value === false)) {
-      if (value !== undefined) o[name] = value;
-      continue;
-    }
-    const nested = NESTED.includes(name);
-    if (!fits(value, nested ? {} : fallback, name, name)) refuse(name, value, nested ? {} : fallback);
-    if (!nested) {
-      o[name] = value;
-      continue;
-    }
-    // a nested option given in part: the rest from the defaults
-    const merged: Record<string, unknown> = { ...(fallback as object) };
-    for (const [key, inner] of Object.entries(value as object)) {
-      const dotted = `${name}.${key}`;
-      const was = merged[key];
-      if (!(key in merged)) refuse(dotted, inner);
-      if (!fits(inner, was, dotted, key)) refuse(dotted, inner, was);
-      if (inner !== undefined) merged[key] = inner;
-    }
-    o[name] = merged;
+    if (value !== undefined) o[name] = name === "url" || name === "WebSocket" ? value : take(name, name, value, (DEFAULTS as Record<string, unknown>)[name]);
   }
   o.WebSocket = WebSocket;
   const { initial, max } = o.backoff;
