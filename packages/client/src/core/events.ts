@@ -11,7 +11,6 @@ import mitt from "mitt";
 import { LifelineError, describe } from "./errors.js";
 
 export type Handler = (event: any) => void;
-type Wrapped = Handler & { h: Handler };
 
 /** The events a `debug` line is written for. */
 const LOGGED = ["state", "open", "close", "reconnecting", "drop", "error"];
@@ -19,7 +18,7 @@ const LOGGED = ["state", "open", "close", "reconnecting", "drop", "error"];
 export class Events {
   readonly #mitt = mitt<Record<string, unknown>>();
   /** Events waiting for the change under way (or the hold) to end, in order. */
-  #queue: Array<[string, unknown]> = [];
+  #queue: Array<[string, unknown]> | undefined;
   /** Batches open + 1 while dispatching + 1 while creating or holding; events wait while it is above 0. */
   #depth = 1;
   #held = false;
@@ -28,31 +27,17 @@ export class Events {
   log: ((line: string) => void) | undefined;
 
   on(type: string, handler: Handler): void {
-    if (this.#find(type, handler)) return;
-    const wrapped = ((event: unknown) => {
-      try {
-        handler(event);
-      } catch (cause) {
-        // an error handler that throws has nowhere left to report to
-        if (type !== "error") this.emit("error", new LifelineError("HANDLER_ERROR", `a "${type}" handler threw: ${describe(cause)}`, { cause }));
-      }
-    }) as Wrapped;
-    wrapped.h = handler;
-    this.#mitt.on(type, wrapped);
+    // once per type and handler, as before mitt
+    if (!this.#mitt.all.get(type)?.includes(handler)) this.#mitt.on(type, handler);
   }
 
   off(type: string, handler: Handler): void {
-    const wrapped = this.#find(type, handler);
-    if (wrapped) this.#mitt.off(type, wrapped);
-  }
-
-  #find(type: string, handler: Handler): Wrapped | undefined {
-    return (this.#mitt.all.get(type) as Wrapped[] | undefined)?.find((w) => w.h === handler);
+    this.#mitt.off(type, handler);
   }
 
   /** Delivers now, or after the current change, dispatch or hold. */
   emit(type: string, payload: unknown): void {
-    if (this.#depth) this.#queue.push([type, payload]);
+    if (this.#depth) (this.#queue ??= []).push([type, payload]);
     else this.#run(type, payload);
   }
 
@@ -81,23 +66,35 @@ export class Events {
   }
 
   #end(): void {
-    if (--this.#depth === 0 && this.#queue.length) {
-      const [type, payload] = this.#queue.shift()!;
-      this.#run(type, payload);
-    }
+    const next = --this.#depth === 0 && this.#queue?.shift();
+    if (next) this.#run(next[0], next[1]);
   }
 
   /** Dispatches one event, then every event raised meanwhile, in order. */
   #run(type: string, payload: unknown): void {
     this.#depth++;
     try {
-      for (let next: [string, unknown] | undefined = [type, payload]; next; next = this.#queue.shift()) {
+      for (let next: [string, unknown] | undefined = [type, payload]; next; next = this.#queue?.shift()) {
+        const handlers = this.#mitt.all.get(next[0]);
         if (typeof process < "u" && process.env.NODE_ENV !== "production") tell(this, !!this.#mitt.all.get("error")?.length, next[0], next[1]);
-        this.#mitt.emit(next[0], next[1]);
+        // a copy, so subscribing or unsubscribing during dispatch is safe; our own loop, not mitt's emit,
+        // so a handler that throws does not stop the others (its error becomes an `error` event)
+        if (handlers) for (const handler of handlers.slice()) isolated(this, handler as Handler, next[0], next[1]);
       }
     } finally {
       this.#depth--;
+      // an idle client keeps no grown array behind
+      if (!this.#queue?.length) this.#queue = undefined;
     }
+  }
+}
+
+/** Calls one handler; an error handler that throws has nowhere left to report to. */
+function isolated(events: Events, handler: Handler, type: string, payload: unknown): void {
+  try {
+    handler(payload);
+  } catch (cause) {
+    if (type !== "error") events.emit("error", new LifelineError("HANDLER_ERROR", `a "${type}" handler threw: ${describe(cause)}`, { cause }));
   }
 }
 
