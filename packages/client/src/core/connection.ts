@@ -88,7 +88,7 @@ export abstract class Connection {
       if (this.#phase !== "idle" && this.#phase !== "closed") return;
       this.#retries = this.#unanswered = 0;
       this.#answered = this.#muted = false;
-      for (const x of this.features) x.start?.();
+      this.#each("start");
       this.#unwatch?.();
       // `online`, or the page becoming visible, cuts a pending backoff short
       this.#unwatch = watchBrowser(() => this.events.batch(() => this.#phase === "waiting" && this.#attempt("retrying")));
@@ -109,13 +109,18 @@ export abstract class Connection {
       throw new LifelineError("INVALID_OPTIONS", `close code must be 1000 or 3000–4999, got ${describe(code)}`);
     }
     this.events.batch(() => {
-      if (this.isOpen()) for (const x of this.features) x.closing?.();
+      if (this.isOpen()) this.#each("closing");
       const hadSocket = this.#socket !== undefined;
       this.#release(code, reason);
       if (this.#phase === "closed") return;
       if (hadSocket) this.events.emit("close", { ...lostWith(code, reason, true), willReconnect: false });
       this.#stop(closedError());
     });
+  }
+
+  /** Calls one hook of every feature. */
+  #each(hook: "start" | "closing" | "open" | "lost" | "stop"): void {
+    for (const x of this.features) x[hook]?.();
   }
 
   // ---- the phase and its one timer ----------------------------------------
@@ -235,7 +240,7 @@ export abstract class Connection {
     const attempt = this.#retries + 1;
     this.#go("open", this.#beat());
     this.#openedAt = this.#heard = this.o.clock.now();
-    for (const x of this.features) x.open?.();
+    this.#each("open");
     this.flush();
     // a handshake or the flush may have found the socket dead already
     if (!this.isOpen()) return;
@@ -252,7 +257,7 @@ export abstract class Connection {
     // forgotten first: a socket that dispatches `close` from inside close() (no standard one does) is already stale
     this.#socket = undefined;
     releaseSocket(ws, this.#listener, code, reason);
-    for (const x of this.features) x.lost?.();
+    this.#each("lost");
   }
 
   /** The socket failed, closed, timed out or was declared dead (`force`: reconnect whatever the policy says). */
@@ -287,7 +292,7 @@ export abstract class Connection {
     this.#go("closed");
     this.#unwatch?.();
     this.#unwatch = undefined;
-    for (const x of this.features) x.stop?.();
+    this.#each("stop");
     for (const waiter of this.#waiters?.splice(0) ?? []) waiter.reject(error);
   }
 

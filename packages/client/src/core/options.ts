@@ -58,8 +58,8 @@ export const DEFAULTS = {
   debug: false,
 } as const;
 
-/** Numbers with a floor above 0 (`MIN_VALUE`: anything above 0). */
-const MIN: Record<string, number> = { connectTimeout: Number.MIN_VALUE, interval: Number.MIN_VALUE, timeout: Number.MIN_VALUE, ttl: Number.MIN_VALUE, factor: 1 };
+/** Numbers with a floor above 0 (5e-324, the smallest number above 0: anything above 0). */
+const MIN: Record<string, number> = { connectTimeout: 5e-324, interval: 5e-324, timeout: 5e-324, ttl: 5e-324, factor: 1 };
 /** Numbers that count. */
 const COUNTS = ["maxRetries", "queue.max"];
 /** Options given in part, the rest from the defaults. */

@@ -17,9 +17,9 @@ import { describe, expect, it } from "vitest";
  * docs/performance.md for the cost of each piece), so these guard what we
  * have: raising one is a decision for review, not a fix for a red test.
  */
-const CEILINGS = { core: CORE_CEILING, share: SHARE_CEILING, everything: EVERYTHING_CEILING };
+const CEILINGS = { core: 6_450, share: 10_950, everything: 14_400 };
 /** Each entry point over the core. */
-const OVER_CORE = { "at-least-once": ALO_CEILING, request: REQUEST_CEILING };
+const OVER_CORE = { "at-least-once": 850, request: 600 };
 const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
 
 const APPS = {
