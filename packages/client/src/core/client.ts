@@ -18,12 +18,14 @@ import { InOrder, UNREADABLE, check, decode } from "./incoming.js";
 import { iterate } from "./iterate.js";
 import { OutboundQueue, checkOutgoing, encode } from "./outbox.js";
 import { frameData } from "./socket.js";
-import type { ClientOptions, Entry, Extension, Feature, InferInput, InferOutput, Line, Meta, StandardSchemaV1 } from "./types.js";
+import type { ClientOptions, Entry, Extension, Feature, InferInput, InferOutput, Line, Meta, Next, StandardSchemaV1 } from "./types.js";
 
 class LifelineClient<I, O> extends Connection implements Client<I, O> {
   #queue: OutboundQueue<O> | undefined;
   #order: InOrder | undefined;
   #line: Line | undefined;
+  /** `next` of each feature's `receive`: made once per feature, so nothing is allocated per message. */
+  #nexts: Next[] | undefined;
 
   constructor(options: ClientOptions<any, any>) {
     super(options);
@@ -76,7 +78,9 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
   /** Plugs a feature in (see extension.ts). @internal */
   [EXTEND](feature: Feature): Extension {
     const x = feature(this.#lend());
+    const index = this.features.length;
     this.features = [...this.features, x];
+    (this.#nexts ??= [])[index] = (value, re, data) => this.#pass(index + 1, data, value, re);
     return x;
   }
 
@@ -108,8 +112,7 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
   #pass(index: number, data: unknown, value: unknown, re?: unknown): void | Promise<void> {
     const x = this.features[index];
     if (!x) return check(this.events, data, value, this.o.incoming);
-    const next = (v: unknown, r?: unknown, d = data) => this.#pass(index + 1, d, v, r);
-    return x.receive ? x.receive(data, value, next, re) : next(value, re);
+    return x.receive ? x.receive(data, value, this.#nexts![index]!, re) : this.#pass(index + 1, data, value, re);
   }
 
   // ---- outgoing ----------------------------------------------------------------

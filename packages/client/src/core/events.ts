@@ -32,7 +32,8 @@ export class Events {
   }
 
   off(type: string, handler: Handler): void {
-    this.#mitt.off(type, handler);
+    const handlers = this.#mitt.all.get(type);
+    if (handlers?.includes(handler)) this.#mitt.all.set(type, handlers.filter((h) => h !== handler));
   }
 
   /** Delivers now, or after the current change, dispatch or hold. */
@@ -70,17 +71,25 @@ export class Events {
     if (next) this.#run(next[0], next[1]);
   }
 
+  /**
+   * Calls the handlers of one event: our own loop, not mitt's emit, so a
+   * handler that throws does not stop the others (its error becomes an
+   * `error` event). `off()` replaces a list rather than splicing it and
+   * `on()` appends, so walking the list as it was at the start (its length
+   * then) is safe against both without a copy per event.
+   */
+  #dispatch(type: string, payload: unknown): void {
+    if (typeof process < "u" && process.env.NODE_ENV !== "production") tell(this, !!this.#mitt.all.get("error")?.length, type, payload);
+    const handlers = this.#mitt.all.get(type);
+    if (handlers) for (let i = 0, n = handlers.length; i < n; i++) isolated(this, handlers[i] as Handler, type, payload);
+  }
+
   /** Dispatches one event, then every event raised meanwhile, in order. */
   #run(type: string, payload: unknown): void {
     this.#depth++;
     try {
-      for (let next: [string, unknown] | undefined = [type, payload]; next; next = this.#queue?.shift()) {
-        const handlers = this.#mitt.all.get(next[0]);
-        if (typeof process < "u" && process.env.NODE_ENV !== "production") tell(this, !!this.#mitt.all.get("error")?.length, next[0], next[1]);
-        // a copy, so subscribing or unsubscribing during dispatch is safe; our own loop, not mitt's emit,
-        // so a handler that throws does not stop the others (its error becomes an `error` event)
-        if (handlers) for (const handler of handlers.slice()) isolated(this, handler as Handler, next[0], next[1]);
-      }
+      this.#dispatch(type, payload);
+      for (let next = this.#queue?.shift(); next; next = this.#queue?.shift()) this.#dispatch(next[0], next[1]);
     } finally {
       this.#depth--;
       // an idle client keeps no grown array behind

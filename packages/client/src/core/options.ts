@@ -111,8 +111,11 @@ function expected(name: string, key: string, fallback: unknown): string {
   }
   if (CHOICES[key]) return `must be one of "${CHOICES[key].join('", "')}"`;
   switch (typeof fallback) {
-    case "number":
-      return `must be a number ${MIN[key] === 1 ? "≥ 1" : MIN[key] ? "> 0" : "≥ 0"}${COUNTS.includes(name) ? ", an integer" : ""}${fallback === Infinity ? " or Infinity" : ", finite"}`;
+    case "number": {
+      const kind = COUNTS.includes(name) ? "integer" : "number";
+      const floor = MIN[key] === 1 ? "≥ 1" : MIN[key] ? "> 0" : "≥ 0";
+      return fallback === Infinity ? `must be ${kind === "integer" ? "an" : "a"} ${kind} ${floor} or Infinity` : `must be a finite ${kind} ${floor}`;
+    }
     case "boolean":
       return key === "debug" ? "must be a boolean or a logger function" : "must be a boolean";
     case "string":

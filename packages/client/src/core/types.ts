@@ -188,8 +188,8 @@ export interface Meta {
   readonly id?: string;
 }
 
-/** Passes an incoming value on to the next feature (and finally to validation and `message`); `re` marks a reply, `data` is what `invalid` shows. */
-export type Next = (value: unknown, re?: unknown, data?: unknown) => void | Promise<void>;
+/** Passes an incoming value on to the next feature (and finally to validation and `message`); `re` marks a reply, `data` is what `invalid` shows (the application's message as it came). */
+export type Next = (value: unknown, re: unknown, data: unknown) => void | Promise<void>;
 
 /** What the core lends a feature. */
 export interface Line {

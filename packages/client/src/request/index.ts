@@ -54,7 +54,7 @@ function requestsOf(client: Client<any, any>): Requests {
         receive(data, value, next, re) {
           const id = re ?? (value as { re?: unknown } | null)?.re;
           const request = typeof id === "string" ? waiting.get(id) : undefined;
-          if (!request) return next(value, re);
+          if (!request) return next(value, re, data);
           // a reply: validated by the request's schema (or the client's), never emitted as `message`
           return line.check(data, value, request.schema ?? line.options.incoming, request.resolve, request.reject);
         },

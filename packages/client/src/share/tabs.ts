@@ -243,7 +243,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     receive(raw, value, next, re) {
       const id = re ?? (value as { re?: unknown } | null)?.re;
       if (typeof id === "string") asked.delete(id);
-      return leader && real && !framed ? leader.incoming(raw, value, next, re) : next(value, re);
+      return leader && real && !framed ? leader.incoming(raw, value, next, re) : next(value, re, raw);
     },
     outgoing(value, meta) {
       const id = meta?.id;
