@@ -60,7 +60,7 @@ export abstract class Connection {
 
   constructor(options: ClientOptions<any, any>) {
     const o = (this.o = resolveOptions(options));
-    if (typeof process < "u" && process.env.NODE_ENV !== "production" && o.debug) this.events.log = o.debug === true ? (line) => console.debug(line) : o.debug;
+    if (typeof process < "u" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production" && o.debug) this.events.log = o.debug === true ? (line) => console.debug(line) : o.debug;
   }
 
   /** Sends what the queue holds (client.ts). */

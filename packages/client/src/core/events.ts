@@ -79,7 +79,8 @@ export class Events {
    * then) is safe against both without a copy per event.
    */
   #dispatch(type: string, payload: unknown): void {
-    if (typeof process < "u" && process.env.NODE_ENV !== "production") tell(this, !!this.#mitt.all.get("error")?.length, type, payload);
+    // never for a message: reading process.env costs per read where nothing folded it (Node running dist/ as it is)
+    if (type !== "message" && typeof process < "u" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production") tell(this, !!this.#mitt.all.get("error")?.length, type, payload);
     const handlers = this.#mitt.all.get(type);
     if (handlers) for (let i = 0, n = handlers.length; i < n; i++) isolated(this, handlers[i] as Handler, type, payload);
   }

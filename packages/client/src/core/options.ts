@@ -138,7 +138,7 @@ function expected(name: string, key: string, fallback: unknown): string {
 function refuse(name: string, value: unknown, fallback?: unknown): never {
   const key = name.split(".").pop()!;
   throw invalidOption(
-    typeof process < "u" && process.env.NODE_ENV !== "production" ? `${name} ${expected(name, key, fallback)}, got ${show(value)}` : `${name} got ${show(value)}`,
+    typeof process < "u" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production" ? `${name} ${expected(name, key, fallback)}, got ${show(value)}` : `${name} got ${show(value)}`,
   );
 }
 
@@ -170,7 +170,7 @@ export function resolveOptions(options: ClientOptions<any, any>): ResolvedOption
   const { initial, max } = o.backoff;
   if (initial > max) {
     throw invalidOption(
-      typeof process < "u" && process.env.NODE_ENV !== "production"
+      typeof process < "u" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production"
         ? `backoff.initial (${initial}) must not be above backoff.max (${max}): the first delay would exceed the largest`
         : `backoff.initial ${initial} > backoff.max ${max}`,
     );
