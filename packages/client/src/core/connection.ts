@@ -31,6 +31,8 @@ const lostWith = (code: number, reason: string, wasClean = false): CloseInfo => 
 
 export abstract class Connection {
   protected readonly o: ResolvedOptions;
+  /** The url (and the token in it) is kept private, out of `o`: nothing that prints the client shows it. */
+  readonly #url: ClientOptions["url"];
   protected readonly events = new Events();
   protected features: Extension[] = NONE;
   #phase: Phase = "idle";
@@ -60,6 +62,7 @@ export abstract class Connection {
 
   constructor(options: ClientOptions<any, any>) {
     const o = (this.o = resolveOptions(options));
+    this.#url = options.url;
     if (typeof process < "u" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production" && o.debug) this.events.log = o.debug === true ? (line) => console.debug(line) : o.debug;
   }
 
@@ -195,7 +198,7 @@ export abstract class Connection {
     this.#href = undefined;
     this.#go(phase, this.o.connectTimeout);
     const token = this.#token;
-    const { url } = this.o;
+    const url = this.#url;
     let target: string | URL | Promise<string | URL>;
     try {
       target = typeof url === "function" ? url() : url;

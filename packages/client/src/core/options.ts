@@ -112,7 +112,7 @@ function expected(name: string, key: string, fallback: unknown): string {
   if (CHOICES[key]) return `must be one of "${CHOICES[key].join('", "')}"`;
   switch (typeof fallback) {
     case "number": {
-      const kind = COUNTS.includes(name) ? "integer" : "number";
+      const kind = COUNTS.includes(name) ? "integer" : key === "factor" ? "number" : "number of ms";
       const floor = MIN[key] === 1 ? "≥ 1" : MIN[key] ? "> 0" : "≥ 0";
       return fallback === Infinity ? `must be ${kind === "integer" ? "an" : "a"} ${kind} ${floor} or Infinity` : `must be a finite ${kind} ${floor}`;
     }
@@ -164,7 +164,8 @@ export function resolveOptions(options: ClientOptions<any, any>): ResolvedOption
   const o = Object.create(DEFAULTS) as Record<string, any>;
   for (const [name, value] of Object.entries(options)) {
     if (!(name in KNOWN)) refuse(name, value);
-    if (value !== undefined) o[name] = name === "url" || name === "WebSocket" ? value : take(name, name, value, (DEFAULTS as Record<string, unknown>)[name]);
+    // the url is not kept here: the client holds it privately (tokens travel in it)
+    if (value !== undefined && name !== "url") o[name] = name === "WebSocket" ? value : take(name, name, value, (DEFAULTS as Record<string, unknown>)[name]);
   }
   o.WebSocket = WebSocket;
   const { initial, max } = o.backoff;

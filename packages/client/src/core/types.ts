@@ -144,8 +144,8 @@ export type ResolvedBackoff = Required<BackoffOptions>;
 export type ResolvedHeartbeat = Required<HeartbeatOptions>;
 export type ResolvedQueue = Required<QueueOptions>;
 
+/** The options as the client and its features read them (the url is not among them: the client keeps it privately). */
 export interface ResolvedOptions {
-  url: UrlSource;
   protocols: string | string[] | undefined;
   WebSocket: WebSocketConstructor;
   incoming: StandardSchemaV1;
