@@ -51,7 +51,7 @@ function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension
   const { clock, queue } = line.options;
   let session = randomId();
   /** Sent and not yet acknowledged, oldest first; `unacked[i]` carries seq `firstSeq + i`. */
-  let unacked: Entry[] = [];
+  const unacked: Entry[] = [];
   let firstSeq = 1;
   /** The highest server seq received in order (the `ack` of the next hello). */
   let received = 0;
@@ -92,8 +92,8 @@ function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension
     known = true;
     const count = typeof seq === "number" ? Math.min(seq - firstSeq + 1, unacked.length) : 0;
     if (count <= 0) return;
-    const messages = unacked.slice(0, count).map((entry) => entry.message);
-    unacked = unacked.slice(count);
+    // splice in place: V8 trims the front of the array without copying the rest, where two slices copied it per ack
+    const messages = unacked.splice(0, count).map((entry) => entry.message);
     firstSeq += count;
     line.events.emit("delivered", { messages, seq });
     // room in the window: what waited behind it may go
