@@ -1,5 +1,6 @@
-// The client as the application meets it: the connection (connection.ts)
-// plus the outbound queue, the incoming pipeline, events and features.
+// The client as the application meets it: the connection (connection.ts,
+// over attempts.ts) plus the outbound queue, the incoming pipeline, events
+// and features.
 //
 // The lean core's plan: one class (methods on the prototype, private
 // fields the minifier shortens), one timer whose meaning is the phase and

@@ -1,50 +1,33 @@
-// The connection half of the client: the phase machine and the one socket
-// it holds, with its one timer (connect timeout, backoff wait, heartbeat
-// interval, heartbeat timeout: the phase says which) and one due time.
-// client.ts extends it with what the application touches (events, queue,
-// incoming pipeline, features).
+// The phase machine of the client: its one timer (connect timeout, backoff
+// wait, heartbeat interval, heartbeat timeout: the phase says which) and one
+// due time, what the socket's events mean (attempts.ts holds the socket),
+// the heartbeat with its calibration, retries and giving up, and the
+// lifecycle (connect, reconnect, close, opened). client.ts extends it with
+// what the application touches (events, queue, incoming pipeline, features).
 //
 // Phases: idle → connecting → open ⇄ pinging; a failure → waiting →
 // retrying → open …; closed after close() or giving up. Public states:
 // retrying and waiting are "reconnecting", pinging is "open".
 import type { State } from "./api.js";
+import { Attempts, lostWith } from "./attempts.js";
 import { isOnline, watchBrowser } from "./browser.js";
 import { LifelineError, closedError, describe } from "./errors.js";
-import { Events } from "./events.js";
 import { isDead, unanswered, untilPing } from "./heartbeat.js";
-import { resolveOptions } from "./options.js";
 import { advisedDelay, attemptFailed, backoffDelay, gaveUp } from "./retry.js";
-import { closeCode, dial, listen, listenWhileOpen, releaseSocket } from "./socket.js";
-import type { SocketEvent } from "./socket.js";
-import type { ClientOptions, CloseInfo, Extension, Frame, ResolvedHeartbeat, ResolvedOptions, WebSocketLike } from "./types.js";
-import { checkUrl } from "./url.js";
+import type { CloseInfo, ResolvedHeartbeat } from "./types.js";
 
 type Phase = "idle" | "connecting" | "retrying" | "waiting" | "open" | "pinging" | "closed";
 
 const ABNORMAL = 1006;
-const OPEN = 1;
 /** While offline, how often `navigator.onLine` is re-read at most (a drawn delay of 0 would otherwise spin). */
 const OFFLINE_RECHECK_MS = 1_000;
-/** Shared by every client without features, so such a client allocates no list of its own. */
-const NONE: Extension[] = [];
-const lostWith = (code: number, reason: string, wasClean = false): CloseInfo => ({ code, reason, wasClean });
 
-export abstract class Connection {
-  protected readonly o: ResolvedOptions;
-  /** The url (and the token in it) is kept private, out of `o`: nothing that prints the client shows it. */
-  readonly #url: ClientOptions["url"];
-  protected readonly events = new Events();
-  protected features: Extension[] = NONE;
+export abstract class Connection extends Attempts {
   #phase: Phase = "idle";
   #timer: unknown;
   #due = 0;
-  /** The one socket open or opening; never more than one. */
-  #socket: WebSocketLike | undefined;
-  #href: string | undefined;
   /** Failed (or short-lived) connections in a row. */
   #retries = 0;
-  /** Bumped whenever a socket is let go, so a url that resolves late for an abandoned attempt is ignored. */
-  #token = 0;
   #delay = 0;
   #openedAt = 0;
   #heard = 0;
@@ -59,12 +42,6 @@ export abstract class Connection {
   #unwatch: (() => void) | undefined;
   /** Why the client stopped: `CLOSED`, or `GAVE_UP` with its story. */
   #ended: LifelineError | undefined;
-
-  constructor(options: ClientOptions<any, any>) {
-    const o = (this.o = resolveOptions(options));
-    this.#url = options.url;
-    if (typeof process < "u" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production" && o.debug) this.events.log = o.debug === true ? (line) => console.debug(line) : o.debug;
-  }
 
   /** Sends what the queue holds (client.ts). */
   protected abstract flush(): void;
@@ -102,7 +79,7 @@ export abstract class Connection {
   reconnect(): void {
     this.events.batch(() => {
       if (this.#phase === "idle" || this.#phase === "closed") return this.connect();
-      if (this.#socket) this.events.emit("close", { ...lostWith(1000, "reconnect", true), willReconnect: true });
+      if (this.#release()) this.events.emit("close", { ...lostWith(1000, "reconnect", true), willReconnect: true });
       this.#attempt("retrying");
     });
   }
@@ -113,8 +90,7 @@ export abstract class Connection {
     }
     this.events.batch(() => {
       if (this.isOpen()) this.#each("closing");
-      const hadSocket = this.#socket !== undefined;
-      this.#release(code, reason);
+      const hadSocket = this.#release(code, reason);
       if (this.#phase === "closed") return;
       if (hadSocket) this.events.emit("close", { ...lostWith(code, reason, true), willReconnect: false });
       this.#stop(closedError());
@@ -163,7 +139,7 @@ export abstract class Connection {
       switch (this.#phase) {
         case "connecting":
         case "retrying":
-          return this.#lost(lostWith(ABNORMAL, "connect timeout"));
+          return this.onLost(lostWith(ABNORMAL, "connect timeout"));
         case "waiting":
           // while the browser says it is offline, no attempt is spent; `online` cuts the wait short
           return isOnline() ? this.#attempt("retrying") : this.#arm(Math.max(this.#delay, OFFLINE_RECHECK_MS));
@@ -174,7 +150,7 @@ export abstract class Connection {
         case "pinging":
           if (!isDead(now, this.#due, this.#secondPing)) return this.#ping(true);
           // a server never heard answering costs one reconnect; after that it does not speak the heartbeat
-          if (this.#answered || this.#unanswered++ === 0) return this.#lost(lostWith(ABNORMAL, "heartbeat timeout"), true);
+          if (this.#answered || this.#unanswered++ === 0) return this.onLost(lostWith(ABNORMAL, "heartbeat timeout"), true);
           this.#muted = true;
           this.#go("open");
           this.events.emit("error", unanswered(heartbeat));
@@ -195,51 +171,11 @@ export abstract class Connection {
 
   #attempt(phase: "connecting" | "retrying"): void {
     this.#release();
-    this.#href = undefined;
     this.#go(phase, this.o.connectTimeout);
-    const token = this.#token;
-    const url = this.#url;
-    let target: string | URL | Promise<string | URL>;
-    try {
-      target = typeof url === "function" ? url() : url;
-    } catch (cause) {
-      return this.#urlFailed(cause);
-    }
-    if (typeof (target as Promise<unknown> | null)?.then !== "function") return this.#open(target as string | URL);
-    (target as Promise<string | URL>).then(
-      (resolved) => token === this.#token && this.events.batch(() => this.#open(resolved)),
-      (cause: unknown) => token === this.#token && this.events.batch(() => this.#urlFailed(cause)),
-    );
+    this.dial();
   }
 
-  #open(url: string | URL): void {
-    try {
-      this.#socket = listen(dial((this.#href = checkUrl(url, "URL_ERROR")), this.o, this.features), this.#listener);
-    } catch (cause) {
-      this.#urlFailed(cause);
-    }
-  }
-
-  #urlFailed(cause: unknown): void {
-    this.events.emit("error", cause instanceof LifelineError ? cause : new LifelineError("URL_ERROR", `the url function failed: ${describe(cause)}`, { cause }));
-    this.#lost(lostWith(ABNORMAL, "url error"));
-  }
-
-  /** One listener function per client for every socket it opens (an object's `handleEvent` costs more per event in Node). */
-  readonly #listener = (event: SocketEvent): void => {
-    // late events of a socket already let go are ignored
-    if (event.target !== undefined && event.target !== this.#socket) return;
-    if (event.type === "message") return this.#receive(event.data);
-    this.events.batch(() =>
-      event.type === "open"
-        ? this.#onOpen()
-        : // Node 22 fires only `error` for a refused attempt, and browsers fire `error` just before an abnormal `close`: either way the socket is finished
-          this.#lost(event.type === "close" ? lostWith(closeCode(event.code), String(event.reason ?? ""), Boolean(event.wasClean)) : lostWith(ABNORMAL, "")),
-    );
-  };
-
-  #onOpen(): void {
-    listenWhileOpen(this.#socket!, this.#listener);
+  protected onOpen(): void {
     const attempt = this.#retries + 1;
     this.#go("open", this.#beat());
     this.#openedAt = this.#heard = this.o.clock.now();
@@ -251,25 +187,19 @@ export abstract class Connection {
     for (const waiter of this.#waiters?.splice(0) ?? []) waiter.resolve();
   }
 
-  /** Stops listening to the current socket and closes it; a connection that lasted `resetAfter` was stable, so the retry count starts over. */
-  #release(code = 1000, reason = ""): void {
+  /** Lets the socket go (attempts.ts); a connection that lasted `resetAfter` was stable, so the retry count starts over. */
+  #release(code?: number, reason?: string): boolean {
     if (this.isOpen() && this.o.clock.now() - this.#openedAt >= this.o.backoff.resetAfter) this.#retries = 0;
-    this.#token++;
-    const ws = this.#socket;
-    if (!ws) return;
-    // forgotten first: a socket that dispatches `close` from inside close() (no standard one does) is already stale
-    this.#socket = undefined;
-    releaseSocket(ws, this.#listener, code, reason);
-    this.#each("lost");
+    return this.release(code, reason);
   }
 
   /** The socket failed, closed, timed out or was declared dead (`force`: reconnect whatever the policy says). */
-  #lost(info: CloseInfo, force = false): void {
+  protected onLost(info: CloseInfo, force = false): void {
     const failed = this.#phase === "connecting" || this.#phase === "retrying";
     this.#release(1000, info.reason === "heartbeat timeout" ? info.reason : "");
     const o = this.o;
     const attempt = ++this.#retries;
-    if (failed && info.reason !== "url error") this.events.emit("error", attemptFailed(info.reason, this.#href, o.connectTimeout, attempt));
+    if (failed && info.reason !== "url error") this.events.emit("error", attemptFailed(info.reason, this.where(), o.connectTimeout, attempt));
     let again = force;
     if (!force) {
       try {
@@ -300,7 +230,7 @@ export abstract class Connection {
   }
 
   /** The heartbeat's share of every incoming frame, then the application's (`read`). */
-  #receive(data: unknown): void {
+  protected onFrame(data: unknown): void {
     const heartbeat = this.o.heartbeat;
     if (heartbeat) {
       // any frame proves the line is alive; only a pong proves the server speaks the heartbeat
@@ -317,18 +247,4 @@ export abstract class Connection {
     this.read(data);
   }
 
-  /** Writes a frame to the open socket; false (and a reconnect) if the socket refuses it. */
-  protected write(frame: Frame): boolean {
-    const ws = this.#socket!;
-    // the server's close frame is in but its `close` event is not: the frame stays queued for the next line
-    // (and a browser would log an error for the write), while the event still brings the server's code
-    if (ws.readyState > OPEN) return false;
-    try {
-      ws.send(frame);
-      return true;
-    } catch {
-      this.events.batch(() => this.#lost(lostWith(ABNORMAL, "send failed")));
-      return false;
-    }
-  }
 }

@@ -3,7 +3,6 @@
 // each is unit-tested alone and any can be replaced by an option.
 import { LifelineError } from "./errors.js";
 import type { CloseInfo, ResolvedBackoff } from "./types.js";
-import { redactUrl } from "./url.js";
 
 /** The upper bound of the n-th retry's delay (n ≥ 1): `min(max, initial·factorⁿ⁻¹)`. */
 export function backoffCap(backoff: ResolvedBackoff, retry: number): number {
@@ -45,10 +44,9 @@ export function advisedDelay({ code, reason }: CloseInfo): number {
   }
 }
 
-/** The `error` of an attempt that did not open (`CONNECT_TIMEOUT` after `connectTimeout`, else `CONNECT_FAILED`); the url without its secrets. */
-export function attemptFailed(reason: string, href: string | undefined, connectTimeout: number, attempt: number): LifelineError {
+/** The `error` of an attempt that did not open (`CONNECT_TIMEOUT` after `connectTimeout`, else `CONNECT_FAILED`); `where`: the url without its secrets. */
+export function attemptFailed(reason: string, where: string, connectTimeout: number, attempt: number): LifelineError {
   const timeout = reason === "connect timeout";
-  const where = href ? redactUrl(href) : "the url";
   return new LifelineError(timeout ? "CONNECT_TIMEOUT" : "CONNECT_FAILED", `${timeout ? `not open after ${connectTimeout} ms` : "could not connect"}: ${where}, attempt ${attempt}`);
 }
 

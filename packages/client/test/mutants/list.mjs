@@ -195,7 +195,7 @@ export const MUTANTS = [
     id: "incoming-fail-not-called",
     file: "core/incoming.ts",
     what: "a value failing its schema does not call fail (a request's bad reply is not rejected)",
-    edits: [["    fail?.(error);\n", ""]],
+    edits: [["  fail?.(error);\n", ""]],
   },
   {
     id: "incoming-decode-silent",
@@ -344,7 +344,7 @@ export const MUTANTS = [
     id: "events-throw-stops-others",
     file: "core/events.ts",
     what: "a throwing handler stops the others and throws into the client",
-    edits: [["for (const handler of handlers.slice()) isolated(this, handler as Handler, next[0], next[1]);", "for (const handler of handlers.slice()) (handler as Handler)(next[1]);"]],
+    edits: [["for (let i = 0, n = handlers.length; i < n; i++) isolated(this, handlers[i] as Handler, type, payload);", "for (let i = 0, n = handlers.length; i < n; i++) (handlers[i] as Handler)(payload);"]],
   },
   {
     id: "events-mid-change",
@@ -362,7 +362,7 @@ export const MUTANTS = [
     id: "events-held-reversed",
     file: "core/events.ts",
     what: "held events are delivered newest first",
-    edits: [["next; next = this.#queue?.shift()) {", "next; next = this.#queue?.pop()) {"]],
+    edits: [["next; next = this.#queue?.shift()) this.#dispatch", "next; next = this.#queue?.pop()) this.#dispatch"]],
   },
   {
     id: "events-duplicate-handler",
@@ -374,7 +374,7 @@ export const MUTANTS = [
     id: "events-off-removes-neighbour",
     file: "core/events.ts",
     what: "off() removes the first handler of the type, not the one given",
-    edits: [["    this.#mitt.off(type, handler);", "    this.#mitt.all.get(type)?.splice(0, 1);"]],
+    edits: [["if (handlers?.includes(handler)) this.#mitt.all.set(type, handlers.filter((h) => h !== handler));", "if (handlers?.includes(handler)) this.#mitt.all.set(type, handlers.slice(1));"]],
   },
   {
     id: "events-no-hold",
@@ -516,7 +516,7 @@ export const MUTANTS = [
   },
   {
     id: "client-stale-socket-heard",
-    file: "core/connection.ts",
+    file: "core/attempts.ts",
     what: "events of a socket already let go are acted on",
     edits: [["    if (event.target !== undefined && event.target !== this.#socket) return;\n", ""]],
   },
@@ -590,7 +590,7 @@ export const MUTANTS = [
     id: "client-heartbeat-not-forced",
     file: "core/connection.ts",
     what: "a heartbeat timeout asks shouldReconnect (and may stop)",
-    edits: [["return this.#lost(lostWith(ABNORMAL, \"heartbeat timeout\"), true);", "return this.#lost(lostWith(ABNORMAL, \"heartbeat timeout\"));"]],
+    edits: [["return this.onLost(lostWith(ABNORMAL, \"heartbeat timeout\"), true);", "return this.onLost(lostWith(ABNORMAL, \"heartbeat timeout\"));"]],
   },
   {
     id: "client-rtt-wrong",
@@ -600,7 +600,7 @@ export const MUTANTS = [
   },
   {
     id: "client-late-url-not-ignored",
-    file: "core/connection.ts",
+    file: "core/attempts.ts",
     what: "a url that resolves after its attempt was abandoned still opens a socket",
     edits: [["(resolved) => token === this.#token && this.events.batch", "(resolved) => this.events.batch"]],
   },

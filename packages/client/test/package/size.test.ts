@@ -17,7 +17,7 @@ import { describe, expect, it } from "vitest";
  * docs/performance.md for the cost of each piece), so these guard what we
  * have: raising one is a decision for review, not a fix for a red test.
  */
-const CEILINGS = { core: 6_470, share: 10_950, everything: 14_450 };
+const CEILINGS = { core: 6_500, share: 10_960, everything: 14_450 };
 /** Each entry point over the core. */
 const OVER_CORE = { "at-least-once": 850, request: 600 };
 const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
