@@ -64,6 +64,25 @@ describe("heartbeat against a server that does not speak it", () => {
     client.close();
   });
 
+  it("stays quiet on the next connections too (until close() + connect())", () => {
+    const { clock, fake, client, log } = setup(HB);
+    fake.last().open();
+    clock.advance(1_500);
+    clock.advance(100);
+    fake.last().open();
+    clock.advance(1_500);
+    expect(log.of("error").map((e) => e.code)).toEqual(["HEARTBEAT_UNANSWERED"]);
+    // the server restarts: a new line to the same server, which still does not speak the heartbeat
+    fake.last().serverClose(1012, "restart");
+    clock.advance(clock.nextDue()! - clock.now());
+    expect(fake.sockets).toHaveLength(3);
+    fake.last().open();
+    clock.advance(60_000);
+    expect(fake.last().sent).toEqual([]);
+    expect(log.of("error")).toHaveLength(1);
+    client.close();
+  });
+
   it("close() + connect() starts the heartbeat again", () => {
     const { clock, fake, client, log } = setup(HB);
     fake.last().open();
@@ -195,8 +214,10 @@ describe("options checked as users get them wrong", () => {
     expect(error.message).toContain(lifeline);
   });
 
-  it("refuses an unknown name, top-level or nested", () => {
+  it("refuses an unknown name, top-level or nested, whatever its value", () => {
     expect(thrown(create({ reconectDelay: 5 })).message).toMatch(/reconectDelay.*not an option/);
+    // a function, the value an unknown name most often carries (another library's callback)
+    expect(thrown(create({ onmessage: () => {} })).message).toMatch(/onmessage/);
     expect(thrown(create({ backoff: { intial: 5 } })).message).toMatch(/backoff\.intial/);
   });
 
