@@ -92,35 +92,37 @@ function given<T extends object>(options: T): T {
  */
 export function clientFor(o: LifelineWebSocketOptions, own: Pick<ClientOptions, "url" | "WebSocket" | "codec">): Client {
   const { minReconnectionDelay: initial = DEFAULTS.backoff.initial, maxReconnectionDelay: max } = o;
-  try {
-    return createClient(
-      given({
-        ...own,
-        autoConnect: false,
-        backoff: {
-          // as in both peers, a first delay above the largest one is capped by it (lifeline refuses the contradiction)
-          initial: initial > (max as number) ? max : o.minReconnectionDelay,
-          max,
-          factor: o.reconnectionDelayGrowFactor,
-          jitter: o.jitter,
-          resetAfter: o.minUptime,
-        },
-        connectTimeout: o.connectionTimeout,
-        maxRetries: o.maxRetries,
-        // partysocket drops what does not fit (send() returns false)
-        queue: { max: o.maxEnqueuedMessages, overflow: "drop-newest" },
-        heartbeat: o.heartbeat,
-        // both peers reconnect after every close code; partysocket's shouldReconnectOnClose decides when given
-        shouldReconnect: o.shouldReconnectOnClose ?? o.shouldReconnect ?? (() => true),
-        clock: o.clock,
-        random: o.random,
-      }),
-    );
-  } catch (error) {
-    if (typeof process !== "undefined" && process.env.NODE_ENV !== "production" && isLifelineError(error) && error.code === "INVALID_OPTIONS") {
+  const lifeline = given({
+    ...own,
+    autoConnect: false,
+    backoff: {
+      // as in both peers, a first delay above the largest one is capped by it (lifeline refuses the contradiction)
+      initial: initial > (max as number) ? max : o.minReconnectionDelay,
+      max,
+      factor: o.reconnectionDelayGrowFactor,
+      jitter: o.jitter,
+      resetAfter: o.minUptime,
+    },
+    connectTimeout: o.connectionTimeout,
+    maxRetries: o.maxRetries,
+    // partysocket drops what does not fit (send() returns false)
+    queue: { max: o.maxEnqueuedMessages, overflow: "drop-newest" },
+    heartbeat: o.heartbeat,
+    // both peers reconnect after every close code; partysocket's shouldReconnectOnClose decides when given
+    shouldReconnect: o.shouldReconnectOnClose ?? o.shouldReconnect ?? (() => true),
+    clock: o.clock,
+    random: o.random,
+  } as ClientOptions);
+  if (typeof process !== "undefined" && process.env.NODE_ENV !== "production") {
+    try {
+      return createClient(lifeline);
+    } catch (error) {
       const names = Object.entries(LIFELINE_NAME).filter(([name]) => o[name as keyof LifelineWebSocketOptions] !== undefined);
-      if (names.length) error.message += ` (LifelineWebSocket passes ${names.map(([name, path]) => `${name} as ${path}`).join(", ")})`;
+      if (isLifelineError(error) && error.code === "INVALID_OPTIONS" && names.length) {
+        error.message += ` (LifelineWebSocket passes ${names.map(([name, path]) => `${name} as ${path}`).join(", ")})`;
+      }
+      throw error;
     }
-    throw error;
   }
+  return createClient(lifeline);
 }

@@ -99,6 +99,7 @@ export class LifelineWebSocket extends EventTarget {
   #byUser = false;
   #lastError: Error | undefined;
   #retryCount = 0;
+  #shouldReconnect = true;
 
   /**
    * @param url A `ws:`/`wss:` (or `http:`/`https:`) URL, or a function returning one (sync or async), called before every attempt.
@@ -129,6 +130,7 @@ export class LifelineWebSocket extends EventTarget {
     if (options.debug) for (const type of ["state", "close", "reconnecting", "drop", "error"] as const) client.on(type, (event) => this.#debug(type, event));
     if (options.startClosed) {
       this.#readyState = CLOSED;
+      this.#shouldReconnect = false;
       return;
     }
     this.#webSocketConstructor();
@@ -154,6 +156,11 @@ export class LifelineWebSocket extends EventTarget {
   /** The extensions the server chose on the current (or last) connection. */
   get extensions(): string {
     return this.#socket?.extensions ?? "";
+  }
+
+  /** partysocket's: whether it will reconnect by itself (false after `close()`, giving up, or `shouldReconnectOnClose` saying no; `reconnect()` makes it true). */
+  get shouldReconnect(): boolean {
+    return this.#shouldReconnect;
   }
 
   /** Bytes not yet on the network: the queue (held while the line is down) plus the open socket's own buffer. */
@@ -199,6 +206,7 @@ export class LifelineWebSocket extends EventTarget {
    */
   close(code = 1000, reason = ""): void {
     this.#byUser = true;
+    this.#shouldReconnect = false;
     this.#client.close(code, reason);
     // a socket of the current attempt whose end is not reported yet (the client is busy with another event): its `close` comes later
     if (this.#socketAttempt === this.#attempts && this.#ended < this.#attempts) this.#readyState = CLOSING;
@@ -216,6 +224,7 @@ export class LifelineWebSocket extends EventTarget {
   reconnect(code = 1000, reason = ""): void {
     this.close(code, reason);
     this.#retryCount = 0;
+    this.#shouldReconnect = true;
     this.#webSocketConstructor();
     this.#client.connect();
   }
@@ -286,8 +295,10 @@ export class LifelineWebSocket extends EventTarget {
     this.dispatchEvent(new Event("open"));
   }
 
-  #onClose({ code, reason, wasClean }: ClientCloseEvent): void {
+  #onClose({ code, reason, wasClean, willReconnect }: ClientCloseEvent): void {
     const attempt = (this.#ended = Math.min(this.#ended + 1, this.#attempts));
+    // a next attempt may have started before this close was delivered (reconnect() in a handler)
+    this.#shouldReconnect = willReconnect || attempt < this.#attempts;
     const failed = !this.#opened;
     const error = this.#lastError;
     this.#opened = false;
