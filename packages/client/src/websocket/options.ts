@@ -73,26 +73,18 @@ const LIFELINE_NAME = {
   shouldReconnectOnClose: "shouldReconnect",
 };
 
-/** Removes what is `undefined`, nested objects included: lifeline then sees only the options the user set. */
-function given<T extends object>(options: T): T {
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) delete options[key as keyof T];
-    else if (value?.constructor === Object) given(value);
-  }
-  return options;
-}
-
 /**
  * lifeline's client for these options, with what the socket supplies in
  * `own` (url, WebSocket, codec): the peers' names carried onto lifeline's
- * (this object is the whole mapping), only what the user set, so lifeline's
- * defaults apply to the rest and it sees no name it does not know.
+ * (this object is the whole mapping), so lifeline's defaults apply to what
+ * the user did not set and it sees no name it does not know.
  * lifeline's `INVALID_OPTIONS` reaches the user as it is; development builds
  * add the peers' names it came from.
  */
 export function clientFor(o: LifelineWebSocketOptions, own: Pick<ClientOptions, "url" | "WebSocket" | "codec">): Client {
   const { minReconnectionDelay: initial = DEFAULTS.backoff.initial, maxReconnectionDelay: max } = o;
-  const lifeline = given({
+  // what the user did not set stays undefined: lifeline treats it as not given (its default applies)
+  const lifeline = {
     ...own,
     autoConnect: false,
     backoff: {
@@ -112,8 +104,9 @@ export function clientFor(o: LifelineWebSocketOptions, own: Pick<ClientOptions, 
     shouldReconnect: o.shouldReconnectOnClose ?? o.shouldReconnect ?? (() => true),
     clock: o.clock,
     random: o.random,
-  } as ClientOptions);
-  if (typeof process !== "undefined" && process.env.NODE_ENV !== "production") {
+  } as ClientOptions;
+  // Deno: process.env needs a permission there, so the development check does not read it (as in the core)
+  if (typeof process !== "undefined" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production") {
     try {
       return createClient(lifeline);
     } catch (error) {

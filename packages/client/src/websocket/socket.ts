@@ -9,9 +9,6 @@ import type { LifelineWebSocketEventMap } from "./events.js";
 import { clientFor } from "./options.js";
 import type { LifelineWebSocketOptions, ProtocolsProvider, UrlProvider } from "./options.js";
 
-// the bundler's production build folds the check on it; without a bundler, \`process\` may be missing
-declare const process: { env: Record<string, string | undefined> } | undefined;
-
 // the runtime's own (every supported runtime has it; the SDK's own lib declarations do not)
 declare const MessageEvent: new (type: "message", init: { data: unknown; origin: string }) => Event;
 
@@ -60,14 +57,15 @@ export class LifelineWebSocket extends EventTarget {
     ["CONNECTING", "OPEN", "CLOSING", "CLOSED"].forEach((name, value) => ((this as any)[name] = (proto as any)[name] = value));
   }
 
+  // null until set, by the constructor
   /** Called with each `open` event, before the listeners (as both peers do). */
-  onopen: Handler = null;
+  declare onopen: Handler;
   /** Called with each `message` event, before the listeners. */
-  onmessage: Handler<LifelineWebSocketEventMap["message"]> = null;
+  declare onmessage: Handler<LifelineWebSocketEventMap["message"]>;
   /** Called with each `close` event, before the listeners. */
-  onclose: Handler<LifelineWebSocketEventMap["close"]> = null;
+  declare onclose: Handler<LifelineWebSocketEventMap["close"]>;
   /** Called with each `error` event, before the listeners. */
-  onerror: Handler<LifelineWebSocketEventMap["error"]> = null;
+  declare onerror: Handler<LifelineWebSocketEventMap["error"]>;
 
   readonly #client: Client;
   readonly #options: LifelineWebSocketOptions;
@@ -93,7 +91,7 @@ export class LifelineWebSocket extends EventTarget {
   #href = "";
   #origin!: string;
   #opened = false;
-  /** The socket of this attempt reported its own failure (otherwise lifeline gave up on it: a connect timeout). */
+  /** This attempt failed by itself: its url, or its socket reported an error (otherwise lifeline gave up on it: a connect timeout). */
   #failed = false;
   /** close() or reconnect() ended the current attempt. */
   #byUser = false;
@@ -111,6 +109,7 @@ export class LifelineWebSocket extends EventTarget {
     super();
     // the on* handlers: one listener per type, added first, calling whichever handler is set
     for (const type of ["open", "message", "close", "error"] as const) {
+      this[`on${type}`] = null;
       this.addEventListener(type, (event) => (this[`on${type}`] as Handler)?.call(this, event));
     }
     this.#options = options;
@@ -163,9 +162,9 @@ export class LifelineWebSocket extends EventTarget {
     return this.#shouldReconnect;
   }
 
-  /** Bytes not yet on the network: the queue (held while the line is down) plus the open socket's own buffer. */
+  /** Bytes not yet on the network: the queue (held while the line is down) plus the socket's own buffer. */
   get bufferedAmount(): number {
-    let bytes = this.#readyState === OPEN ? (this.#socket?.bufferedAmount ?? 0) : 0;
+    let bytes = this.#socket?.bufferedAmount ?? 0;
     // a Blob measures every kind of frame as it goes on the wire (text as UTF-8)
     for (const data of this.#client.pending) bytes += new Blob([data as ArrayBuffer]).size;
     return bytes;
@@ -204,7 +203,8 @@ export class LifelineWebSocket extends EventTarget {
    * partysocket. Queued messages are kept for `reconnect()`.
    * @throws {LifelineError} `INVALID_OPTIONS` for a code other than 1000 or 3000–4999 (lifeline's check).
    */
-  close(code = 1000, reason = ""): void {
+  close(code?: number, reason?: string): void {
+    // lifeline's defaults: 1000, ""
     this.#byUser = true;
     this.#shouldReconnect = false;
     this.#client.close(code, reason);
@@ -221,7 +221,7 @@ export class LifelineWebSocket extends EventTarget {
    * fresh retry count. Works after `close()` and after giving up, as in both
    * partysocket and reconnecting-websocket.
    */
-  reconnect(code = 1000, reason = ""): void {
+  reconnect(code?: number, reason?: string): void {
     this.close(code, reason);
     this.#retryCount = 0;
     this.#shouldReconnect = true;
@@ -239,12 +239,13 @@ export class LifelineWebSocket extends EventTarget {
     const attempt = ++this.#attempts;
     if (this.#ended === attempt - 1) this.#readyState = CONNECTING;
     this.#byUser = false;
+    this.#failed = true; // until it has a socket
     this.#debug("connect", this.#retryCount);
     const value = <T>(provider: T | (() => T)): T => (typeof provider === "function" ? (provider as () => T)() : provider);
     return Promise.all([value(this.#url), value(this.#protocols)]).then(([given, protocols]) => {
       const href = String(given);
       // an abandoned attempt resolving late must not hand its url and protocols to the next one
-      if (attempt === this.#attempts) this.#next = [href.replace(/^http/, "ws"), protocols];
+      if (attempt === this.#attempts) this.#next = [href, protocols];
       // lifeline checks absolute URLs; the platform's WebSocket (given the url as written) resolves one against the
       // page. Without a page a relative url throws here, which lifeline reports as the attempt's URL_ERROR.
       return new URL(href, (globalThis as { location?: { href: string } }).location?.href).href;
@@ -255,12 +256,8 @@ export class LifelineWebSocket extends EventTarget {
     // read now, not at import: a polyfill installed after import still counts
     const Ctor = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (typeof Ctor !== "function") {
-      throw new LifelineError(
-        "NO_WEBSOCKET",
-        typeof process !== "undefined" && process.env.NODE_ENV !== "production"
-          ? "no WebSocket: this runtime has no global WebSocket; pass one as the WebSocket option"
-          : "no WebSocket",
-      );
+      // short enough for production builds, and in the core's words
+      throw new LifelineError("NO_WEBSOCKET", "no global WebSocket: pass the WebSocket option");
     }
     return Ctor;
   }
@@ -299,21 +296,19 @@ export class LifelineWebSocket extends EventTarget {
     const attempt = (this.#ended = Math.min(this.#ended + 1, this.#attempts));
     // a next attempt may have started before this close was delivered (reconnect() in a handler)
     this.#shouldReconnect = willReconnect || attempt < this.#attempts;
-    const failed = !this.#opened;
+    const opened = this.#opened;
     const error = this.#lastError;
     this.#opened = false;
     this.#lastError = undefined;
     this.#readyState = CLOSED;
-    if (failed) {
-      // a connection that never opened failed: error, then close 1006, as the platform reports it;
-      // a socket lifeline gave up on without its own failure or the user's close timed out, as both peers report it
-      const timedOut = this.#socketAttempt === attempt && !this.#failed && !this.#byUser;
-      this.dispatchEvent(eventOf("error", { message: timedOut ? "TIMEOUT" : (error?.message ?? reason), error }));
-      this.dispatchEvent(eventOf("close", { code: 1006, reason, wasClean: false }));
-    } else this.dispatchEvent(eventOf("close", { code, reason, wasClean }));
+    // A connection that never opened failed: error, then close 1006, as the platform reports it. One that
+    // lifeline gave up on (neither its own failure nor the user's close) timed out, as both peers report it.
+    if (!opened) this.dispatchEvent(eventOf("error", { message: this.#failed || this.#byUser ? (error?.message ?? reason) : "TIMEOUT", error }));
+    this.dispatchEvent(eventOf("close", opened ? { code, reason, wasClean } : { code: 1006, reason, wasClean: false }));
     // the next attempt started before this close was delivered
-    if (this.#ended < this.#attempts && this.#readyState === CLOSED) this.#readyState = CONNECTING;
+    if (this.#ended < this.#attempts) this.#readyState = CONNECTING;
   }
+
 
   #onMessage(data: unknown): void {
     // the client reads binary frames as ArrayBuffer; the platform's default is a Blob
