@@ -72,7 +72,7 @@ export class LifelineWebSocket extends EventTarget {
   readonly #url: UrlProvider;
   readonly #protocols: ProtocolsProvider;
   #readyState: ReadyState = CONNECTING;
-  /** As the user set it; otherwise the socket's own default (the `ws` package's is "nodebuffer"), "blob" before the first socket. */
+  /** As the user set it; otherwise what the socket took when asked for "blob" (the `ws` package keeps "nodebuffer"), "blob" before the first socket. */
   #binaryType: string | undefined;
   #socketType: string | undefined;
 
@@ -97,7 +97,6 @@ export class LifelineWebSocket extends EventTarget {
   #byUser = false;
   #lastError: Error | undefined;
   #retryCount = 0;
-  #shouldReconnect = true;
 
   /**
    * @param url A `ws:`/`wss:` (or `http:`/`https:`) URL, or a function returning one (sync or async), called before every attempt.
@@ -129,7 +128,6 @@ export class LifelineWebSocket extends EventTarget {
     if (options.debug) for (const type of ["state", "close", "reconnecting", "drop", "error"] as const) client.on(type, (event) => this.#debug(type, event));
     if (options.startClosed) {
       this.#readyState = CLOSED;
-      this.#shouldReconnect = false;
       return;
     }
     this.#webSocketConstructor();
@@ -159,7 +157,7 @@ export class LifelineWebSocket extends EventTarget {
 
   /** partysocket's: whether it will reconnect by itself (false after `close()`, giving up, or `shouldReconnectOnClose` saying no; `reconnect()` makes it true). */
   get shouldReconnect(): boolean {
-    return this.#shouldReconnect;
+    return this.#client.state !== "closed";
   }
 
   /** Bytes not yet on the network: the queue (held while the line is down) plus the socket's own buffer. */
@@ -206,7 +204,6 @@ export class LifelineWebSocket extends EventTarget {
   close(code?: number, reason?: string): void {
     // lifeline's defaults: 1000, ""
     this.#byUser = true;
-    this.#shouldReconnect = false;
     this.#client.close(code, reason);
     // a socket of the current attempt whose end is not reported yet (the client is busy with another event): its `close` comes later
     if (this.#socketAttempt === this.#attempts && this.#ended < this.#attempts) this.#readyState = CLOSING;
@@ -224,7 +221,6 @@ export class LifelineWebSocket extends EventTarget {
   reconnect(code?: number, reason?: string): void {
     this.close(code, reason);
     this.#retryCount = 0;
-    this.#shouldReconnect = true;
     this.#webSocketConstructor();
     this.#client.connect();
   }
@@ -270,6 +266,8 @@ export class LifelineWebSocket extends EventTarget {
     this.#socket = socket;
     this.#socketAttempt = this.#attempts;
     this.#failed = false;
+    // as both peers: the socket is asked for Blobs, and keeps its own default when it has none (the `ws` package)
+    socket.binaryType = "blob";
     this.#socketType = socket.binaryType;
     // Added before lifeline's own listeners, a socket that fails says so before lifeline reports the attempt's end.
     // Once lifeline closes the socket (it gave up on it, or the line ended) its errors are no longer the socket's
@@ -292,10 +290,8 @@ export class LifelineWebSocket extends EventTarget {
     this.dispatchEvent(new Event("open"));
   }
 
-  #onClose({ code, reason, wasClean, willReconnect }: ClientCloseEvent): void {
-    const attempt = (this.#ended = Math.min(this.#ended + 1, this.#attempts));
-    // a next attempt may have started before this close was delivered (reconnect() in a handler)
-    this.#shouldReconnect = willReconnect || attempt < this.#attempts;
+  #onClose({ code, reason, wasClean }: ClientCloseEvent): void {
+    this.#ended = Math.min(this.#ended + 1, this.#attempts);
     const opened = this.#opened;
     const error = this.#lastError;
     this.#opened = false;

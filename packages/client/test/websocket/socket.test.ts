@@ -302,11 +302,15 @@ describe("events and readyState", () => {
         return code !== 1008;
       },
     });
+    const inListener: boolean[] = [];
+    ws.addEventListener("close", () => inListener.push(ws.shouldReconnect));
+    expect(ws.shouldReconnect).toBe(true);
     fake.last().open();
     fake.last().serverClose(4000, "moved");
     await nextTimer(clock);
     fake.last().open();
     fake.last().serverClose(1008, "policy");
+    expect(inListener).toEqual([true, false]); // partysocket's getter, already false when the close listeners run
     expect(log.of("close").map((c) => c.code)).toEqual([4000, 1008]);
     expect(ws.readyState).toBe(CLOSED);
     expect(clock.pending()).toBe(0);
@@ -317,9 +321,11 @@ describe("events and readyState", () => {
       [1008, "policy"],
     ]);
     ws.reconnect();
+    expect(ws.shouldReconnect).toBe(true);
     await flush();
     expect(fake.sockets).toHaveLength(3);
     ws.close();
+    expect(ws.shouldReconnect).toBe(false);
 
     // lifeline's name for it works too; partysocket's wins when both are given
     const both = await setup({ shouldReconnect: () => false, shouldReconnectOnClose: () => true });
