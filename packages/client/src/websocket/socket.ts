@@ -24,9 +24,10 @@ type NativeSocket = WebSocketLike & { url?: string; protocol?: string; extension
 type BinaryType = "blob" | "arraybuffer" | (string & {});
 type Handler<E = Event> = ((this: LifelineWebSocket, event: E) => unknown) | null;
 
+type Protocols = string | string[] | null | undefined;
+
 // Frames pass through untouched, both ways: the socket's own send() converts what needs it (a number to text), as the platform's does.
 const passThrough = { encode: (data: unknown) => data, decode: (data: unknown) => data } as Codec;
-type Protocols = string | string[] | null | undefined;
 
 /**
  * A reconnecting `WebSocket`: the platform's interface (an `EventTarget` with
@@ -57,7 +58,7 @@ export class LifelineWebSocket extends EventTarget {
     ["CONNECTING", "OPEN", "CLOSING", "CLOSED"].forEach((name, value) => ((this as any)[name] = (proto as any)[name] = value));
   }
 
-  // null until set, by the constructor
+  // the constructor sets them to null (no class-field initialisers: they would cost bytes in every bundle)
   /** Called with each `open` event, before the listeners (as both peers do). */
   declare onopen: Handler;
   /** Called with each `message` event, before the listeners. */
@@ -305,7 +306,6 @@ export class LifelineWebSocket extends EventTarget {
     if (this.#ended < this.#attempts) this.#readyState = CONNECTING;
   }
 
-
   #onMessage(data: unknown): void {
     // the client reads binary frames as ArrayBuffer; the platform's default is a Blob
     const payload = typeof data !== "string" && this.binaryType === "blob" ? new Blob([data as ArrayBuffer]) : data;
@@ -316,7 +316,6 @@ export class LifelineWebSocket extends EventTarget {
     // the prefix both peers log with, so existing log filters keep working
     if (this.#options.debug) (this.#options.debugLogger ?? console.log)("RWS>", ...args);
   }
-
 }
 
 type Listener<E> = ((this: LifelineWebSocket, event: E) => unknown) | { handleEvent(event: E): unknown } | null;
