@@ -1,6 +1,5 @@
-// The events LifelineWebSocket dispatches, shaped like the platform's: the
-// runtime's own MessageEvent/CloseEvent when it has them, otherwise an Event
-// carrying the same read-only fields (Node 22 has no global CloseEvent).
+// The events LifelineWebSocket dispatches, shaped like the platform's: a
+// MessageEvent for messages, Events carrying the same fields for the rest.
 
 /** `message`: `data` is a string, or a `Blob`/`ArrayBuffer` per `binaryType`. */
 export interface LifelineMessageEvent extends Event {
@@ -15,7 +14,7 @@ export interface LifelineCloseEvent extends Event {
   readonly wasClean: boolean;
 }
 
-/** `error`: one per failed attempt, just before its `close`; `error` is the cause when lifeline knows it. */
+/** `error`: one per failed attempt, just before its `close`; `message` is `"TIMEOUT"` for a connect timeout; `error` is the cause when lifeline knows it. */
 export interface LifelineErrorEvent extends Event {
   readonly message: string;
   readonly error: unknown;
@@ -29,29 +28,10 @@ export interface LifelineWebSocketEventMap {
   error: LifelineErrorEvent;
 }
 
-type Ctor<T> = new (type: string, init: object) => T;
-
-function withFields<T extends Event>(event: Event, fields: object): T {
-  for (const [key, value] of Object.entries(fields)) Object.defineProperty(event, key, { value, enumerable: true });
-  return event as T;
-}
-
-function native<T>(name: string): Ctor<T> | undefined {
-  const found = (globalThis as Record<string, unknown>)[name];
-  return typeof found === "function" ? (found as Ctor<T>) : undefined;
-}
-
-export function messageEvent(data: unknown, origin: string): LifelineMessageEvent {
-  const MessageEventCtor = native<LifelineMessageEvent>("MessageEvent");
-  return MessageEventCtor ? new MessageEventCtor("message", { data, origin }) : withFields(new Event("message"), { data, origin });
-}
-
-export function closeEvent(code: number, reason: string, wasClean: boolean): LifelineCloseEvent {
-  const CloseEventCtor = native<LifelineCloseEvent>("CloseEvent");
-  return CloseEventCtor ? new CloseEventCtor("close", { code, reason, wasClean }) : withFields(new Event("close"), { code, reason, wasClean });
-}
-
-export function errorEvent(message: string, error: unknown): LifelineErrorEvent {
-  // not the runtime's ErrorEvent: browsers report a failed WebSocket with a plain Event; partysocket adds these two fields
-  return withFields(new Event("error"), { message, error });
+/**
+ * A `close` or `error` event with `fields`: a plain Event carrying them, as both peers dispatch (Node 22 has no
+ * CloseEvent; browsers report a failed WebSocket with a plain Event, to which partysocket adds `message` and `error`).
+ */
+export function eventOf(type: "close" | "error", fields: object): Event {
+  return Object.assign(new Event(type), fields);
 }

@@ -2,13 +2,15 @@
 // client. The client owns the line (attempts, jittered backoff, heartbeat,
 // queue); this class only translates: options in, frames through untouched
 // (a pass-through codec), the client's events out as WebSocket events.
-import { DEFAULTS, LifelineError } from "../index.js";
-import type { Client, CloseEvent as ClientCloseEvent, LifelineErrorCode, WebSocketConstructor, WebSocketLike } from "../index.js";
-import { closeEvent, errorEvent, messageEvent } from "./events.js";
+import { LifelineError } from "../index.js";
+import type { Client, CloseEvent as ClientCloseEvent, Codec, WebSocketConstructor, WebSocketLike } from "../index.js";
+import { eventOf } from "./events.js";
 import type { LifelineWebSocketEventMap } from "./events.js";
-import { byteLength, passThrough } from "./frames.js";
-import { absoluteUrl, checkProtocols, checkUrl, clientFor } from "./options.js";
+import { clientFor } from "./options.js";
 import type { LifelineWebSocketOptions, ProtocolsProvider, UrlProvider } from "./options.js";
+
+// the runtime's own (every supported runtime has it; the SDK's own lib declarations do not)
+declare const MessageEvent: new (type: "message", init: { data: unknown; origin: string }) => Event;
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -17,35 +19,15 @@ const CLOSED = 3;
 type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOSED;
 
 /** The platform socket's extra fields, read when it has them. */
-type NativeSocket = WebSocketLike & { url?: unknown; protocol?: unknown; extensions?: unknown; bufferedAmount?: unknown };
-type Handler = ((this: LifelineWebSocket, event: any) => unknown) | null;
-type Protocols = string | string[] | undefined;
+type NativeSocket = WebSocketLike & { url?: string; protocol?: string; extensions?: string; bufferedAmount?: number };
+/** The platform's values, and whatever else the socket in use accepts ("nodebuffer" for the `ws` package). */
+type BinaryType = "blob" | "arraybuffer" | (string & {});
+type Handler<E = Event> = ((this: LifelineWebSocket, event: E) => unknown) | null;
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
-}
+type Protocols = string | string[] | null | undefined;
 
-function invalid(code: LifelineErrorCode, message: string): LifelineError {
-  return new LifelineError(code, message);
-}
-
-/** The platform's rules for `close(code, reason)`, as a `LifelineError`. */
-function checkClose(code: unknown, reason: unknown): void {
-  if (typeof code !== "number" || !Number.isInteger(code) || !(code === 1000 || (code >= 3000 && code <= 4999))) {
-    throw invalid("INVALID_OPTIONS", `close code must be 1000 or an integer in 3000–4999, got ${String(code)}`);
-  }
-  if (typeof reason !== "string" || byteLength(reason) > 123) {
-    throw invalid("INVALID_OPTIONS", "close reason must be a string of at most 123 bytes of UTF-8");
-  }
-}
-
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return "";
-  }
-}
+// Frames pass through untouched, both ways: the socket's own send() converts what needs it (a number to text), as the platform's does.
+const passThrough = { encode: (data: unknown) => data, decode: (data: unknown) => data } as Codec;
 
 /**
  * A reconnecting `WebSocket`: the platform's interface (an `EventTarget` with
@@ -53,8 +35,10 @@ function originOf(url: string): string {
  * partysocket's and reconnecting-websocket's extras (`reconnect()`,
  * `retryCount`, their option names), on lifeline's core, so it also has
  * jittered backoff, the heartbeat and a bounded queue. Frames pass through
- * untouched. `open` fires after every (re)connection, `close` once per ended
- * connection, and `error` once per failed attempt, just before its `close`.
+ * untouched. The first attempt starts after the constructor's task (handlers
+ * set right after it see everything); `open` fires after every
+ * (re)connection, `close` once per ended connection, and `error` once per
+ * failed attempt, just before its `close`.
  *
  * @example
  * import { LifelineWebSocket } from "@lifeline/client/websocket";
@@ -63,18 +47,35 @@ function originOf(url: string): string {
  * ws.send("hello"); // sent on open (true) or queued until then (false)
  */
 export class LifelineWebSocket extends EventTarget {
-  static readonly CONNECTING = CONNECTING;
-  static readonly OPEN = OPEN;
-  static readonly CLOSING = CLOSING;
-  static readonly CLOSED = CLOSED;
+  declare static readonly CONNECTING: 0;
+  declare static readonly OPEN: 1;
+  declare static readonly CLOSING: 2;
+  declare static readonly CLOSED: 3;
+
+  static {
+    const proto = this.prototype;
+    // the four constants on the class and on instances, as the platform has them
+    ["CONNECTING", "OPEN", "CLOSING", "CLOSED"].forEach((name, value) => ((this as any)[name] = (proto as any)[name] = value));
+  }
+
+  // the constructor sets them to null (no class-field initialisers: they would cost bytes in every bundle)
+  /** Called with each `open` event, before the listeners (as both peers do). */
+  declare onopen: Handler;
+  /** Called with each `message` event, before the listeners. */
+  declare onmessage: Handler<LifelineWebSocketEventMap["message"]>;
+  /** Called with each `close` event, before the listeners. */
+  declare onclose: Handler<LifelineWebSocketEventMap["close"]>;
+  /** Called with each `error` event, before the listeners. */
+  declare onerror: Handler<LifelineWebSocketEventMap["error"]>;
 
   readonly #client: Client;
   readonly #options: LifelineWebSocketOptions;
   readonly #url: UrlProvider;
   readonly #protocols: ProtocolsProvider;
   #readyState: ReadyState = CONNECTING;
-  #binaryType: "blob" | "arraybuffer" = "blob";
-  #handlers: Map<string, Handler> | undefined;
+  /** As the user set it; otherwise what the socket took when asked for "blob" (the `ws` package keeps "nodebuffer"), "blob" before the first socket. */
+  #binaryType: string | undefined;
+  #socketType: string | undefined;
 
   // Attempts are counted as the client starts them (it calls the url
   // function) and as their end is reported (its `close` event). The client
@@ -86,65 +87,53 @@ export class LifelineWebSocket extends EventTarget {
   /** The attempt that has a socket (the client emits exactly one `close` for every socket). */
   #socketAttempt = 0;
   #socket: NativeSocket | undefined;
-  #nextProtocols: Protocols;
+  /** This attempt's url as the user gave it, and its protocols, for the constructor. */
+  #next!: [string, Protocols];
   #href = "";
-  #origin = "";
+  #origin!: string;
   #opened = false;
-  #lastError: unknown;
+  /** This attempt failed by itself: its url, or its socket reported an error (otherwise lifeline gave up on it: a connect timeout). */
+  #failed = false;
+  /** close() or reconnect() ended the current attempt. */
+  #byUser = false;
+  #lastError: Error | undefined;
   #retryCount = 0;
-  #openedAt = 0;
 
   /**
    * @param url A `ws:`/`wss:` (or `http:`/`https:`) URL, or a function returning one (sync or async), called before every attempt.
    * @param protocols Subprotocols, or a function returning them (sync or async), called before every attempt.
    * @param options partysocket's and reconnecting-websocket's options, plus lifeline's `heartbeat` and `jitter`.
-   * @throws {LifelineError} `INVALID_OPTIONS` for an option it cannot use, `NO_WEBSOCKET` when there is no WebSocket to use.
+   * @throws {LifelineError} `INVALID_OPTIONS` for an option lifeline cannot use, `NO_WEBSOCKET` when there is no WebSocket to use.
    */
   constructor(url: UrlProvider, protocols?: ProtocolsProvider, options: LifelineWebSocketOptions = {}) {
     super();
-    checkUrl(url);
-    checkProtocols(protocols);
+    // the on* handlers: one listener per type, added first, calling whichever handler is set
+    for (const type of ["open", "message", "close", "error"] as const) {
+      this[`on${type}`] = null;
+      this.addEventListener(type, (event) => (this[`on${type}`] as Handler)?.call(this, event));
+    }
     this.#options = options;
     this.#url = url;
     this.#protocols = protocols;
-    if (typeof url !== "function") this.#setHref(new URL(String(absoluteUrl(url))).href.replace(/^http/, "ws"));
-    // a constructor the client can `new`: it opens the real socket with this attempt's protocols and keeps it
-    const open = (href: string) => this.#open(href);
+    // a constructor the client can `new`: it opens the real socket with this attempt's url and protocols, and keeps it
+    const self = this;
     const Socket = function (href: string) {
-      return open(href);
+      return self.#open(href);
     } as unknown as WebSocketConstructor;
     const client = (this.#client = clientFor(options, { url: () => this.#target(), WebSocket: Socket, codec: passThrough }));
-    client.on("open", ({ attempt }) => this.#onOpen(attempt));
+    client.on("open", () => this.#onOpen());
     client.on("close", (event) => this.#onClose(event));
     client.on("message", (data) => this.#onMessage(data));
-    client.on("error", (error) => {
-      this.#lastError = error;
-      this.#debug("error", error.message);
-    });
-    client.on("reconnecting", ({ attempt, delay }) => {
-      this.#retryCount = attempt;
-      this.#debug("reconnecting", { attempt, delay });
-    });
-    client.on("drop", () => this.#debug("queue full: message dropped"));
-    if (options.startClosed === true) {
+    client.on("error", (error) => (this.#lastError = error));
+    client.on("reconnecting", ({ attempt }) => (this.#retryCount = attempt));
+    if (options.debug) for (const type of ["state", "close", "reconnecting", "drop", "error"] as const) client.on(type, (event) => this.#debug(type, event));
+    if (options.startClosed) {
       this.#readyState = CLOSED;
       return;
     }
     this.#webSocketConstructor();
-    client.connect();
-  }
-
-  get CONNECTING(): 0 {
-    return CONNECTING;
-  }
-  get OPEN(): 1 {
-    return OPEN;
-  }
-  get CLOSING(): 2 {
-    return CLOSING;
-  }
-  get CLOSED(): 3 {
-    return CLOSED;
+    // as in both peers: nothing happens inside the constructor, so handlers set right after it see every event
+    queueMicrotask(() => this.#attempts || this.#readyState || client.connect());
   }
 
   /** `CONNECTING` while an attempt is under way, `OPEN`, `CLOSING` during `close()`, `CLOSED` between attempts and after `close()` or giving up. */
@@ -152,70 +141,49 @@ export class LifelineWebSocket extends EventTarget {
     return this.#readyState;
   }
 
-  /** The URL of the current (or last) connection; for a url function, `""` until it first returns. */
+  /** The url of the current (or last) socket, as it reports it (the url as given, for most); `""` before the first socket. */
   get url(): string {
     return this.#href;
   }
 
   /** The subprotocol the server chose on the current (or last) connection. */
   get protocol(): string {
-    const value = this.#socket?.protocol;
-    return typeof value === "string" ? value : "";
+    return this.#socket?.protocol ?? "";
   }
 
   /** The extensions the server chose on the current (or last) connection. */
   get extensions(): string {
-    const value = this.#socket?.extensions;
-    return typeof value === "string" ? value : "";
+    return this.#socket?.extensions ?? "";
   }
 
-  /** Bytes not yet on the network: the queue (held while the line is down) plus the open socket's own buffer. */
+  /** partysocket's: whether it will reconnect by itself (false after `close()`, giving up, or `shouldReconnectOnClose` saying no; `reconnect()` makes it true). */
+  get shouldReconnect(): boolean {
+    return this.#client.state !== "closed";
+  }
+
+  /** Bytes not yet on the network: the queue (held while the line is down) plus the socket's own buffer. */
   get bufferedAmount(): number {
-    let bytes = 0;
-    for (const data of this.#client.pending) bytes += byteLength(passThrough.encode(data));
-    const own = this.#readyState === OPEN ? this.#socket?.bufferedAmount : undefined;
-    return bytes + (typeof own === "number" ? own : 0);
+    let bytes = this.#socket?.bufferedAmount ?? 0;
+    // a Blob measures every kind of frame as it goes on the wire (text as UTF-8)
+    for (const data of this.#client.pending) bytes += new Blob([data as ArrayBuffer]).size;
+    return bytes;
   }
 
   /** How binary frames arrive in `message` events. @default "blob" */
-  get binaryType(): "blob" | "arraybuffer" {
-    return this.#binaryType;
+  get binaryType(): BinaryType {
+    return (this.#binaryType ?? this.#socketType ?? "blob") as BinaryType;
   }
-  set binaryType(value: "blob" | "arraybuffer") {
-    // like the platform, an unknown value is ignored
-    if (value === "blob" || value === "arraybuffer") this.#binaryType = value;
+  set binaryType(value: BinaryType) {
+    // as both peers: kept as given (a value other than "blob" gets ArrayBuffers)
+    this.#binaryType = value;
   }
 
-  /** Retries since the last connection that stayed up `minUptime` ms; 0 while such a connection is open. */
+  /**
+   * The retry under way (or being waited for), counted from the last connection that stayed up `minUptime` ms
+   * or from `reconnect()`; 0 while open.
+   */
   get retryCount(): number {
-    const now = this.#options.clock?.now() ?? Date.now();
-    const stable = this.#readyState === OPEN && now - this.#openedAt >= (this.#options.minUptime ?? DEFAULTS.backoff.resetAfter);
-    return stable ? 0 : this.#retryCount;
-  }
-
-  get onopen(): Handler {
-    return this.#handlers?.get("open") ?? null;
-  }
-  set onopen(handler: Handler) {
-    this.#setHandler("open", handler);
-  }
-  get onmessage(): Handler {
-    return this.#handlers?.get("message") ?? null;
-  }
-  set onmessage(handler: Handler) {
-    this.#setHandler("message", handler);
-  }
-  get onclose(): Handler {
-    return this.#handlers?.get("close") ?? null;
-  }
-  set onclose(handler: Handler) {
-    this.#setHandler("close", handler);
-  }
-  get onerror(): Handler {
-    return this.#handlers?.get("error") ?? null;
-  }
-  set onerror(handler: Handler) {
-    this.#setHandler("error", handler);
+    return this.#readyState === OPEN ? 0 : this.#retryCount;
   }
 
   /**
@@ -232,11 +200,18 @@ export class LifelineWebSocket extends EventTarget {
    * Closes the connection (or the attempt) and stops reconnecting, until
    * `reconnect()`. The `close` event fires before this returns, as in
    * partysocket. Queued messages are kept for `reconnect()`.
-   * @throws {LifelineError} `INVALID_OPTIONS` for a code other than 1000 or 3000–4999, or a reason over 123 bytes.
+   * @throws {LifelineError} `INVALID_OPTIONS` for a code other than 1000 or 3000–4999 (lifeline's check).
    */
-  close(code = 1000, reason = ""): void {
-    checkClose(code, reason);
-    this.#close(code, reason);
+  close(code?: number, reason?: string): void {
+    // lifeline's defaults: 1000, ""
+    this.#byUser = true;
+    this.#client.close(code, reason);
+    // a socket of the current attempt whose end is not reported yet (the client is busy with another event): its `close` comes later
+    if (this.#socketAttempt === this.#attempts && this.#ended < this.#attempts) this.#readyState = CLOSING;
+    else {
+      this.#ended = this.#attempts; // an attempt still resolving its url ends without a socket
+      this.#readyState = CLOSED;
+    }
   }
 
   /**
@@ -244,131 +219,114 @@ export class LifelineWebSocket extends EventTarget {
    * fresh retry count. Works after `close()` and after giving up, as in both
    * partysocket and reconnecting-websocket.
    */
-  reconnect(code = 1000, reason = ""): void {
-    checkClose(code, reason);
-    this.#close(code, reason);
+  reconnect(code?: number, reason?: string): void {
+    this.close(code, reason);
     this.#retryCount = 0;
     this.#webSocketConstructor();
     this.#client.connect();
   }
 
-  #close(code: number, reason: string): void {
-    // a socket of the current attempt whose end is not reported yet: the client will emit its `close`
-    const closeComing = this.#socketAttempt === this.#attempts && this.#ended < this.#attempts;
-    if (closeComing) {
-      if (this.#readyState !== CLOSED) this.#readyState = CLOSING;
-    } else this.#ended = this.#attempts; // an attempt still resolving its url ends without a socket
-    this.#debug("close", { code, reason });
-    this.#client.close(code, reason);
-    if (!closeComing) this.#readyState = CLOSED;
-  }
-
-  /** Called by the client before every attempt: this attempt's URL, and its protocols kept for the constructor. */
-  #target(): string | URL | Promise<string | URL> {
+  /**
+   * Called by the client before every attempt: this attempt's url and
+   * protocols, resolved together and kept for the constructor. Always a
+   * promise, as in both peers: reconnect() called many times in a row makes
+   * one socket, not one per call.
+   */
+  #target(): Promise<string> {
     const attempt = ++this.#attempts;
     if (this.#ended === attempt - 1) this.#readyState = CONNECTING;
-    const url = typeof this.#url === "function" ? this.#url() : this.#url;
-    const protocols = typeof this.#protocols === "function" ? this.#protocols() : this.#protocols;
-    const settle = (resolvedUrl: string | URL, resolvedProtocols: string | string[] | null | undefined) => {
-      // an abandoned attempt resolving late must not hand its protocols to the next one
-      if (attempt === this.#attempts) this.#nextProtocols = resolvedProtocols ?? undefined;
-      return absoluteUrl(resolvedUrl);
-    };
-    if (isThenable(url) || isThenable(protocols)) return Promise.all([url, protocols]).then(([u, p]) => settle(u, p));
-    return settle(url, protocols);
+    this.#byUser = false;
+    this.#failed = true; // until it has a socket
+    this.#debug("connect", this.#retryCount);
+    const value = <T>(provider: T | (() => T)): T => (typeof provider === "function" ? (provider as () => T)() : provider);
+    return Promise.all([value(this.#url), value(this.#protocols)]).then(([given, protocols]) => {
+      const href = String(given);
+      // an abandoned attempt resolving late must not hand its url and protocols to the next one
+      if (attempt === this.#attempts) this.#next = [href, protocols];
+      // lifeline checks absolute URLs; the platform's WebSocket (given the url as written) resolves one against the
+      // page. Without a page a relative url throws here, which lifeline reports as the attempt's URL_ERROR.
+      return new URL(href, (globalThis as { location?: { href: string } }).location?.href).href;
+    });
   }
 
   #webSocketConstructor(): WebSocketConstructor {
     // read now, not at import: a polyfill installed after import still counts
     const Ctor = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (typeof Ctor !== "function") {
-      throw invalid("NO_WEBSOCKET", "no WebSocket: this runtime has no global WebSocket; pass one as the WebSocket option");
+      // short enough for production builds, and in the core's words
+      throw new LifelineError("NO_WEBSOCKET", "no global WebSocket: pass the WebSocket option");
     }
     return Ctor;
   }
 
+  /** `href` is lifeline's checked, absolute form of this attempt's url; the socket gets the url as the user gave it. */
   #open(href: string): NativeSocket {
     const Ctor = this.#webSocketConstructor();
-    const protocols = this.#nextProtocols;
-    this.#debug("connect", { url: href, protocols });
-    const socket: NativeSocket = protocols === undefined ? new Ctor(href) : new Ctor(href, protocols);
+    const [url, protocols] = this.#next;
+    const socket: NativeSocket = protocols ? new Ctor(url, protocols) : new Ctor(url);
     this.#socket = socket;
     this.#socketAttempt = this.#attempts;
-    this.#setHref(typeof socket.url === "string" && socket.url !== "" ? socket.url : href);
+    this.#failed = false;
+    // as both peers: the socket is asked for Blobs, and keeps its own default when it has none (the `ws` package)
+    socket.binaryType = "blob";
+    this.#socketType = socket.binaryType;
+    // Added before lifeline's own listeners, a socket that fails says so before lifeline reports the attempt's end.
+    // Once lifeline closes the socket (it gave up on it, or the line ended) its errors are no longer the socket's
+    // own failure: the `ws` package reports one from inside close() on a connecting socket.
+    const onError = () => (this.#failed = true);
+    const close = socket.close;
+    socket.addEventListener("error", onError);
+    socket.close = (...args) => {
+      socket.removeEventListener("error", onError);
+      close.apply(socket, args);
+    };
+    this.#href = socket.url || url;
+    this.#origin = new URL(href).origin;
     return socket;
   }
 
-  #setHref(href: string): void {
-    if (href === this.#href) return;
-    this.#href = href;
-    this.#origin = originOf(href);
-  }
-
-  #onOpen(attempt: number): void {
+  #onOpen(): void {
     this.#opened = true;
     this.#readyState = OPEN;
-    this.#retryCount = attempt - 1;
-    this.#openedAt = this.#options.clock?.now() ?? Date.now();
-    this.#lastError = undefined;
-    this.#debug("open", { attempt });
     this.dispatchEvent(new Event("open"));
   }
 
-  #onClose({ code, reason, wasClean, willReconnect }: ClientCloseEvent): void {
+  #onClose({ code, reason, wasClean }: ClientCloseEvent): void {
     this.#ended = Math.min(this.#ended + 1, this.#attempts);
-    const failed = !this.#opened;
+    const opened = this.#opened;
+    const error = this.#lastError;
     this.#opened = false;
+    this.#lastError = undefined;
     this.#readyState = CLOSED;
-    this.#debug("close", { code, reason, wasClean, willReconnect });
-    if (failed) {
-      // a connection that never opened failed: error, then close 1006, as the platform reports it
-      const error = this.#lastError;
-      this.#lastError = undefined;
-      this.dispatchEvent(errorEvent(error instanceof Error ? error.message : reason || "the connection failed", error));
-      this.dispatchEvent(closeEvent(1006, reason, false));
-    } else {
-      this.dispatchEvent(closeEvent(code, reason, wasClean));
-    }
+    // A connection that never opened failed: error, then close 1006, as the platform reports it. One that
+    // lifeline gave up on (neither its own failure nor the user's close) timed out, as both peers report it.
+    if (!opened) this.dispatchEvent(eventOf("error", { message: this.#failed || this.#byUser ? (error?.message ?? reason) : "TIMEOUT", error }));
+    this.dispatchEvent(eventOf("close", opened ? { code, reason, wasClean } : { code: 1006, reason, wasClean: false }));
     // the next attempt started before this close was delivered
-    if (this.#ended < this.#attempts && this.#readyState === CLOSED) this.#readyState = CONNECTING;
+    if (this.#ended < this.#attempts) this.#readyState = CONNECTING;
   }
 
   #onMessage(data: unknown): void {
     // the client reads binary frames as ArrayBuffer; the platform's default is a Blob
-    const payload = typeof data !== "string" && this.#binaryType === "blob" ? new Blob([data as ArrayBuffer]) : data;
-    this.dispatchEvent(messageEvent(payload, this.#origin));
-  }
-
-  // The on* attributes work like the platform's event handlers: one listener,
-  // added where the first handler was set, calling whichever handler is current.
-  readonly #invoke = {
-    handleEvent: (event: Event) => {
-      const handler = this.#handlers?.get(event.type);
-      if (typeof handler === "function") handler.call(this, event);
-    },
-  };
-
-  #setHandler(type: string, handler: Handler): void {
-    const handlers = (this.#handlers ??= new Map());
-    if (typeof handler !== "function") {
-      if (handlers.delete(type)) this.removeEventListener(type, this.#invoke);
-      return;
-    }
-    if (!handlers.has(type)) this.addEventListener(type, this.#invoke);
-    handlers.set(type, handler);
+    const payload = typeof data !== "string" && this.binaryType === "blob" ? new Blob([data as ArrayBuffer]) : data;
+    this.dispatchEvent(new MessageEvent("message", { data: payload, origin: this.#origin }));
   }
 
   #debug(...args: unknown[]): void {
-    if (this.#options.debug !== true) return;
-    (this.#options.debugLogger ?? console.log)("LifelineWebSocket>", ...args);
+    // the prefix both peers log with, so existing log filters keep working
+    if (this.#options.debug) (this.#options.debugLogger ?? console.log)("RWS>", ...args);
   }
 }
 
 type Listener<E> = ((this: LifelineWebSocket, event: E) => unknown) | { handleEvent(event: E): unknown } | null;
 type ListenerOptions = boolean | { capture?: boolean; once?: boolean; passive?: boolean; signal?: AbortSignal };
 
-// Typed listeners per event type, like the platform's WebSocket (declaration merging: no code).
+// What the static block defines, and typed listeners per event type, like the platform's WebSocket (declaration merging: no code).
 export interface LifelineWebSocket {
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSING: 2;
+  readonly CLOSED: 3;
   addEventListener<K extends keyof LifelineWebSocketEventMap>(type: K, listener: Listener<LifelineWebSocketEventMap[K]>, options?: ListenerOptions): void;
   addEventListener(type: string, listener: Listener<Event>, options?: ListenerOptions): void;
   removeEventListener<K extends keyof LifelineWebSocketEventMap>(type: K, listener: Listener<LifelineWebSocketEventMap[K]>, options?: boolean | { capture?: boolean }): void;

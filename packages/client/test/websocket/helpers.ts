@@ -49,19 +49,28 @@ export interface Setup {
 /** Exact delays (no jitter) and no heartbeat unless a test asks for them. */
 export const QUIET = { jitter: "none", minReconnectionDelay: 100, heartbeat: false } as const satisfies LifelineWebSocketOptions;
 
-export function setup(
+/** Lets promises settle: an attempt resolves its url and protocols asynchronously before it makes a socket. */
+export async function flush(rounds = 10): Promise<void> {
+  for (let i = 0; i < rounds; i++) await Promise.resolve();
+}
+
+/** A socket on the fake WebSocket and clock, recorded from the start, with its first attempt's socket made. */
+export async function setup(
   options: LifelineWebSocketOptions = {},
   { url = TEST_URL, protocols, closeCompletes }: { url?: UrlProvider; protocols?: ProtocolsProvider; closeCompletes?: boolean } = {},
-): Setup {
+): Promise<Setup> {
   const clock = createFakeClock();
   const fake = createFakeWebSocket(closeCompletes === undefined ? {} : { closeCompletes });
   const ws = new LifelineWebSocket(url, protocols, { WebSocket: fake.WebSocket, clock, ...QUIET, ...options });
-  return { clock, fake, ws, log: record(ws) };
+  const log = record(ws);
+  await flush();
+  return { clock, fake, ws, log };
 }
 
-/** Runs the clock to the next timer (a backoff, a timeout); fails the test when none is due. */
-export function nextTimer(clock: FakeClock): void {
+/** Runs the clock to the next timer (a backoff, a timeout) and lets the attempt it starts make its socket; fails the test when none is due. */
+export async function nextTimer(clock: FakeClock): Promise<void> {
   const due = clock.nextDue();
   if (due === undefined) throw new Error("no timer is pending");
   clock.advance(due - clock.now());
+  await flush();
 }

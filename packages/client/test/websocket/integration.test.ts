@@ -67,17 +67,20 @@ describe("LifelineWebSocket against the test server", () => {
     expect(ws.url).toMatch(/\?attempt=3$/);
   });
 
-  it("refused upgrades: one error and one close 1006 per failed attempt, then open with retryCount", async () => {
+  it("refused upgrades: one error and one close 1006 per failed attempt, each with its retryCount, then open", async () => {
     const server = await serve();
     server.rejectNext(2, 503);
     const { ws, log } = open(server.url);
+    const counts: number[] = [];
+    ws.addEventListener("error", () => counts.push(ws.retryCount));
     await next(ws, "open");
+    expect(counts).toEqual([0, 1]);
     expect(log.types()).toEqual(["error", "close", "error", "close", "open"]);
     expect(log.of("close").map((c) => [c.code, c.wasClean])).toEqual([
       [1006, false],
       [1006, false],
     ]);
-    expect(ws.retryCount).toBe(2);
+    expect(ws.retryCount).toBe(0); // 0 while open
   });
 
   it("a restart: queued sends go out once each, in order, before newer ones", async () => {
