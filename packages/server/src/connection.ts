@@ -9,6 +9,7 @@ import { ackFrame, messageBody, messageFrame, parseFrame, resetFrame } from "./f
 import type { ClientFrame } from "./frames.js";
 import type { ErrorContext, MessageContext, SendResult } from "./options.js";
 import type { Fence, ResetReason, Store } from "./store.js";
+import type { TopicConnection, TopicHub } from "./topics/hub.js";
 
 /** What a runtime adapter gives the core: a way to write a text frame and to close. */
 export interface Transport {
@@ -72,6 +73,8 @@ export interface Hub {
   /** `conn` ended. */
   ended(conn: Connection): void;
   count(what: "delivered" | "duplicates" | "resets"): void;
+  /** Topic subscriptions (topics/hub.ts). */
+  readonly topics: TopicHub;
 }
 
 /** Commit (store the high-water mark, ack) at least this often while frames keep coming. */
@@ -91,7 +94,7 @@ type Phase =
   /** The socket is closing or closed: frames are ignored. */
   | "closed";
 
-export class Connection implements ProtocolConnection {
+export class Connection implements ProtocolConnection, TopicConnection {
   readonly #hub: Hub;
   readonly #transport: Transport;
   readonly #foreign: ((text: string, problem: string) => boolean) | undefined;
@@ -176,6 +179,7 @@ export class Connection implements ProtocolConnection {
     if (this.#ended) return;
     this.#phase = "closed";
     this.#ended = true;
+    this.#hub.topics.leave(this);
     this.#enqueue(async () => {
       const session = this.#session;
       try {
@@ -189,6 +193,16 @@ export class Connection implements ProtocolConnection {
         this.#hub.ended(this);
       }
     });
+  }
+
+  /** Writes a frame of a topic subscription, while the connection speaks for a session. */
+  write(text: string): void {
+    if (this.#phase === "bound") this.#transport.send(text);
+  }
+
+  /** The store failed while serving a topic subscription. */
+  fail(error: unknown): void {
+    if (this.#phase !== "closed") this.#fail(error, "store");
   }
 
   /** Closes the socket and ends the connection; resolves when its last handler settled. */
@@ -247,6 +261,9 @@ export class Connection implements ProtocolConnection {
         return this.#message(frame.seq, frame.t === "req" ? frame.id : undefined, frame.data);
       case "ack":
         return this.#acknowledge(frame.seq);
+      case "sub":
+      case "unsub":
+        if (this.#phase === "bound") await this.#hub.topics.frame(this, frame);
     }
   }
 
@@ -355,6 +372,7 @@ export class Connection implements ProtocolConnection {
     }
     const session = this.#session;
     const fence = this.#fence;
+    this.#hub.topics.leave(this);
     this.#hub.unbind(this, session);
     this.#session = undefined;
     this.#fence = 0;

@@ -13,6 +13,7 @@ import { platform } from "./platform.js";
 import { Owners, freshRecord, storeLimits, takeOver } from "./session-record.js";
 import type { SessionRecord } from "./session-record.js";
 import type { TimerHandle } from "./platform.js";
+import { MemoryTopics } from "./topics/memory.js";
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -35,7 +36,9 @@ export interface MemoryStoreOptions {
 export interface MemoryStore extends Store {
   /** Sessions (and tombstones) currently held. */
   readonly size: number;
-  /** Forgets every session at once, as a restarted process would. */
+  /** Topic histories held beside the sessions. */
+  readonly topics: MemoryTopics;
+  /** Forgets every session and topic at once, as a restarted process would. */
   clear(): void;
 }
 
@@ -61,6 +64,8 @@ class Memory implements MemoryStore {
   #timerAt = Infinity;
   readonly #owners = new Owners();
   #closed = false;
+  /** Topic histories, beside the sessions. */
+  readonly topics = new MemoryTopics();
 
   constructor(options: MemoryStoreOptions) {
     ({ ttl: this.#ttl, max: this.#max } = storeLimits(options));
@@ -73,6 +78,7 @@ class Memory implements MemoryStore {
   clear(): void {
     this.#sessions.clear();
     this.#expiring.clear();
+    this.topics.clear();
     this.#schedule();
   }
 
@@ -171,6 +177,7 @@ class Memory implements MemoryStore {
     this.#closed = true;
     this.#owners.clear();
     this.clear();
+    await this.topics.close();
   }
 
   // ---- internals ------------------------------------------------------------

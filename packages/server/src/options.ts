@@ -1,6 +1,8 @@
 import { memoryStore } from "./memory-store.js";
 import { platform } from "./platform.js";
 import type { ResetReason, Store } from "./store.js";
+import { resolveTopics } from "./topics/options.js";
+import type { CanSubscribe, ResolvedTopics, TopicsOptions } from "./topics/options.js";
 
 /** Where a client message came from, handed to `onMessage`. */
 export interface MessageContext {
@@ -33,7 +35,7 @@ export interface ErrorContext {
   readonly session?: string;
   readonly seq?: number;
   /** What failed: the application's handler, or the store. */
-  readonly source: "onMessage" | "store";
+  readonly source: "onMessage" | "store" | "canSubscribe";
 }
 
 export interface LifelineServerOptions {
@@ -70,6 +72,14 @@ export interface LifelineServerOptions {
    * @default a random UUID
    */
   node?: string;
+  /** Topics with recovery: how much history each topic keeps (docs/topics.md). */
+  topics?: TopicsOptions;
+  /**
+   * Whether a connection may subscribe to a topic (sync or async); runs on
+   * every subscribe and resubscribe. False refuses it with `FORBIDDEN`.
+   * @default every subscription is allowed
+   */
+  canSubscribe?: CanSubscribe;
 }
 
 /** Options after defaults, validated. */
@@ -81,6 +91,7 @@ export interface ResolvedOptions {
   readonly onError: (error: unknown, context: ErrorContext) => void;
   readonly maxPayload: number;
   readonly node: string;
+  readonly topics: ResolvedTopics;
 }
 
 export const DEFAULTS = {
@@ -122,5 +133,6 @@ export function resolveOptions(options: LifelineServerOptions): ResolvedOptions 
     onError: fn("onError", options.onError, DEFAULTS.onError),
     maxPayload,
     node,
+    topics: resolveTopics(options.topics, options.canSubscribe),
   };
 }

@@ -18,6 +18,7 @@ import { storeLimits } from "../session-record.js";
 import type { TimerHandle } from "../platform.js";
 import { ACKNOWLEDGE, APPEND, ATTACH, DETACH, DROP, INSPECT, READ, RECORD, RENEW } from "./scripts.js";
 import type { Script } from "./scripts.js";
+import { RedisTopics } from "../topics/redis.js";
 
 /** Options of {@link redisStore}: give `url` or `client`. */
 export interface RedisStoreOptions {
@@ -91,6 +92,8 @@ class RedisSessions implements Store {
   readonly #owners = new Map<string, string>();
   #timer: TimerHandle | undefined;
   #closed = false;
+  /** Topic histories, in the same Redis under the same prefix. */
+  readonly topics: RedisTopics;
   /**
    * Settles the commands written on the current connection when it closes.
    * With `autoResendUnfulfilledCommands: false` ioredis forgets such a
@@ -116,6 +119,7 @@ class RedisSessions implements Store {
     this.#client = options.client ?? new Redis(options.url as string, { autoResendUnfulfilledCommands: false, lazyConnect: true });
     if (this.#ownsClient) this.#client.on("error", (error: unknown) => this.#onError(error));
     this.#client.on("close", this.#onClose);
+    this.topics = new RedisTopics(this.#client, this.#prefix, this.#onError);
   }
 
   readonly #onClose = (): void => {
@@ -214,6 +218,7 @@ class RedisSessions implements Store {
     this.#leases.clear();
     this.#owners.clear();
     this.#listeners.clear();
+    await this.topics.close();
     this.#client.off("close", this.#onClose);
     // no QUIT: with Redis unreachable it would wait for a reconnection
     this.#subscriber?.disconnect();
