@@ -26,6 +26,8 @@ export interface ServerStats {
   readonly duplicates: number;
   /** `reset` frames sent. */
   readonly resets: number;
+  /** Topics with a subscriber on this node (each heard once from the store, whatever its subscribers). */
+  readonly topics: number;
 }
 
 export interface LifelineServer {
@@ -167,6 +169,7 @@ class Server implements LifelineServer, Hub {
       delivered: this.#delivered,
       duplicates: this.#duplicates,
       resets: this.#resets,
+      topics: this.topics.topics,
     };
   }
 
