@@ -111,7 +111,7 @@ describe.skipIf(SKIP_REDIS)("topics on nodes sharing Redis", () => {
     await b.lifeline.publish("t", 1);
     await c.next(pubOf(1));
     // kill node a's subscriber connections; publish while they are away
-    await admin.client("KILL", "TYPE", "pubsub");
+    await admin.call("CLIENT", "KILL", "TYPE", "pubsub");
     for (let n = 2; n <= 5; n++) await b.lifeline.publish("t", n);
     await c.next(pubOf(5), 0, 10_000);
     expect(offsets(c)).toEqual([1, 2, 3, 4, 5]);

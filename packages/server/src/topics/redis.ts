@@ -63,11 +63,22 @@ export class RedisTopics implements TopicHistory {
   readonly #listeners = new Map<string, Set<TopicListener>>();
   #subscriber: Redis | undefined;
   #closed = false;
+  /**
+   * Rejections of the commands in flight. A command written just before the
+   * connection closed is never answered (the store's client does not resend
+   * it: a publication must not be stored twice): it rejects instead.
+   */
+  readonly #inFlight = new Set<(error: Error) => void>();
+  readonly #onClose = (): void => {
+    const error = new Error("@lifeline/server/redis: the connection to Redis closed before the reply came");
+    for (const reject of [...this.#inFlight]) reject(error);
+  };
 
   constructor(client: Redis, prefix: string, onError: (error: unknown) => void) {
     this.#client = client;
     this.#prefix = prefix;
     this.#onError = onError;
+    client.on("close", this.#onClose);
   }
 
   async publish(topic: string, body: string, limits: HistoryLimits): Promise<TopicPosition> {
@@ -106,6 +117,7 @@ export class RedisTopics implements TopicHistory {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#client.off("close", this.#onClose);
     this.#listeners.clear();
     this.#subscriber?.disconnect();
   }
@@ -122,11 +134,20 @@ export class RedisTopics implements TopicHistory {
     let sha = this.#sha.get(lua);
     if (sha === undefined) this.#sha.set(lua, (sha = (await this.#client.script("LOAD", lua)) as string));
     try {
-      return await this.#client.evalsha(sha, 2, ...keys, ...args);
+      return await this.#settled(this.#client.evalsha(sha, 2, ...keys, ...args));
     } catch (error) {
       if (!(error instanceof Error && error.message.startsWith("NOSCRIPT"))) throw error;
-      return this.#client.eval(lua, 2, ...keys, ...args);
+      return this.#settled(this.#client.eval(lua, 2, ...keys, ...args));
     }
+  }
+
+  /** `reply`, or a rejection when the connection it was written on closes first. */
+  #settled<T>(reply: Promise<T>): Promise<T> {
+    if (this.#client.status !== "ready") return reply; // queued offline: sent once connected
+    return new Promise<T>((resolve, reject) => {
+      this.#inFlight.add(reject);
+      reply.then(resolve, reject).finally(() => this.#inFlight.delete(reject));
+    });
   }
 
   /**
