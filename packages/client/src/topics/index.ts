@@ -19,7 +19,7 @@
 import type { Client } from "../core/client.js";
 import { LifelineError } from "../core/errors.js";
 import type { InferOutput, StandardSchemaV1 } from "../core/schema.js";
-import { Topics } from "./wire.js";
+import { topicsOf } from "./wire.js";
 import type { Subscription } from "./subscription.js";
 
 export type { Subscription, SubscriptionEvents } from "./subscription.js";
@@ -41,21 +41,14 @@ export function subscribe<S extends StandardSchemaV1 | undefined = undefined>(
   topic: string,
   options: SubscribeOptions<S> = {},
 ): Subscription<S extends StandardSchemaV1 ? InferOutput<S> : unknown> {
-  const { schema } = options;
-  if (typeof topic !== "string" || topic.length === 0 || topic.length > 256) {
-    throw new LifelineError("INVALID_OPTIONS", `subscribe topic must be a string of 1-256 chars, got ${JSON.stringify(topic)}`);
-  }
-  if (schema !== undefined && typeof (schema as Partial<StandardSchemaV1> | null)?.["~standard"]?.validate !== "function") {
-    throw new LifelineError("INVALID_OPTIONS", "subscribe schema must be a Standard Schema (a zod schema, for example)");
-  }
-  const topics = Topics.of(client);
-  if (!topics.framed) {
+  const topics = topicsOf(client);
+  if (!topics || !(topic?.length <= 256 && topic)) {
     throw new LifelineError(
       "INVALID_OPTIONS",
       typeof process < "u" && process.env.NODE_ENV !== "production"
-        ? "subscribe() needs a client with delivery: atLeastOnce() (from @lifeline/client/at-least-once): topics ride on acknowledged delivery"
-        : "subscribe needs delivery: atLeastOnce()",
+        ? `subscribe() needs a client with delivery: atLeastOnce() (topics ride on acknowledged delivery) and a topic of 1-256 chars, got ${JSON.stringify(topic)}`
+        : `subscribe needs atLeastOnce() and a topic, got ${JSON.stringify(topic)}`,
     );
   }
-  return topics.add(topic, schema) as Subscription<any>;
+  return topics(topic, options.schema) as Subscription<any>;
 }

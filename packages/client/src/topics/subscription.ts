@@ -1,7 +1,7 @@
-// One handle returned by subscribe(): its own events (a publication is
-// `message (data, { offset })`), its schema, and async iteration. Handles
-// know nothing of the wire: the topic they belong to (wire.ts) calls
-// `deliver`, `tell` and `end`.
+// One handle returned by subscribe(): its own handlers (a publication is
+// `message (data, { offset })`), its schema, and async iteration. A handle
+// knows nothing of the wire: its topic (wire.ts) calls `deliver`, `tell`
+// and `end`.
 import { LifelineError } from "../core/errors.js";
 import type { StandardSchemaV1 } from "../core/schema.js";
 
@@ -25,134 +25,90 @@ export interface Subscription<T = unknown> extends AsyncIterable<T> {
   off<K extends keyof SubscriptionEvents<T>>(type: K, handler: SubscriptionEvents<T>[K]): void;
   /** Stops this handle (the topic is left on the wire when its last handle stops); ends its iteration. */
   unsubscribe(): void;
-  [Symbol.dispose](): void;
 }
 
-/** What a handle needs from its topic. */
+/** What a handle needs of the client (the extension contract's `Line` fits). */
 export interface Owner {
-  /** Validates with `schema`; `done` with the value, or `fail` (the client's `invalid` event was emitted). */
-  check(data: unknown, schema: StandardSchemaV1, done: (value: unknown) => void, fail: (error: Error) => void): void | Promise<void>;
+  /** Validates with `schema`: `done` with the value, or `fail` (the client's `invalid` event was emitted). */
+  check(data: unknown, value: unknown, schema: StandardSchemaV1, done: (value: unknown) => void, fail: (error: Error) => void): void | Promise<void>;
   /** An error no handler of the handle hears goes to the client's `error` event. */
-  report(error: LifelineError): void;
-  leave(handle: Handle): void;
+  readonly events: { emit(type: "error", error: LifelineError): void };
 }
 
 type Fn = (...args: any[]) => void;
 
-export class Handle implements Subscription {
-  readonly topic: string;
-  readonly #owner: Owner;
-  readonly #schema: StandardSchemaV1 | undefined;
-  readonly #handlers = new Map<string, Fn[]>();
-  /** Holds later publications while an async schema checks an earlier one. */
-  #tail: Promise<void> | undefined;
-  /** Iterators reading this handle. */
-  readonly #readers = new Set<(value: unknown, error?: Error, done?: boolean) => void>();
-  #ended = false;
+/** A handle as its topic (wire.ts) drives it. */
+export interface Handle extends Subscription {
+  /** A publication for this handle: validated by its schema, emitted in order. */
+  deliver(data: unknown, offset: number): void;
+  /** Emits to the handle's handlers; a handler that throws does not stop the others. */
+  tell(type: keyof SubscriptionEvents<unknown> | "end", ...args: unknown[]): void;
+  /** Iteration ends (with `error`, it throws); `final`: the handle is done too, else only iteration (the client closed). */
+  end(error?: LifelineError, final?: boolean): void;
+}
 
-  constructor(topic: string, owner: Owner, schema: StandardSchemaV1 | undefined) {
-    this.topic = topic;
-    this.#owner = owner;
-    this.#schema = schema;
-  }
-
-  on(type: string, handler: Fn): () => void {
-    this.#handlers.set(type, [...(this.#handlers.get(type) ?? []), handler]);
-    return () => this.off(type, handler);
-  }
-
-  off(type: string, handler: Fn): void {
-    this.#handlers.set(type, (this.#handlers.get(type) ?? []).filter((h) => h !== handler));
-  }
-
-  unsubscribe(): void {
-    if (this.#ended) return;
-    this.#owner.leave(this);
-    this.end();
-  }
-
-  [Symbol.dispose](): void {
-    this.unsubscribe();
-  }
-
-  /** A publication for this handle, validated by its schema, in order. */
-  deliver(data: unknown, offset: number): void {
-    if (this.#ended) return;
-    const schema = this.#schema;
-    const emit = (value: unknown) => {
-      this.tell("message", value, { offset });
-      for (const read of this.#readers) read(value);
-    };
-    if (!schema) return emit(data);
-    const step = () =>
-      this.#owner.check(data, schema, emit, (cause) =>
-        this.tell("error", new LifelineError("INVALID_MESSAGE", `a publication of "${this.topic}" failed its schema`, { cause })),
-      );
-    if (this.#tail) {
-      this.#tail = this.#tail.then(step);
-      return;
-    }
-    const pending = step();
-    if (pending) {
-      const tail: Promise<void> = pending.then(() => {
-        if (this.#tail === tail) this.#tail = undefined;
-      });
-      this.#tail = tail;
-    }
-  }
-
-  /** Emits to this handle's handlers; a handler that throws does not stop the others. */
-  tell(type: keyof SubscriptionEvents<unknown>, ...args: unknown[]): void {
-    const handlers = this.#handlers.get(type) ?? [];
-    if (type === "error" && handlers.length === 0) return this.#owner.report(args[0] as LifelineError);
-    for (const handler of handlers) {
-      try {
-        handler(...args);
-      } catch (cause) {
-        this.#owner.report(new LifelineError("HANDLER_ERROR", `a "${type}" handler of "${this.topic}" threw`, { cause }));
+export function createHandle(topic: string, owner: Owner, schema: StandardSchemaV1 | undefined, leave: (handle: Handle) => void): Handle {
+  /** Handlers by event; iterators listen to `message` and to the internal `end`. */
+  const handlers: Record<string, Fn[]> = {};
+  /** Once a schema answered asynchronously: the publications before, which later ones wait for. */
+  let tail: Promise<unknown> | undefined;
+  let ended = false;
+  const handle: Handle = {
+    topic,
+    on(type: string, handler: Fn) {
+      (handlers[type] ??= []).push(handler);
+      return () => handle.off(type as "message", handler);
+    },
+    off(type: string, handler: Fn) {
+      handlers[type] = handlers[type]?.filter((h) => h !== handler) ?? [];
+    },
+    unsubscribe() {
+      if (!ended) leave(handle);
+      handle.end();
+    },
+    deliver(data, offset) {
+      const emit = (value: unknown) => void (ended || handle.tell("message", value, { offset }));
+      const step = () =>
+        schema ? owner.check(data, data, schema, emit, (cause) => handle.tell("error", new LifelineError("INVALID_MESSAGE", topic, { cause }))) : emit(data);
+      // an async schema: later publications wait for the earlier ones
+      tail = (tail ? tail.then(step) : step()) as Promise<unknown> | undefined;
+    },
+    tell(type, ...args) {
+      const list = handlers[type] ?? [];
+      if (type === "error" && !list.length) return owner.events.emit("error", args[0] as LifelineError);
+      for (const handler of list) {
+        try {
+          handler(...args);
+        } catch (cause) {
+          owner.events.emit("error", new LifelineError("HANDLER_ERROR", type, { cause }));
+        }
       }
-    }
-  }
-
-  /** No more publications: the handle is done, its iteration ends (with `error`, it throws). */
-  end(error?: LifelineError): void {
-    this.#ended = true;
-    this.finish(error);
-  }
-
-  /** Ends iteration only (the client closed): events go on if it connects again. */
-  finish(error?: LifelineError): void {
-    for (const read of [...this.#readers]) read(undefined, error, true);
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<unknown> {
-    const buffer: unknown[] = [];
-    let wake: (() => void) | undefined;
-    let failure: Error | undefined;
-    let done = this.#ended;
-    const read = (value: unknown, error?: Error, end?: boolean) => {
-      if (end) {
-        done = true;
-        failure = error;
-        this.#readers.delete(read);
-      } else buffer.push(value);
-      wake?.();
-    };
-    if (!done) this.#readers.add(read);
-    const next = async (): Promise<IteratorResult<unknown>> => {
-      while (buffer.length === 0 && !done) await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
-      if (buffer.length > 0) return { value: buffer.shift(), done: false };
-      if (failure) throw failure;
-      return { value: undefined, done: true };
-    };
-    return {
-      next,
-      return: async () => {
-        read(undefined, undefined, true);
-        buffer.length = 0;
-        return { value: undefined, done: true };
-      },
-    };
-  }
+    },
+    end(error, final = true) {
+      ended ||= final;
+      handle.tell("end", error);
+    },
+    async *[Symbol.asyncIterator]() {
+      const buffer: unknown[] = [];
+      let wake = () => {};
+      let done = ended;
+      let failure: Error | undefined;
+      const offs = [
+        handle.on("message", (value: unknown) => (buffer.push(value), wake())),
+        handle.on("end" as "message", (error?: unknown) => ((done = true), (failure = error as Error), wake())),
+      ];
+      try {
+        for (;;) {
+          if (buffer.length) yield buffer.shift();
+          else if (done) {
+            if (failure) throw failure;
+            return;
+          } else await new Promise<void>((resolve) => (wake = resolve));
+        }
+      } finally {
+        for (const off of offs) off();
+      }
+    },
+  };
+  return handle;
 }

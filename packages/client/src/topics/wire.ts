@@ -1,143 +1,108 @@
 // The topics of one client on the wire (docs/protocol.md, "Topics"): one
 // `sub` per topic whatever the number of handles, the position (epoch,
-// offset) of each, resubscription with that position on every open, and the
+// offset) of each, resubscription from that position on every open, and the
 // server's `subscribed`/`pub`/`gap`/`refused` frames. Plugged into the client
-// through the extension contract (core/extension.ts): `open` and `claim`
-// (acknowledged delivery offers it the envelopes it does not know).
+// through the extension contract (core/extension.ts): `open`, `claim`
+// (acknowledged delivery offers it the envelopes it does not know), `stop`.
 import type { Client } from "../core/client.js";
 import { LifelineError } from "../core/errors.js";
 import { EXTEND } from "../core/extension.js";
 import type { Extension, Line } from "../core/extension.js";
 import type { StandardSchemaV1 } from "../core/schema.js";
-import { Handle } from "./subscription.js";
+import { createHandle } from "./subscription.js";
+import type { Handle } from "./subscription.js";
 
 interface Topic {
   readonly handles: Set<Handle>;
   /** The position: the last publication delivered (or where `subscribed`/`gap` put it); no epoch before the first answer. */
-  epoch: string | undefined;
-  offset: number;
+  epoch?: string;
+  offset?: number;
   /** The `subscribed` of the latest `sub` arrived: publications before it belong to an older subscription. */
-  answered: boolean;
+  answered?: boolean;
 }
 
 /** The envelopes of topics, as the server sends them. */
-type Frame = { t?: unknown; topic?: unknown; epoch?: unknown; offset?: unknown; recovered?: unknown; reason?: unknown; code?: unknown; data?: unknown };
+type Frame = { t?: unknown; topic: string; epoch: string; offset: number; recovered?: unknown; reason?: unknown; code?: unknown; data?: unknown };
 
-const byClient = new WeakMap<object, Topics>();
+/** Makes a handle of a topic of this client. */
+export type Topics = (topic: string, schema: StandardSchemaV1 | undefined) => Handle;
 
-export class Topics {
-  readonly #line: Line;
-  readonly #topics = new Map<string, Topic>();
+const byClient = new WeakMap<object, Topics | undefined>();
 
-  /** The topics of `client`, plugged in at its first subscribe. */
-  static of(client: Client<any, any>): Topics {
-    let topics = byClient.get(client);
-    if (!topics) {
-      (client as unknown as { [EXTEND](feature: (line: Line) => Extension): Extension })[EXTEND]((line) => (topics = new Topics(line)).#extension());
-      byClient.set(client, topics!);
-    }
-    return topics!;
-  }
-
-  private constructor(line: Line) {
-    this.#line = line;
-  }
-
-  /** True when the client speaks acknowledged delivery (topics ride on it). */
-  get framed(): boolean {
-    return this.#line.options.delivery !== undefined;
-  }
-
-  add(topic: string, schema: StandardSchemaV1 | undefined): Handle {
-    const handle = new Handle(topic, this.#owner, schema);
-    let t = this.#topics.get(topic);
-    if (!t) {
-      this.#topics.set(topic, (t = { handles: new Set(), epoch: undefined, offset: 0, answered: false }));
-      if (this.#line.isOpen) this.#sub(topic, t);
-    } else if (t.answered) {
-      // already on the wire: this handle starts from here
-      queueMicrotask(() => handle.tell("subscribed", { recovered: false }));
-    }
-    t.handles.add(handle);
-    return handle;
-  }
-
-  readonly #owner = {
-    check: (data: unknown, schema: StandardSchemaV1, done: (value: unknown) => void, fail: (error: Error) => void) =>
-      this.#line.check(data, data, schema, done, fail),
-    report: (error: LifelineError) => this.#line.events.emit("error", error),
-    leave: (handle: Handle) => {
-      const t = this.#topics.get(handle.topic);
-      if (!t?.handles.delete(handle) || t.handles.size > 0) return;
-      // a moment later: a handle made right after (React StrictMode's second mount) keeps the wire subscription
-      queueMicrotask(() => {
-        if (t.handles.size > 0 || this.#topics.get(handle.topic) !== t) return;
-        this.#topics.delete(handle.topic);
-        if (this.#line.isOpen) this.#line.write(JSON.stringify({ t: "unsub", topic: handle.topic }));
-      });
-    },
-  };
-
-  #extension(): Extension {
-    return {
-      // after the hello (acknowledged delivery opens first): every topic again, from its position
-      open: () => {
-        for (const [topic, t] of this.#topics) this.#sub(topic, t);
-      },
-      claim: (value) => this.#receive(value as Frame),
-      stop: () => {
-        for (const t of this.#topics.values()) for (const handle of t.handles) handle.finish();
-      },
-    };
-  }
-
-  #sub(topic: string, t: Topic): void {
+/** The topics of `client`, plugged in at its first subscribe; undefined without acknowledged delivery (topics ride on it). */
+export function topicsOf(client: Client<any, any>): Topics | undefined {
+  let line!: Line;
+  const topics = new Map<string, Topic>();
+  const sub = (topic: string, t: Topic) => {
     t.answered = false;
-    this.#line.write(JSON.stringify(t.epoch === undefined ? { t: "sub", topic } : { t: "sub", topic, epoch: t.epoch, offset: t.offset }));
-  }
-
-  #receive(f: Frame): boolean {
-    if (typeof f !== "object" || f === null || typeof f.topic !== "string") return false;
-    const t = this.#topics.get(f.topic);
+    // no position before the first answer: JSON leaves out the undefined members
+    line.write(JSON.stringify({ t: "sub", topic, epoch: t.epoch, offset: t.offset }));
+  };
+  const leave = (handle: Handle) => {
+    const t = topics.get(handle.topic);
+    if (!t?.handles.delete(handle) || t.handles.size) return;
+    // a moment later: a handle made right after (React StrictMode's second mount) keeps the wire subscription
+    queueMicrotask(() => {
+      if (t.handles.size || topics.get(handle.topic) !== t) return;
+      topics.delete(handle.topic);
+      if (line.isOpen) line.write(JSON.stringify({ t: "unsub", topic: handle.topic }));
+    });
+  };
+  const receive = (f: Frame): boolean => {
+    const t = topics.get(f?.topic);
+    // a frame of a topic left meanwhile is ours too
+    if (!t) return typeof f?.topic === "string";
     const tell = (type: "subscribed" | "gap" | "error", event: unknown) => {
-      for (const handle of t!.handles) handle.tell(type, event);
+      for (const handle of t.handles) handle.tell(type, event);
     };
     switch (f.t) {
       case "subscribed":
       case "gap":
-        if (!t || typeof f.epoch !== "string" || typeof f.offset !== "number") return true;
+        t.answered ||= f.t === "subscribed";
         t.epoch = f.epoch;
         t.offset = f.offset;
-        if (f.t === "gap") tell("gap", { reason: f.reason });
-        else {
-          t.answered = true;
-          tell("subscribed", { recovered: f.recovered === true });
-        }
+        tell(f.t, f.t === "gap" ? { reason: f.reason } : { recovered: !!f.recovered });
         return true;
-      case "pub": {
-        if (!t?.answered || typeof f.offset !== "number") return true;
+      case "pub":
         // a later offset of the same epoch, or the first epoch after the empty position
-        const next = f.epoch === t.epoch ? f.offset > t.offset : t.epoch === "" && t.offset === 0;
-        if (!next) return true;
-        t.epoch = f.epoch as string;
-        t.offset = f.offset;
-        for (const handle of t.handles) handle.deliver(f.data, f.offset);
-        return true;
-      }
-      case "refused": {
-        if (!t) return true;
-        const forbidden = f.code === "FORBIDDEN";
-        const error = new LifelineError(forbidden ? "FORBIDDEN" : "SUBSCRIBE_FAILED", `the server refused the subscription to "${f.topic}": ${String(f.code)}`);
-        // UNAVAILABLE (the server's store or check failed) is tried again at the next connection
-        if (f.code !== "UNAVAILABLE") {
-          this.#topics.delete(f.topic);
-          for (const handle of t.handles) handle.end(error);
+        if (t.answered && (f.epoch === t.epoch ? f.offset > t.offset! : t.epoch === "" && !t.offset)) {
+          t.epoch = f.epoch;
+          t.offset = f.offset;
+          for (const handle of t.handles) handle.deliver(f.data, f.offset);
         }
+        return true;
+      case "refused": {
+        // the subscription is over (subscribe again to retry, after an UNAVAILABLE for example)
+        const error = new LifelineError(f.code === "FORBIDDEN" ? "FORBIDDEN" : "SUBSCRIBE_FAILED", `${f.topic} ${f.code}`);
+        topics.delete(f.topic);
         tell("error", error);
+        for (const handle of t.handles) handle.end(error);
         return true;
       }
-      default:
-        return false;
     }
-  }
+    return false;
+  };
+  if (byClient.has(client)) return byClient.get(client);
+  (client as unknown as { [EXTEND](feature: (line: Line) => Extension): Extension })[EXTEND]((lent) => {
+    line = lent;
+    return {
+      // after the hello (acknowledged delivery opens first): every topic again, from its position
+      open: () => topics.forEach((t, topic) => sub(topic, t)),
+      claim: (value) => receive(value as Frame),
+      stop: () => topics.forEach((t) => t.handles.forEach((handle) => handle.end(undefined, false))),
+    };
+  });
+  const add: Topics = (topic, schema) => {
+    const handle = createHandle(topic, line, schema, leave);
+    let t = topics.get(topic);
+    if (!t) {
+      topics.set(topic, (t = { handles: new Set() }));
+      if (line.isOpen) sub(topic, t);
+    }
+    t.handles.add(handle);
+    return handle;
+  };
+  const made = line.options.delivery && add;
+  byClient.set(client, made);
+  return made;
 }
