@@ -3,7 +3,7 @@
 // against a real test server and, when a ```text output block follows it,
 // prints exactly that.
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateTestCertificates, startServer, type TestCertificates } from "@lifeline/test-server";
@@ -13,7 +13,12 @@ import { extractSamples, samplesOf, toJavaScript, typecheck, type Sample } from 
 const docsDir = fileURLToPath(new URL("..", import.meta.url));
 const artifacts = path.join(docsDir, ".artifacts");
 const globals = fileURLToPath(new URL("./sample-globals.d.ts", import.meta.url));
-const samples = extractSamples(docsDir);
+// the first sample a user meets: the root README's and the client README's (what the registry shows)
+const firstScreens = [
+  ["README.md", path.join(docsDir, "../README.md")],
+  ["client-README.md", path.join(docsDir, "../packages/client/README.md")],
+].map(([doc, file]) => samplesOf(doc!, readFileSync(file!, "utf8"))[0]!);
+const samples = [...extractSamples(docsDir), ...firstScreens];
 const runnable = samples.filter((s) => s.run);
 const RUN_TIMEOUT_MS = 30_000;
 
@@ -30,6 +35,7 @@ const GUIDES = [
   "testing.md",
   "react.md",
   "migration-0.2.md",
+  "migration-0.3.md",
 ];
 
 describe("extracting samples", () => {

@@ -49,7 +49,7 @@ describe("the build", () => {
 
 describe("published tarball", () => {
   const packed = packBeforeAll(DIR, "lifeline-server-pack-", (files) => {
-    expect(files.filter((f) => !f.startsWith("dist/")).sort()).toEqual(["CHANGELOG.md", "README.md", "package.json"]);
+    expect(files.filter((f) => !f.startsWith("dist/")).sort()).toEqual(["CHANGELOG.md", "LICENSE", "README.md", "package.json"]);
   });
 
   it("publint (strict) finds no error or warning", async () => {

@@ -75,7 +75,7 @@ describe.runIf(built)("published tarball", () => {
   // npm pack into a temp dir, so nothing lands in the package folder
   const packed = packBeforeAll(CLIENT_DIR, "lifeline-pack-", (files) => {
     expect(files).toContain("dist/index.js");
-    expect(files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "CHANGELOG.md"].includes(f))).toEqual([]);
+    expect(files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "CHANGELOG.md", "LICENSE"].includes(f))).toEqual([]);
   });
 
   it("publint (strict) finds no error or warning in what npm would publish", async () => {

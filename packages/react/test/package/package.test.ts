@@ -63,7 +63,7 @@ describe.runIf(built)("the build", () => {
 
 describe.runIf(built)("published tarball", () => {
   const packed = packBeforeAll(DIR, "lifeline-react-pack-", (files) => {
-    expect([...files].sort()).toEqual(["CHANGELOG.md", "README.md", "dist/index.cjs", "dist/index.d.cts", "dist/index.d.ts", "dist/index.js", "package.json"]);
+    expect([...files].sort()).toEqual(["CHANGELOG.md", "LICENSE", "README.md", "dist/index.cjs", "dist/index.d.cts", "dist/index.d.ts", "dist/index.js", "package.json"]);
   });
 
   it("publint (strict) finds no error or warning", async () => {
