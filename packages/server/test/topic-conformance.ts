@@ -73,6 +73,19 @@ export function topicConformance(harness: TopicHarness): void {
       ]);
     });
 
+    it("keeps exactly the last max publications through many publications", async () => {
+      const { topics } = await history();
+      const limits = { max: 10, ttl: 60_000 };
+      let epoch = "";
+      for (let n = 1; n <= 250; n++) {
+        ({ epoch } = await topics.publish("t", String(n), limits));
+        if (n % 37 === 0) {
+          expect(await topics.read("t", { epoch, offset: n - 11 }, limits), `after ${n}`).toMatchObject({ gap: "trimmed" });
+          expect(entries(await topics.read("t", { epoch, offset: n - 10 }, limits)), `after ${n}`).toEqual(Array.from({ length: 10 }, (_, i) => [n - 9 + i, n - 9 + i]));
+        }
+      }
+    });
+
     it("keeps no history with max 0: only a subscriber at the head continues", async () => {
       const { topics } = await history();
       const limits = { max: 0, ttl: 60_000 };

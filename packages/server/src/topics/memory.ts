@@ -13,8 +13,12 @@ interface Kept {
 interface Topic {
   readonly epoch: string;
   offset: number;
-  /** Oldest first: offsets `offset - entries.length + 1 … offset`. */
+  /**
+   * Oldest first; the history is `entries[head…]` (offsets `offset - kept + 1 … offset`).
+   * The front is dropped by moving `head` and compacted now and then: a queue, O(1) per publication.
+   */
   entries: Kept[];
+  head: number;
   /** When the record may be forgotten (its last publication + max(ttl, TOPIC_RECORD_TTL)). */
   until: number;
   ttl: number;
@@ -40,7 +44,7 @@ export class MemoryTopics implements TopicHistory {
     const now = Date.now();
     let t = this.#live(topic, now);
     if (!t) {
-      t = { epoch: `${this.#instance}.${(++this.#epochs).toString(36)}`, offset: 0, entries: [], until: 0, ttl: limits.ttl };
+      t = { epoch: `${this.#instance}.${(++this.#epochs).toString(36)}`, offset: 0, entries: [], head: 0, until: 0, ttl: limits.ttl };
       this.#topics.set(topic, t);
     }
     const offset = ++t.offset;
@@ -64,9 +68,9 @@ export class MemoryTopics implements TopicHistory {
     if (!continues(from, head.epoch) || from.offset > head.offset) return { ...head, gap: "epoch" };
     if (!t || from.offset === head.offset) return { ...head, entries: [] };
     trim(t, limits.max, now);
-    const first = t.offset - t.entries.length + 1;
+    const first = t.offset - (t.entries.length - t.head) + 1;
     if (from.offset + 1 < first) return { ...head, gap: "trimmed" };
-    const entries = t.entries.slice(from.offset + 1 - first).map((e) => ({ epoch: t.epoch, offset: e.offset, body: e.body }));
+    const entries = t.entries.slice(t.head + from.offset + 1 - first).map((e) => ({ epoch: t.epoch, offset: e.offset, body: e.body }));
     return { ...head, entries };
   }
 
@@ -125,8 +129,13 @@ export class MemoryTopics implements TopicHistory {
 
 /** Drops what is beyond `max` or older than the topic's ttl. */
 function trim(t: Topic, max: number, now: number): void {
-  let drop = Math.max(0, t.entries.length - max);
+  const { entries } = t;
+  t.head = Math.max(t.head, entries.length - max);
   const oldest = now - t.ttl;
-  while (drop < t.entries.length && (t.entries[drop] as Kept).at <= oldest) drop++;
-  if (drop > 0) t.entries = t.entries.slice(drop);
+  while (t.head < entries.length && (entries[t.head] as Kept).at <= oldest) t.head++;
+  // compact once the dropped front is as long as what is kept
+  if (t.head > 32 && t.head * 2 > entries.length) {
+    t.entries = entries.slice(t.head);
+    t.head = 0;
+  }
 }
