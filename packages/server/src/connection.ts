@@ -4,11 +4,13 @@
 // the handlers before it settled and the high-water mark is stored.
 // Outbound messages come from the store (`#pump`): replay after `hello` and
 // live sends take the same path, so nothing newer can overtake the replay.
+// A socket holding more than `limits.bufferedBytes` unsent is not written to
+// until it drained: its messages wait in the store meanwhile.
 import { CLOSE } from "./close-codes.js";
 import { ackFrame, messageBody, messageFrame, parseFrame, resetFrame } from "./frames.js";
 import type { ClientFrame } from "./frames.js";
-import type { ErrorContext, MessageContext, SendResult } from "./options.js";
-import type { Fence, ResetReason, Store } from "./store.js";
+import type { ErrorContext, MessageContext, ResolvedOptions, SendResult, SessionContext } from "./options.js";
+import type { AttachOwner, Fence, ResetReason, Store } from "./store.js";
 import type { TopicConnection, TopicHub } from "./topics/hub.js";
 
 /** What a runtime adapter gives the core: a way to write a text frame and to close. */
@@ -17,10 +19,24 @@ export interface Transport {
   send(text: string): void;
   /** Closes the socket with this code and reason. */
   close(code: number, reason: string): void;
+  /**
+   * Bytes written and not yet sent, where the runtime tells. With
+   * `whenDrained`, the core stops writing messages above `limits.bufferedBytes`.
+   */
+  buffered?(): number;
+  /** Calls `resume` (once) when the socket has sent what it held, or closed. */
+  whenDrained?(resume: () => void): void;
 }
 
 /** Per-connection choices of the embedder. */
 export interface ConnectOptions {
+  /**
+   * The user this connection was authenticated as (the application's own
+   * auth, at the upgrade). Its sessions belong to that user: another user's
+   * connection cannot read or take them.
+   * @default the anonymous namespace
+   */
+  user?: string;
   /**
    * A text frame that is not protocol v2 in this state (not JSON, unknown
    * `t`, bad fields, no `hello` first, a second `hello`). Return true when
@@ -45,6 +61,8 @@ export interface ProtocolConnection {
   end(): void;
   /** The session this connection speaks for, once its `hello` was accepted. */
   readonly session: string | undefined;
+  /** The user it was accepted for; `undefined`: anonymous. */
+  readonly user: string | undefined;
   /**
    * For a socket that outlived its connection object (a hibernated Durable
    * Object woke up): speak for `session` again with the `fence` its hello got,
@@ -60,18 +78,28 @@ export interface Hub {
   readonly store: Store;
   readonly node: string;
   readonly maxPayload: number;
+  readonly limits: ResolvedOptions["limits"];
   /** Resolves once the store delivers this node's events. */
   readonly ready: Promise<void>;
   onMessage(context: MessageContext, data: unknown): void | Promise<void>;
   onError(error: unknown, context: ErrorContext): void;
   /** Stores an encoded message body for `session` (see `Entry.body`). */
   sendBody(session: string, body: string): Promise<SendResult>;
-  /** Makes `conn` the session's connection on this node; returns the one it replaces. */
-  claim(session: string, conn: Connection): Connection | undefined;
+  /**
+   * Makes `conn` the session's connection on this node; returns the one it
+   * replaces, or `"refused"` (and changes nothing) when that one is another user's.
+   */
+  claim(session: string, conn: Connection): Connection | undefined | "refused";
+  /** A connection now speaks for a session (onConnect). */
+  connected(context: SessionContext & { readonly resumed: boolean }): void;
+  /** …and no longer does (onDisconnect). */
+  disconnected(context: SessionContext): void;
   /** `conn` no longer speaks for `session`. */
   unbind(conn: Connection, session: string | undefined): void;
   /** `conn` ended. */
   ended(conn: Connection): void;
+  /** The client of `session` acknowledged messages: there is room in its replay buffer. */
+  acknowledged(session: string): void;
   count(what: "delivered" | "duplicates" | "resets"): void;
   /** Topic subscriptions (topics/hub.ts). */
   readonly topics: TopicHub;
@@ -99,6 +127,8 @@ export class Connection implements ProtocolConnection, TopicConnection {
   readonly #transport: Transport;
   readonly #foreign: ((text: string, problem: string) => boolean) | undefined;
   readonly #bound: ((session: string, fence: Fence) => void) | undefined;
+  /** The connection's user; `""`: anonymous. */
+  readonly #user: string;
   #phase: Phase = "greeting";
   #tail: Promise<void> = Promise.resolve();
   /** Frames queued on the chain and not yet handled. */
@@ -116,6 +146,10 @@ export class Connection implements ProtocolConnection, TopicConnection {
   #clientAcked = 0;
   #pumping = false;
   #pumpAgain = false;
+  /** The socket held more than `limits.bufferedBytes`: nothing is written until it drained. */
+  #stalled = false;
+  /** The session `onConnect` was told about, until `onDisconnect` is. */
+  #announced: string | undefined;
   /** `end()` ran: the socket is gone or going. */
   #ended = false;
 
@@ -124,10 +158,15 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#transport = transport;
     this.#foreign = options.foreign;
     this.#bound = options.bound;
+    this.#user = options.user ?? "";
   }
 
   get session(): string | undefined {
     return this.#phase === "bound" ? this.#session : undefined;
+  }
+
+  get user(): string | undefined {
+    return this.#user === "" ? undefined : this.#user;
   }
 
   receive(text: string, bytes = text.length): void {
@@ -155,10 +194,12 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#phase = "hello";
     this.#session = session;
     this.#enqueue(async () => {
-      await this.#hub.claim(session, this)?.close(CLOSE.TAKEN_OVER, "session taken over");
+      const previous = this.#hub.claim(session, this);
+      if (previous === "refused") return this.#reset("unknown-session", false);
+      await previous?.close(CLOSE.TAKEN_OVER, "session taken over");
       await this.#hub.ready;
       const found = await this.#hub.store.inspect(session);
-      const ours = found !== undefined && found.reset === undefined && found.attached && found.fence === fence;
+      const ours = found !== undefined && found.reset === undefined && found.attached && found.fence === fence && found.user === this.#user;
       // closed meanwhile (the socket ended while the object slept): with the fence, end() detaches the session
       if (ours) this.#fence = fence;
       if (this.#phase !== "hello") return;
@@ -171,6 +212,8 @@ export class Connection implements ProtocolConnection, TopicConnection {
       this.#handled = this.#recorded = found.inbound;
       // what the socket got beyond the client's last ack is written again: the client drops it by seq
       this.#written = this.#clientAcked = found.acked;
+      // the object's memory is new after a wake: the application hears of the connection again
+      this.#announce(session, true);
       this.#pump();
     });
   }
@@ -191,6 +234,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
         // even when the store failed (reported by the chain), this node lets go of the connection
         this.#hub.unbind(this, session);
         this.#hub.ended(this);
+        this.#unannounce();
       }
     });
   }
@@ -203,6 +247,18 @@ export class Connection implements ProtocolConnection, TopicConnection {
   /** The store failed while serving a topic subscription. */
   fail(error: unknown): void {
     if (this.#phase !== "closed") this.#fail(error, "store");
+  }
+
+  /** The socket holds more than `limits.bufferedBytes` (where the runtime tells): topics stop writing to it. */
+  get congested(): boolean {
+    const transport = this.#transport;
+    return transport.whenDrained !== undefined && transport.buffered !== undefined && transport.buffered() > this.#hub.limits.bufferedBytes;
+  }
+
+  /** Calls `resume` once the socket drained (or closed). */
+  whenDrained(resume: () => void): void {
+    if (this.#transport.whenDrained) this.#transport.whenDrained(resume);
+    else resume();
   }
 
   /** Closes the socket and ends the connection; resolves when its last handler settled. */
@@ -270,13 +326,17 @@ export class Connection implements ProtocolConnection, TopicConnection {
   async #hello(session: string, ack: number, resume: boolean): Promise<void> {
     if (this.#phase !== "hello") return;
     this.#session = session;
-    // the newest connection wins: the older one on this node stops and finishes first
-    await this.#hub.claim(session, this)?.close(CLOSE.TAKEN_OVER, "session taken over");
+    // the newest connection wins: the older one on this node stops and finishes first; another
+    // user's connection is left alone and this one learns nothing of the session
+    const previous = this.#hub.claim(session, this);
+    if (previous === "refused") return this.#reset("unknown-session", false);
+    await previous?.close(CLOSE.TAKEN_OVER, "session taken over");
     await this.#hub.ready;
     if (this.#phase !== "hello") return;
     const store = this.#hub.store;
     // a new session says ack 0 and no resume; a client that relies on a session we do not know lost it
-    const found = await store.attach(session, this.#hub.node, ack === 0 && !resume);
+    const owner: AttachOwner = { user: this.#user, sessionsPerUser: this.#hub.limits.sessionsPerUser };
+    const found = await store.attach(session, this.#hub.node, ack === 0 && !resume, owner);
     if (found.status !== "attached") {
       return this.#reset(found.status === "absent" ? "unknown-session" : found.reason, false);
     }
@@ -292,6 +352,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
       if (acknowledged !== "ok") return this.#lost(acknowledged);
     }
     this.#transport.send(ackFrame(this.#handled));
+    this.#announce(session, !found.created);
     this.#pump();
   }
 
@@ -308,6 +369,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
     const context: MessageContext = {
       session,
       seq,
+      user: this.user,
       ...(id !== undefined && { id }),
       reply: (out: unknown) => this.#hub.sendBody(session, messageBody(out, id)),
     };
@@ -327,9 +389,11 @@ export class Connection implements ProtocolConnection, TopicConnection {
     if (this.#phase !== "bound" || seq <= this.#clientAcked) return;
     if (seq > this.#written) return this.#reset("ack-ahead", true);
     this.#clientAcked = seq;
-    const result = await this.#hub.store.acknowledge(this.#session as string, this.#fence, seq);
+    const session = this.#session as string;
+    const result = await this.#hub.store.acknowledge(session, this.#fence, seq);
     // fenced: a newer connection has the session (close 4409); gone: it expired or was lost (reset)
     if (result !== "ok") return this.#lost(result);
+    this.#hub.acknowledged(session);
   }
 
   /** Stores the high-water mark and (with `ack`) tells the client. */
@@ -374,6 +438,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
     const fence = this.#fence;
     this.#hub.topics.leave(this);
     this.#hub.unbind(this, session);
+    this.#unannounce();
     this.#session = undefined;
     this.#fence = 0;
     this.#handled = this.#recorded = this.#written = this.#clientAcked = this.#sinceCommit = 0;
@@ -384,10 +449,23 @@ export class Connection implements ProtocolConnection, TopicConnection {
     if (drop && session !== undefined && fence !== 0) await this.#hub.store.drop(session, fence);
   }
 
+  #announce(session: string, resumed: boolean): void {
+    this.#announced = session;
+    this.#hub.connected({ session, user: this.user, resumed });
+  }
+
+  #unannounce(): void {
+    const session = this.#announced;
+    if (session === undefined) return;
+    this.#announced = undefined;
+    this.#hub.disconnected({ session, user: this.user });
+  }
+
   // ---- outbound -------------------------------------------------------------
 
   /** Writes every stored message above `#written`, in order; one pump at a time. */
   #pump(): void {
+    if (this.#stalled) return;
     if (this.#pumping) {
       this.#pumpAgain = true;
       return;
@@ -412,9 +490,22 @@ export class Connection implements ProtocolConnection, TopicConnection {
           if (entry.seq !== this.#written + 1) break;
           this.#transport.send(messageFrame(entry.seq, entry.body));
           this.#written = entry.seq;
+          if (this.#congested()) return;
         }
         if (entries.length < READ_BATCH) break;
       }
     } while (this.#pumpAgain);
+  }
+
+  /** True (and a pump scheduled for when it drained) when the socket holds more than `limits.bufferedBytes`. */
+  #congested(): boolean {
+    const transport = this.#transport;
+    if (!transport.whenDrained || !transport.buffered || transport.buffered() <= this.#hub.limits.bufferedBytes) return false;
+    this.#stalled = true;
+    transport.whenDrained(() => {
+      this.#stalled = false;
+      this.#pump();
+    });
+    return true;
   }
 }

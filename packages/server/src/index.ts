@@ -1,10 +1,20 @@
 export { createLifelineServer } from "./server.js";
 export type { LifelineServer, ServerStats } from "./server.js";
-export type { ErrorContext, LifelineServerOptions, MessageContext, SendResult } from "./options.js";
+export type {
+  ErrorContext,
+  LifelineServerOptions,
+  Limits,
+  MessageContext,
+  SendOptions,
+  SendResult,
+  SendToUserResult,
+  SessionContext,
+} from "./options.js";
 export { memoryStore } from "./memory-store.js";
 export type { MemoryStore, MemoryStoreOptions } from "./memory-store.js";
 export type {
   AppendResult,
+  AttachOwner,
   AttachResult,
   Entry,
   Fence,

@@ -1,5 +1,7 @@
+import { ANONYMOUS } from "./store.js";
 import type {
   AppendResult,
+  AttachOwner,
   AttachResult,
   Entry,
   Fence,
@@ -10,7 +12,7 @@ import type {
   StoreEvent,
 } from "./store.js";
 import { platform } from "./platform.js";
-import { Owners, freshRecord, storeLimits, takeOver } from "./session-record.js";
+import { Owners, belongsTo, freshRecord, storeLimits, takeOver, victims } from "./session-record.js";
 import type { SessionRecord } from "./session-record.js";
 import type { TimerHandle } from "./platform.js";
 import { MemoryTopics } from "./topics/memory.js";
@@ -63,6 +65,8 @@ class Memory implements MemoryStore {
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
   readonly #owners = new Owners();
+  /** The live sessions of each named user (no tombstones), to bound them and to send to a user. */
+  readonly #users = new Map<string, Set<string>>();
   #closed = false;
   /** Topic histories, beside the sessions. */
   readonly topics = new MemoryTopics();
@@ -78,6 +82,7 @@ class Memory implements MemoryStore {
   clear(): void {
     this.#sessions.clear();
     this.#expiring.clear();
+    this.#users.clear();
     this.topics.clear();
     this.#schedule();
   }
@@ -86,19 +91,31 @@ class Memory implements MemoryStore {
     return this.#owners.subscribe(node, listener);
   }
 
-  async attach(session: string, node: string, create: boolean): Promise<AttachResult> {
+  async attach(session: string, node: string, create: boolean, owner: AttachOwner = ANONYMOUS): Promise<AttachResult> {
     const now = Date.now();
     const found = this.#live(session, now);
+    // another user's session: answered as if it did not exist, and left untouched
+    if (found && !belongsTo(found, owner.user)) return { status: "absent" };
     if (found?.reset !== undefined) {
       this.#forget(session);
       return { status: "tombstone", reason: found.reset };
     }
     if (!found && !create) return { status: "absent" };
-    const s: Session = found ?? { ...freshRecord(now), entries: [] };
+    const s: Session = found ?? { ...freshRecord(now, owner.user), entries: [] };
     const attached = takeOver(s, session, node, now, this.#owners, !found);
     this.#sessions.set(session, s);
     this.#unexpire(session);
+    if (!found && owner.user !== "") this.#index(session, owner);
     return attached;
+  }
+
+  async sessionsOf(user: string): Promise<readonly string[]> {
+    const now = Date.now();
+    const live = [...(this.#users.get(user) ?? [])].flatMap((session) => {
+      const s = this.#live(session, now);
+      return s ? [[session, s] as const] : [];
+    });
+    return live.sort(([, a], [, b]) => a.seen - b.seen).map(([session]) => session);
   }
 
   async record(session: string, fence: Fence, seq: number): Promise<FencedResult> {
@@ -108,10 +125,11 @@ class Memory implements MemoryStore {
     return "ok";
   }
 
-  async append(session: string, body: string): Promise<AppendResult> {
+  async append(session: string, body: string, whenFull: "overflow" | "refuse" = "overflow"): Promise<AppendResult> {
     const s = this.#live(session, Date.now());
     if (!s || s.reset !== undefined) return { status: "absent" };
     if (s.entries.length >= this.#max) {
+      if (whenFull === "refuse" && s.attached) return { status: "full" };
       this.#tombstone(session, s, "overflow");
       return { status: "overflow" };
     }
@@ -162,6 +180,7 @@ class Memory implements MemoryStore {
     return {
       attached: s.attached,
       owner: s.owner,
+      user: s.user ?? "",
       fence: s.fence,
       inbound: s.inbound,
       sent: s.sent,
@@ -198,7 +217,27 @@ class Memory implements MemoryStore {
     return s.fence === fence ? s : "fenced";
   }
 
+  /** Adds a new session to its user's index and evicts what is beyond the user's bound. */
+  #index(session: string, owner: AttachOwner): void {
+    let sessions = this.#users.get(owner.user);
+    if (!sessions) this.#users.set(owner.user, (sessions = new Set()));
+    sessions.add(session);
+    if (sessions.size <= owner.sessionsPerUser) return;
+    const records = [...sessions].map((id) => [id, this.#sessions.get(id) as Session] as const);
+    for (const victim of victims(records, owner.sessionsPerUser, session)) {
+      this.#tombstone(victim, this.#sessions.get(victim) as Session, "evicted");
+    }
+  }
+
+  #unindex(session: string, s: Session | undefined): void {
+    const user = s?.user;
+    if (!user) return;
+    const sessions = this.#users.get(user);
+    if (sessions?.delete(session) && sessions.size === 0) this.#users.delete(user);
+  }
+
   #tombstone(session: string, s: Session, reason: ResetReason): void {
+    this.#unindex(session, s);
     this.#owners.tell(s, { type: "reset", session, reason });
     s.reset = reason;
     s.attached = false;
@@ -207,6 +246,7 @@ class Memory implements MemoryStore {
   }
 
   #forget(session: string): void {
+    this.#unindex(session, this.#sessions.get(session));
     this.#sessions.delete(session);
     this.#unexpire(session);
   }
@@ -243,6 +283,7 @@ class Memory implements MemoryStore {
     for (const [session, expires] of this.#expiring) {
       if (expires > now) break;
       this.#expiring.delete(session);
+      this.#unindex(session, this.#sessions.get(session));
       this.#sessions.delete(session);
     }
     this.#schedule();

@@ -10,6 +10,8 @@ export interface MessageContext {
   readonly session: string;
   /** The client's sequence number for it: together with `session`, a stable idempotency key. */
   readonly seq: number;
+  /** The user the connection was accepted for (`accept(ws, { user })`); `undefined`: anonymous. */
+  readonly user: string | undefined;
   /** Set for a request (`{"t":"req"}`): the id its reply carries as `re`. */
   readonly id?: string;
   /**
@@ -26,16 +28,68 @@ export type SendResult =
   /**
    * Not stored. `"unknown-session"`: no such session (never seen, expired,
    * lost); `"overflow"`: its replay buffer was full, so the session was reset
-   * (the client is told); `"closed"`: the server is closed.
+   * (the client is told); `"full"` (only with `waitForRoom`): the buffer
+   * stayed full that long while the client was connected, the session is
+   * intact, try later; `"closed"`: the server is closed.
    */
-  | { readonly ok: false; readonly reason: Extract<ResetReason, "unknown-session" | "overflow"> | "closed" };
+  | { readonly ok: false; readonly reason: Extract<ResetReason, "unknown-session" | "overflow"> | "full" | "closed" };
+
+/** Options of `send()` and `sendToUser()`. */
+export interface SendOptions {
+  /**
+   * Backpressure for producers: when the session's replay buffer is full
+   * (`replay.max` unacknowledged) while its client is connected, wait up to
+   * this many ms for the client to acknowledge room instead of overflowing
+   * it; still full then: `{ ok: false, reason: "full" }`, nothing changed.
+   * A client that is away still overflows (`reset` `"overflow"`). Sends that
+   * wait are stored in the order they find room: await one before the next
+   * to keep order. Never await such a send for the session whose
+   * `onMessage` you are in: its acknowledgements wait for your handler.
+   * @default 0: a full buffer overflows at once
+   */
+  waitForRoom?: number;
+}
+
+/** What `sendToUser()` answers. */
+export type SendToUserResult =
+  /** Stored for `sessions` live sessions of the user (0 when they have none): each gets it once, now or replayed. */
+  | { readonly ok: true; readonly sessions: number }
+  /** Not stored: the server is closed. */
+  | { readonly ok: false; readonly reason: "closed" };
+
+/** A session's connection, as `onConnect` and `onDisconnect` see it. */
+export interface SessionContext {
+  readonly session: string;
+  /** `undefined`: the anonymous namespace. */
+  readonly user: string | undefined;
+}
+
+/** Bounds against abuse (see docs/auth.md). */
+export interface Limits {
+  /**
+   * Most sessions one named user keeps. Making one more ends the least
+   * recently active other one (preferring one without a live connection)
+   * with `reset` `"evicted"`; the new one is always kept. The anonymous
+   * namespace has no such bound.
+   * @default 16
+   */
+  sessionsPerUser?: number;
+  /**
+   * Bytes a connection's socket may hold unsent before the server stops
+   * writing to it; it writes again once the socket drained. Meanwhile its
+   * messages wait in the store (nothing is lost, `replay.max` still applies).
+   * Where the runtime reports no buffered bytes (Durable Objects) it has no effect.
+   * @default 1_048_576
+   */
+  bufferedBytes?: number;
+}
 
 /** Where an error reported to `onError` happened. */
 export interface ErrorContext {
   readonly session?: string;
   readonly seq?: number;
-  /** What failed: the application's handler, or the store. */
-  readonly source: "onMessage" | "store" | "canSubscribe";
+  /** What failed: one of the application's handlers, or the store. */
+  readonly source: "onMessage" | "onConnect" | "onDisconnect" | "canSubscribe" | "store";
 }
 
 export interface LifelineServerOptions {
@@ -55,7 +109,29 @@ export interface LifelineServerOptions {
    */
   onMessage?: (context: MessageContext, data: unknown) => void | Promise<void>;
   /**
-   * Told about a failing `onMessage` or store (the connection is closed with 1011).
+   * A `hello` was accepted on this node: the connection speaks for
+   * `session` of `user`. `resumed` is true when the session existed (a
+   * reconnect), false when the hello made it. Each call is followed by one
+   * `onDisconnect` for the same connection and session. What it throws or
+   * rejects goes to `onError`; the connection goes on.
+   * @default none
+   */
+  onConnect?: (context: SessionContext & { readonly resumed: boolean }) => void | Promise<void>;
+  /**
+   * The connection that `onConnect` announced no longer speaks for its
+   * session (the socket ended, another connection took the session over, or
+   * the session was reset). The session itself lives on for `sessionTtl`.
+   * @default none
+   */
+  onDisconnect?: (context: SessionContext) => void | Promise<void>;
+  /**
+   * Bounds per user and per connection.
+   * @default { sessionsPerUser: 16, bufferedBytes: 1_048_576 }
+   */
+  limits?: Limits;
+  /**
+   * Told about a failing handler or store (a failing `onMessage` or store
+   * closes the connection with 1011).
    * @default console.error
    */
   onError?: (error: unknown, context: ErrorContext) => void;
@@ -88,14 +164,18 @@ export interface ResolvedOptions {
   /** True when the store is the default one, which `close()` closes too. */
   readonly ownsStore: boolean;
   readonly onMessage: (context: MessageContext, data: unknown) => void | Promise<void>;
+  readonly onConnect: ((context: SessionContext & { readonly resumed: boolean }) => void | Promise<void>) | undefined;
+  readonly onDisconnect: ((context: SessionContext) => void | Promise<void>) | undefined;
   readonly onError: (error: unknown, context: ErrorContext) => void;
   readonly maxPayload: number;
   readonly node: string;
+  readonly limits: Required<Limits>;
   readonly topics: ResolvedTopics;
 }
 
 export const DEFAULTS = {
   maxPayload: 1_048_576,
+  limits: { sessionsPerUser: 16, bufferedBytes: 1_048_576 },
   onMessage: (): void => {},
   onError: (error: unknown, context: ErrorContext): void => {
     platform.console.error(`@lifeline/server: ${context.source} failed`, context, error);
@@ -120,8 +200,14 @@ export function resolveOptions(options: LifelineServerOptions): ResolvedOptions 
   }
   const node = options.node ?? platform.crypto.randomUUID();
   if (typeof node !== "string" || node === "") throw new TypeError(`node must be a non-empty string, got ${String(node)}`);
+  const limits = { ...DEFAULTS.limits, ...options.limits };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!(value === Infinity || (typeof value === "number" && Number.isInteger(value) && value > 0))) {
+      throw new TypeError(`limits.${name} must be a positive integer (or Infinity), got ${String(value)}`);
+    }
+  }
   const store = options.store ?? memoryStore();
-  for (const method of ["subscribe", "attach", "record", "append", "acknowledge", "read", "detach", "drop", "close"] as const) {
+  for (const method of ["subscribe", "attach", "record", "append", "acknowledge", "read", "detach", "drop", "sessionsOf", "close"] as const) {
     if (typeof (store as unknown as Record<string, unknown>)[method] !== "function") {
       throw new TypeError(`store must implement Store: ${method}() is missing`);
     }
@@ -130,9 +216,12 @@ export function resolveOptions(options: LifelineServerOptions): ResolvedOptions 
     store,
     ownsStore: options.store === undefined,
     onMessage: fn("onMessage", options.onMessage, DEFAULTS.onMessage),
+    onConnect: fn("onConnect", options.onConnect, undefined),
+    onDisconnect: fn("onDisconnect", options.onDisconnect, undefined),
     onError: fn("onError", options.onError, DEFAULTS.onError),
     maxPayload,
     node,
+    limits,
     topics: resolveTopics(options.topics, options.canSubscribe),
   };
 }

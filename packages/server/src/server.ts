@@ -9,7 +9,17 @@ import { Connection } from "./connection.js";
 import type { ConnectOptions, Hub, ProtocolConnection, Transport } from "./connection.js";
 import { messageBody } from "./frames.js";
 import { resolveOptions } from "./options.js";
-import type { ErrorContext, LifelineServerOptions, MessageContext, ResolvedOptions, SendResult } from "./options.js";
+import type {
+  ErrorContext,
+  LifelineServerOptions,
+  MessageContext,
+  ResolvedOptions,
+  SendOptions,
+  SendResult,
+  SendToUserResult,
+  SessionContext,
+} from "./options.js";
+import { RoomWaiters, appendWithRoom } from "./room.js";
 import type { Store, StoreEvent } from "./store.js";
 import { TopicHub } from "./topics/hub.js";
 import type { PublishResult } from "./topics/hub.js";
@@ -32,10 +42,11 @@ export interface ServerStats {
 
 export interface LifelineServer {
   /**
-   * Serves one Node `ws` WebSocket (from `wss.on("connection")`). Binary
-   * frames close it with 1003; see docs/protocol.md for every close code.
+   * Serves one Node `ws` WebSocket (from `wss.on("connection")`), for `user`
+   * when given: authenticate the upgrade first (docs/auth.md). Binary frames
+   * close it with 1003; see docs/protocol.md for every close code.
    */
-  accept(ws: NodeWebSocket): ProtocolConnection;
+  accept(ws: NodeWebSocket, options?: { user?: string }): ProtocolConnection;
   /**
    * Serves a connection of any runtime: the adapter writes frames with
    * `transport`, and feeds the returned connection each text frame and the
@@ -47,8 +58,20 @@ export interface LifelineServer {
    * session's connection, on this node or another one sharing the store;
    * a client that is away gets it replayed after its next `hello`.
    * Rejects with a TypeError for data without a JSON form (undefined, a function, a cycle).
+   * `options.waitForRoom`: wait for a connected client to make room instead of overflowing it.
    */
-  send(session: string, data: unknown): Promise<SendResult>;
+  send(session: string, data: unknown, options?: SendOptions): Promise<SendResult>;
+  /**
+   * Stores `data` for every live session of `user` (connected or away, on
+   * any node sharing the store), each delivered once with the usual replay.
+   * A session whose replay buffer is full is reset (as by `send`) and not
+   * counted; with `options.waitForRoom`, one still full after the wait is
+   * not counted either (and not reset). Rejects with a TypeError for an
+   * empty user or data without a JSON form.
+   */
+  sendToUser(user: string, data: unknown, options?: SendOptions): Promise<SendToUserResult>;
+  /** The live session ids of `user`, fleet-wide, least recently active first. */
+  sessionsOf(user: string): Promise<readonly string[]>;
   /**
    * Server-advised backoff: closes up to `n` connections with 1013 and the
    * reason `{"retryAfter":ms}`; lifeline's client waits at least that long
@@ -82,6 +105,7 @@ class Server implements LifelineServer, Hub {
   #unsubscribe: (() => Promise<void>) | undefined;
   readonly #connections = new Set<Connection>();
   readonly #bySession = new Map<string, Connection>();
+  readonly #room = new RoomWaiters();
   #delivered = 0;
   #duplicates = 0;
   #resets = 0;
@@ -109,6 +133,9 @@ class Server implements LifelineServer, Hub {
   get maxPayload(): number {
     return this.#o.maxPayload;
   }
+  get limits(): ResolvedOptions["limits"] {
+    return this.#o.limits;
+  }
 
   onMessage(context: MessageContext, data: unknown): void | Promise<void> {
     return this.#o.onMessage(context, data);
@@ -118,27 +145,47 @@ class Server implements LifelineServer, Hub {
     this.#o.onError(error, context);
   }
 
-  accept(ws: NodeWebSocket): ProtocolConnection {
-    return acceptNodeWebSocket(this, ws);
+  accept(ws: NodeWebSocket, options?: { user?: string }): ProtocolConnection {
+    return acceptNodeWebSocket(this, ws, options);
   }
 
   connect(transport: Transport, options?: ConnectOptions): ProtocolConnection {
+    const user = options?.user;
+    if (user !== undefined && (typeof user !== "string" || user === "")) throw new TypeError(`user must be a non-empty string, got ${String(user)}`);
     const conn = new Connection(this, transport, options);
     if (this.#closing) void conn.close(CLOSE.GOING_AWAY, "server closing");
     else this.#connections.add(conn);
     return conn;
   }
 
-  async send(session: string, data: unknown): Promise<SendResult> {
+  async send(session: string, data: unknown, options?: SendOptions): Promise<SendResult> {
     if (typeof session !== "string" || session === "") throw new TypeError(`session must be a non-empty string, got ${String(session)}`);
-    return this.sendBody(session, messageBody(data));
+    return this.sendBody(session, messageBody(data), waitOf(options));
   }
 
-  async sendBody(session: string, body: string): Promise<SendResult> {
+  async sendBody(session: string, body: string, waitForRoom = 0): Promise<SendResult> {
     if (this.#closing) return { ok: false, reason: "closed" };
-    const result = await this.#o.store.append(session, body);
+    const result = await this.#append(session, body, waitForRoom);
     if (result.status === "stored") return { ok: true, seq: result.seq };
-    return { ok: false, reason: result.status === "absent" ? "unknown-session" : "overflow" };
+    return { ok: false, reason: result.status === "absent" ? "unknown-session" : result.status };
+  }
+
+  async sendToUser(user: string, data: unknown, options?: SendOptions): Promise<SendToUserResult> {
+    if (typeof user !== "string" || user === "") throw new TypeError(`user must be a non-empty string, got ${String(user)}`);
+    const body = messageBody(data);
+    const wait = waitOf(options);
+    if (this.#closing) return { ok: false, reason: "closed" };
+    const results = await Promise.all((await this.#o.store.sessionsOf(user)).map((session) => this.#append(session, body, wait)));
+    return { ok: true, sessions: results.filter((r) => r.status === "stored").length };
+  }
+
+  #append(session: string, body: string, waitForRoom: number) {
+    return appendWithRoom(this.#o.store, this.#room, session, body, waitForRoom, () => this.#closing !== undefined);
+  }
+
+  async sessionsOf(user: string): Promise<readonly string[]> {
+    if (typeof user !== "string" || user === "") throw new TypeError(`user must be a non-empty string, got ${String(user)}`);
+    return this.#o.store.sessionsOf(user);
   }
 
   async publish(topic: string, data: unknown): Promise<PublishResult> {
@@ -189,10 +236,30 @@ class Server implements LifelineServer, Hub {
 
   // ---- Hub ------------------------------------------------------------------
 
-  claim(session: string, conn: Connection): Connection | undefined {
+  claim(session: string, conn: Connection): Connection | undefined | "refused" {
     const previous = this.#bySession.get(session);
+    if (previous !== undefined && previous !== conn && previous.user !== conn.user) return "refused";
     this.#bySession.set(session, conn);
     return previous === conn ? undefined : previous;
+  }
+
+  connected(context: SessionContext & { readonly resumed: boolean }): void {
+    if (this.#o.onConnect) this.#hook("onConnect", context, () => this.#o.onConnect?.(context));
+  }
+
+  disconnected(context: SessionContext): void {
+    if (this.#o.onDisconnect) this.#hook("onDisconnect", context, () => this.#o.onDisconnect?.(context));
+  }
+
+  /** Runs an application hook; what it throws or rejects goes to onError, the connection goes on. */
+  #hook(source: "onConnect" | "onDisconnect", { session }: SessionContext, run: () => void | Promise<void>): void {
+    const report = (error: unknown) => this.#o.onError(error, { source, session });
+    try {
+      const result = run();
+      if (result instanceof Promise) result.catch(report);
+    } catch (error) {
+      report(error);
+    }
   }
 
   unbind(conn: Connection, session: string | undefined): void {
@@ -201,6 +268,10 @@ class Server implements LifelineServer, Hub {
 
   ended(conn: Connection): void {
     this.#connections.delete(conn);
+  }
+
+  acknowledged(session: string): void {
+    this.#room.wake(session);
   }
 
   count(what: "delivered" | "duplicates" | "resets"): void {
@@ -216,6 +287,13 @@ class Server implements LifelineServer, Hub {
   }
 }
 
+/** `waitForRoom` of send options, checked. */
+function waitOf(options: SendOptions | undefined): number {
+  const wait = options?.waitForRoom ?? 0;
+  if (typeof wait !== "number" || Number.isNaN(wait) || wait < 0) throw new TypeError(`waitForRoom must be a number of ms >= 0, got ${String(wait)}`);
+  return wait;
+}
+
 /**
  * Creates one node of a lifeline server: the server half of acknowledged
  * delivery (docs/protocol.md), both directions, over a store.
@@ -229,8 +307,12 @@ class Server implements LifelineServer, Hub {
  *     await db.save(session, seq, data); // acknowledged once this settles
  *   },
  * });
- * new WebSocketServer({ port: 8080, maxPayload: 1_048_576 }).on("connection", (ws) => lifeline.accept(ws));
- * await lifeline.send(session, { type: "notice" });
+ * new WebSocketServer({ port: 8080, maxPayload: 1_048_576 }).on("connection", async (ws, request) => {
+ *   const user = await authenticate(request); // your auth: a cookie, a token in the url
+ *   if (user === undefined) return ws.close(4401, "unauthorized");
+ *   lifeline.accept(ws, { user });
+ * });
+ * await lifeline.sendToUser("user-42", { type: "notice" });
  */
 export function createLifelineServer(options: LifelineServerOptions = {}): LifelineServer {
   return new Server(resolveOptions(options));

@@ -9,6 +9,8 @@ import type { AttachResult, Fence, ResetReason, StoreEvent } from "./store.js";
 export interface SessionRecord {
   fence: Fence;
   owner: string | undefined;
+  /** The user whose connection made it; `""`: anonymous. Absent in records from before users existed. */
+  user?: string;
   attached: boolean;
   inbound: number;
   sent: number;
@@ -36,9 +38,27 @@ function positiveInteger(name: string, value: unknown): number {
   return value;
 }
 
-/** A new session's record, made at `now`. */
-export function freshRecord(now: number): SessionRecord {
-  return { fence: 0, owner: undefined, attached: false, inbound: 0, sent: 0, acked: 0, created: now, seen: now, reset: undefined };
+/** A new session's record, made at `now` for `user`. */
+export function freshRecord(now: number, user: string): SessionRecord {
+  return { fence: 0, owner: undefined, user, attached: false, inbound: 0, sent: 0, acked: 0, created: now, seen: now, reset: undefined };
+}
+
+/** Whether `record` belongs to `user` (records from before users existed are anonymous). */
+export const belongsTo = (record: SessionRecord, user: string): boolean => (record.user ?? "") === user;
+
+/**
+ * Which of a user's live sessions to evict so that at most `limit` remain,
+ * never `keep` (the one just made): the least recently active first, those
+ * without a live connection before any attached one.
+ */
+export function victims(sessions: ReadonlyArray<readonly [string, SessionRecord]>, limit: number, keep: string): string[] {
+  const over = sessions.length - limit;
+  if (over <= 0) return [];
+  return sessions
+    .filter(([session]) => session !== keep)
+    .sort(([, a], [, b]) => Number(a.attached) - Number(b.attached) || a.seen - b.seen)
+    .slice(0, over)
+    .map(([session]) => session);
 }
 
 /**

@@ -14,6 +14,7 @@
  * |------------|---------|
  * | `fence`    | epoch of the connection that owns the session; +1 on every `attach` |
  * | `owner`    | id of the node that owns it (the one `attach` was called from) |
+ * | `user`     | the user whose connection made it (`""`: the anonymous namespace); never changes |
  * | `attached` | a connection is live; when it ends (`detach`) the session expires `sessionTtl` later |
  * | `inbound`  | de-duplication high-water mark: highest client `seq` handled |
  * | `sent`     | server → client counter: the `seq` of the last appended message |
@@ -34,6 +35,17 @@
  * newer connection has attached since, wherever that one lives. So a node
  * that lost a session to another node cannot move its marks any more.
  * `append` is not fenced: any node may send to any session.
+ *
+ * ## Users
+ *
+ * A session belongs to the user whose connection made it. `attach` for
+ * another user answers `"absent"`, exactly as for a session that does not
+ * exist, and changes nothing (no fence, no takeover, no tombstone consumed):
+ * a stolen id neither reads the session nor disturbs its owner. The store
+ * keeps an index of each named user's sessions (`sessionsOf`), bounded by the
+ * `sessionsPerUser` the attaching server gives: making one more session gives
+ * up the least recently active one (attached or detached last), preferring one
+ * without a live connection, as a tombstone with reason `"evicted"`.
  *
  * ## Notifying the owner
  *
@@ -62,7 +74,21 @@ import type { TopicHistory } from "./topics/history.js";
 export type Fence = number;
 
 /** Why a session was given up; what the client reads in `{"t":"reset","reason":…}`. */
-export type ResetReason = "unknown-session" | "overflow" | "ack-ahead";
+export type ResetReason = "unknown-session" | "overflow" | "ack-ahead" | "evicted";
+
+/** Who is attaching (see "Users" above). */
+export interface AttachOwner {
+  /** The user the connection authenticated as; `""` for the anonymous namespace. */
+  readonly user: string;
+  /**
+   * Most sessions a named user keeps; making one more evicts the least
+   * recently active other one. Not applied to the anonymous namespace.
+   */
+  readonly sessionsPerUser: number;
+}
+
+/** The anonymous namespace without a bound: what `attach` assumes when no owner is given. */
+export const ANONYMOUS: AttachOwner = { user: "", sessionsPerUser: Infinity };
 
 /** One stored server → client message. */
 export interface Entry {
@@ -107,7 +133,13 @@ export type AppendResult =
    * stored; the session is now a tombstone with reason `"overflow"`, and its
    * owner (if attached) was sent a `reset` event.
    */
-  | { readonly status: "overflow" };
+  | { readonly status: "overflow" }
+  /**
+   * Only with `whenFull: "refuse"`: the buffer was full while a connection
+   * was attached. Nothing stored, nothing changed; room comes as the client
+   * acknowledges.
+   */
+  | { readonly status: "full" };
 
 /** What a fenced write answers. */
 export type FencedResult =
@@ -130,6 +162,8 @@ export type StoreEvent =
 export interface SessionInfo {
   readonly attached: boolean;
   readonly owner: string | undefined;
+  /** The user the session belongs to; `""` for the anonymous namespace. */
+  readonly user: string;
   readonly fence: Fence;
   readonly inbound: number;
   readonly sent: number;
@@ -156,14 +190,18 @@ export interface Store {
   subscribe(node: string, listener: (event: StoreEvent) => void): Promise<() => Promise<void>>;
 
   /**
-   * A connection said `hello` for `session` on `node`: take ownership.
-   * Bumps the fence, sets owner/attached/seen, stops the expiry clock and,
-   * when another connection owned it, sends that owner a `takeover` event.
-   * With no record: makes a fresh one (inbound = sent = acked = 0) when
-   * `create` is true, else answers `"absent"`. A tombstone is answered and
-   * removed (whatever `create` says).
+   * A connection of `owner.user` said `hello` for `session` on `node`: take
+   * ownership. Bumps the fence, sets owner/attached/seen, stops the expiry
+   * clock and, when another connection owned it, sends that owner a
+   * `takeover` event. With no record: makes a fresh one (inbound = sent =
+   * acked = 0) for that user when `create` is true, evicting the user's least
+   * recently active other session beyond `owner.sessionsPerUser`; else
+   * answers `"absent"`. A tombstone is answered and removed (whatever
+   * `create` says). A session of another user answers `"absent"` and is left
+   * as it was.
+   * @param owner defaults to {@link ANONYMOUS}
    */
-  attach(session: string, node: string, create: boolean): Promise<AttachResult>;
+  attach(session: string, node: string, create: boolean, owner?: AttachOwner): Promise<AttachResult>;
 
   /**
    * Marks client messages up to `seq` as handled (the inbound high-water
@@ -174,9 +212,13 @@ export interface Store {
   /**
    * Stores a server → client message and gives it the next seq
    * (`sent + 1`); then, when the session is attached, sends its owner an
-   * `append` event. See {@link AppendResult} for a full buffer.
+   * `append` event. A full buffer overflows (see {@link AppendResult}),
+   * except with `whenFull: "refuse"` while the session is attached: then it
+   * answers `"full"` and changes nothing (a detached session still overflows:
+   * its client is away longer than its buffer lasts).
+   * @param whenFull defaults to `"overflow"`
    */
-  append(session: string, body: string): Promise<AppendResult>;
+  append(session: string, body: string, whenFull?: "overflow" | "refuse"): Promise<AppendResult>;
 
   /** Trims the replay buffer: the client has every message up to `seq` (clamped to `sent`). */
   acknowledge(session: string, fence: Fence, seq: number): Promise<FencedResult>;
@@ -192,6 +234,12 @@ export interface Store {
 
   /** Forgets the session now (it was reset and the reset announced): no tombstone. */
   drop(session: string, fence: Fence): Promise<FencedResult>;
+
+  /**
+   * The live sessions (attached, or detached and not expired; no tombstones)
+   * of the named `user`, least recently active first.
+   */
+  sessionsOf(user: string): Promise<readonly string[]>;
 
   /** A snapshot of the record, or `undefined` when there is none. */
   inspect(session: string): Promise<SessionInfo | undefined>;

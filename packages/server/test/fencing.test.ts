@@ -19,6 +19,7 @@ function withoutTakeoverHints(store: Store): Store {
     read: (...a) => store.read(...a),
     detach: (...a) => store.detach(...a),
     drop: (...a) => store.drop(...a),
+    sessionsOf: (...a) => store.sessionsOf(...a),
     inspect: (...a) => store.inspect(...a),
     close: () => store.close(),
   };

@@ -27,12 +27,19 @@ export function lifelinePerTest(): typeof startLifeline {
   return async (...args) => (h = await startLifeline(...args));
 }
 
-/** A `ws` server on 127.0.0.1:0 whose connections are served by a lifeline server. */
+/**
+ * A `ws` server on 127.0.0.1:0 whose connections are served by a lifeline
+ * server. The user is the url's `?user=` (the stand-in for an app's auth at
+ * the upgrade); none: anonymous.
+ */
 export async function startLifeline(options: LifelineServerOptions = {}, wsMaxPayload?: number): Promise<Harness> {
   const lifeline = createLifelineServer({ onError: () => {}, ...options });
   const http = createServer();
   const wss = new WebSocketServer({ server: http, ...(wsMaxPayload !== undefined && { maxPayload: wsMaxPayload }) });
-  wss.on("connection", (ws) => lifeline.accept(ws));
+  wss.on("connection", (ws, request) => {
+    const user = new URL(request.url ?? "/", "http://x").searchParams.get("user");
+    lifeline.accept(ws, user === null ? undefined : { user });
+  });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const { port } = http.address() as AddressInfo;
   return {

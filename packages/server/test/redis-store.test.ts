@@ -75,6 +75,37 @@ describe.skipIf(SKIP_REDIS)("redisStore", () => {
       await store.close();
     });
 
+    it("keeps each named user's sessions in a sorted set with the sessions' TTL, which goes when they do", async () => {
+      const store = makeStore({ sessionTtl: 60_000 });
+      const prefix = prefixOf.get(store) as string;
+      const alice = { user: "alice", sessionsPerUser: 16 };
+      const a = (await store.attach("k1", "n1", true, alice)) as { fence: number };
+      await store.attach("k2", "n1", true, alice);
+      await store.attach("anon", "n1", true);
+      const index = `${prefix}user:alice`;
+      expect(await admin.zrange(index, 0, -1)).toEqual(["k1", "k2"]);
+      expect(await admin.hget(`${prefix}{k1}`, "user")).toBe("alice");
+      // no index for the anonymous namespace
+      expect(await admin.keys(`${prefix}user:*`)).toEqual([index]);
+      // attached: at least the lease; detached: at least sessionTtl
+      expect(await admin.pttl(index)).toBeGreaterThan(60_000);
+      await store.detach("k1", a.fence);
+      expect(await admin.pttl(index)).toBeGreaterThan(60_000);
+      // the sessions' keys expire by TTL (as if sessionTtl passed): the index is pruned when read, and expires with them
+      await admin.del(`${prefix}{k1}`, `${prefix}{k1}:q`);
+      expect(await store.sessionsOf("alice")).toEqual(["k2"]);
+      expect(await admin.zrange(index, 0, -1)).toEqual(["k2"]);
+      await store.close();
+      const short = makeStore({ sessionTtl: 200 });
+      const b = (await short.attach("s1", "n1", true, { user: "bob", sessionsPerUser: 16 })) as { fence: number };
+      await short.detach("s1", b.fence);
+      const bobIndex = `${prefixOf.get(short) as string}user:bob`;
+      expect(await admin.pttl(bobIndex)).toBeLessThanOrEqual(60_000 + 20_000);
+      for (let i = 0; i < 300 && (await admin.exists(bobIndex)) === 1; i++) await sleep(10);
+      expect(await admin.exists(bobIndex)).toBe(0);
+      await short.close();
+    });
+
     it("two nodes as two store objects: takeover and appends reach the owner over Pub/Sub; the old node is fenced out", async () => {
       const keyPrefix = `t${++prefixes}:`;
       const one = redisStore({ url: redis.url, keyPrefix });

@@ -4,6 +4,7 @@
 // the same assertions hold for a store whose clock is Redis's.
 import { afterEach, describe, expect, it } from "vitest";
 import type { Store, StoreEvent } from "../src/index.js";
+import { heapPerCall } from "./heap/per-call.js";
 import { topicConformance } from "./topic-conformance.js";
 
 export interface StoreOptions {
@@ -243,6 +244,30 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       await n1.off();
     });
 
+    it('append with whenFull "refuse": a full buffer of an attached session answers full and changes nothing; a detached one overflows', async () => {
+      const store = await make({ replay: { max: 2 } });
+      const n1 = await listen(store, "n1");
+      const a = attached(await store.attach("r", "n1", true));
+      await store.append("r", '"data":1');
+      await store.append("r", '"data":2');
+      await n1.until(2);
+      expect(await store.append("r", '"data":3', "refuse")).toEqual({ status: "full" });
+      expect(await store.inspect("r")).toMatchObject({ sent: 2, acked: 0, buffered: 2, reset: undefined, attached: true });
+      // room comes with the client's acknowledgement
+      await store.acknowledge("r", a.fence, 1);
+      expect(await store.append("r", '"data":3', "refuse")).toEqual({ status: "stored", seq: 3 });
+      expect(await store.read("r", 1, 10)).toEqual([
+        { seq: 2, body: '"data":2' },
+        { seq: 3, body: '"data":3' },
+      ]);
+      // the client went away: it is away longer than its buffer lasts
+      await store.detach("r", a.fence);
+      expect(await store.append("r", '"data":4', "refuse")).toEqual({ status: "overflow" });
+      expect(await store.inspect("r")).toMatchObject({ reset: "overflow" });
+      expect(n1.events.filter((e) => e.type !== "append")).toEqual([]);
+      await n1.off();
+    });
+
     it("after unsubscribe a node hears nothing more", async () => {
       const store = await make();
       const n1 = await listen(store, "n1");
@@ -258,6 +283,126 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       await n2.until(1);
       expect(n1.events).toHaveLength(1);
       await n2.off();
+    });
+
+    it("a session belongs to the user that made it: another user's attach answers absent and changes nothing", async () => {
+      const store = await make({ sessionTtl: TTL });
+      const n1 = await listen(store, "n1");
+      const alice = { user: "alice", sessionsPerUser: 16 };
+      const bob = { user: "bob", sessionsPerUser: 16 };
+      const mine = attached(await store.attach("s", "n1", true, alice));
+      await store.append("s", '"data":"secret"');
+      await store.record("s", mine.fence, 3);
+      const before = await store.inspect("s");
+      expect(before).toMatchObject({ user: "alice", owner: "n1", attached: true, fence: mine.fence });
+      // as a new session, as a resume, and from the anonymous namespace: all "absent", as for an unknown id
+      expect(await store.attach("s", "n2", true, bob)).toEqual({ status: "absent" });
+      expect(await store.attach("s", "n2", false, bob)).toEqual({ status: "absent" });
+      expect(await store.attach("s", "n2", true)).toEqual({ status: "absent" });
+      expect(await store.inspect("s")).toEqual(before);
+      expect(await store.sessionsOf("bob")).toEqual([]);
+      // n1 heard no takeover: the next event it hears is the append that follows
+      await store.append("s", '"data":2');
+      await n1.until(2);
+      expect(n1.events.map((e) => e.type)).toEqual(["append", "append"]);
+      // a tombstone of alice's is not consumed by bob either
+      await store.detach("s", mine.fence);
+      const t = attached(await store.attach("t", "n1", true, alice));
+      await store.detach("t", t.fence);
+      for (let i = 0; i < 3; i++) await store.append("t", '"data":0');
+      await store.drop("t", t.fence); // gone, not a tombstone: a fresh one for the next check
+      const small = await make({ replay: { max: 1 } });
+      await small.attach("o", "n1", true, alice);
+      await small.append("o", '"data":1');
+      expect(await small.append("o", '"data":2')).toEqual({ status: "overflow" });
+      expect(await small.attach("o", "n2", true, bob)).toEqual({ status: "absent" });
+      expect(await small.attach("o", "n1", false, alice)).toEqual({ status: "tombstone", reason: "overflow" });
+      // the owner itself resumes with its marks
+      expect(attached(await store.attach("s", "n1", false, alice))).toMatchObject({ created: false, inbound: 3, sent: 2 });
+      await n1.off();
+    });
+
+    it("sessionsOf: a named user's live sessions, least recently active first; none of another user's, no tombstones", async () => {
+      const store = await make({ sessionTtl: TTL, replay: { max: 1 } });
+      const alice = { user: "alice", sessionsPerUser: 16 };
+      const a1 = attached(await store.attach("a1", "n1", true, alice));
+      await wait(5);
+      const a2 = attached(await store.attach("a2", "n1", true, alice));
+      await wait(5);
+      await store.attach("b1", "n1", true, { user: "bob", sessionsPerUser: 16 });
+      await store.attach("anon", "n1", true);
+      await wait(5);
+      await store.detach("a1", a1.fence); // activity: a1 is now the most recent
+      expect(await store.sessionsOf("alice")).toEqual(["a2", "a1"]);
+      expect(await store.sessionsOf("bob")).toEqual(["b1"]);
+      expect(await store.sessionsOf("nobody")).toEqual([]);
+      expect(await store.sessionsOf("")).toEqual([]);
+      // a tombstone (overflow) leaves the list; a dropped session too; an expired one too
+      await store.append("a2", '"data":1');
+      expect(await store.append("a2", '"data":2')).toEqual({ status: "overflow" });
+      expect(await store.sessionsOf("alice")).toEqual(["a1"]);
+      await eventually(async () => (await store.sessionsOf("alice")).length === 0, TTL + 2_000);
+      const a3 = attached(await store.attach("a3", "n1", true, alice));
+      await store.drop("a3", a3.fence);
+      expect(await store.sessionsOf("alice")).toEqual([]);
+      void a2;
+    });
+
+    it("beyond sessionsPerUser the least recently active other session is evicted, one without a live connection first", async () => {
+      const store = await make();
+      const n1 = await listen(store, "n1");
+      const alice = { user: "alice", sessionsPerUser: 2 };
+      const a1 = attached(await store.attach("a1", "n1", true, alice));
+      await wait(5);
+      const a2 = attached(await store.attach("a2", "n1", true, alice));
+      await wait(5);
+      await store.detach("a2", a2.fence); // a2 is more recent than a1, but has no live connection
+      await wait(5);
+      await store.attach("a3", "n1", true, alice);
+      expect(await store.inspect("a2")).toMatchObject({ reset: "evicted", attached: false, buffered: 0 });
+      expect(await store.sessionsOf("alice")).toEqual(["a1", "a3"]);
+      await wait(5);
+      // both left are attached: the least recently active one goes, and its connection's node hears reset
+      await store.attach("a4", "n1", true, alice);
+      await n1.until(1);
+      expect(n1.events).toEqual([{ type: "reset", session: "a1", reason: "evicted" }]);
+      expect(await store.sessionsOf("alice")).toEqual(["a3", "a4"]);
+      expect(await store.record("a1", a1.fence, 1)).toBe("gone");
+      // its client learns why on its next hello, once
+      expect(await store.attach("a1", "n1", false, alice)).toEqual({ status: "tombstone", reason: "evicted" });
+      expect(await store.attach("a2", "n1", false, alice)).toEqual({ status: "tombstone", reason: "evicted" });
+      // re-attaching one's own session makes nothing new: no eviction
+      await wait(5);
+      await store.attach("a3", "n2", false, alice);
+      expect(await store.sessionsOf("alice")).toEqual(["a4", "a3"]);
+      // other users and the anonymous namespace are not bounded by alice's sessions
+      for (let i = 0; i < 3; i++) await store.attach(`anon${i}`, "n1", true, { user: "", sessionsPerUser: 2 });
+      for (let i = 0; i < 3; i++) expect(await store.inspect(`anon${i}`)).toMatchObject({ reset: undefined });
+      await store.attach("b1", "n1", true, { user: "bob", sessionsPerUser: 2 });
+      expect(await store.sessionsOf("bob")).toEqual(["b1"]);
+      expect(await store.sessionsOf("alice")).toEqual(["a4", "a3"]);
+      await n1.off();
+    });
+
+    it("keeps no heap per call: at most 16 B per store call over 100,000 calls, after GC", { timeout: 120_000 }, async () => {
+      const store = await make();
+      const sessions = Array.from({ length: 20 }, (_, i) => `heap-${i}`);
+      const fences = new Map<string, number>();
+      for (const s of sessions) fences.set(s, attached(await store.attach(s, "n1", true)).fence);
+      // one round: each session appends, reads, acknowledges, records (four calls), all sessions at once
+      const round = () =>
+        Promise.all(
+          sessions.map(async (s) => {
+            const fence = fences.get(s) as number;
+            const stored = await store.append(s, '"data":{"n":1}');
+            if (stored.status !== "stored") throw new Error(JSON.stringify(stored));
+            await store.read(s, stored.seq - 1, 10);
+            await store.acknowledge(s, fence, stored.seq);
+            await store.record(s, fence, stored.seq);
+          }),
+        ).then(() => {});
+      const perCall = await heapPerCall(round, sessions.length * 4, 100_000);
+      expect(perCall).toBeLessThanOrEqual(16);
     });
 
     it("validates its options", async () => {

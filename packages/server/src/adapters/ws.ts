@@ -2,12 +2,17 @@
 // Typed structurally, so the package imports nothing from `ws` (nor node:).
 import { CLOSE } from "../close-codes.js";
 import { platform } from "../platform.js";
+import { pollDrained } from "./drain.js";
 import type { ConnectOptions, ProtocolConnection, Transport } from "../connection.js";
 
 /** The part of a `ws` WebSocket (v8) the adapter uses. */
 export interface NodeWebSocket {
   readonly readyState: number;
+  /** Bytes queued and not yet sent (`ws` counts its socket's write buffer). */
+  readonly bufferedAmount?: number;
   send(data: string): void;
+  /** A protocol ping; `callback` runs once it (and everything written before it) left the process. */
+  ping?(data?: undefined, mask?: undefined, callback?: (error?: Error) => void): void;
   close(code?: number, reason?: string): void;
   on(event: "message", listener: (data: unknown, isBinary: boolean) => void): unknown;
   on(event: "close", listener: () => void): unknown;
@@ -38,14 +43,44 @@ function decode(data: unknown): { text: string; bytes: number } | undefined {
   return { text: text + decoder.decode(), bytes };
 }
 
+/**
+ * A `ws` socket as a Transport: one object per connection, its methods on
+ * the prototype (no closures per connection). Backpressure: `bufferedAmount`
+ * says what the socket holds; a protocol ping written behind it calls back
+ * once everything before it was flushed (the socket's own drain, through
+ * ws's public API; the client's runtime answers the ping by itself and the
+ * application never sees it).
+ */
+class WsTransport implements Transport {
+  readonly #ws: NodeWebSocket;
+
+  constructor(ws: NodeWebSocket) {
+    this.#ws = ws;
+  }
+
+  send(text: string): void {
+    if (this.#ws.readyState === OPEN) this.#ws.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    this.#ws.close(code, reason);
+  }
+
+  buffered(): number {
+    return this.#ws.bufferedAmount ?? 0;
+  }
+
+  whenDrained(resume: () => void): void {
+    const ws = this.#ws;
+    if (ws.readyState !== OPEN) return resume();
+    if (typeof ws.ping === "function") ws.ping(undefined, undefined, () => resume());
+    else pollDrained(() => ws.readyState !== OPEN || ws.bufferedAmount === 0, resume);
+  }
+}
+
 /** Serves one `ws` WebSocket with the lifeline protocol; `LifelineServer.accept` calls this. */
-export function acceptNodeWebSocket(server: Connector, ws: NodeWebSocket): ProtocolConnection {
-  const conn = server.connect({
-    send: (text) => {
-      if (ws.readyState === OPEN) ws.send(text);
-    },
-    close: (code, reason) => ws.close(code, reason),
-  });
+export function acceptNodeWebSocket(server: Connector, ws: NodeWebSocket, options?: { user?: string }): ProtocolConnection {
+  const conn = server.connect(new WsTransport(ws), options?.user === undefined ? undefined : { user: options.user });
   ws.on("message", (data, isBinary) => {
     const frame = isBinary ? undefined : decode(data);
     if (!frame) {

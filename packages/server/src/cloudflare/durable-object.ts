@@ -5,7 +5,7 @@
 // session and fence as its attachment, and its connection resumes on wake.
 import { CLOSE } from "../close-codes.js";
 import type { ProtocolConnection } from "../connection.js";
-import type { ErrorContext, MessageContext } from "../options.js";
+import type { ErrorContext, Limits, MessageContext, SessionContext } from "../options.js";
 import { createLifelineServer } from "../server.js";
 import type { LifelineServer } from "../server.js";
 import type { Fence } from "../store.js";
@@ -37,6 +37,12 @@ export interface DurableObjectLifelineOptions extends DurableObjectStoreOptions 
   onError?: (error: unknown, context: ErrorContext) => void;
   /** As `createLifelineServer`'s. @default 1_048_576 */
   maxPayload?: number;
+  /** As `createLifelineServer`'s (called again for each socket after the object woke up). */
+  onConnect?: (context: SessionContext & { readonly resumed: boolean }) => void | Promise<void>;
+  /** As `createLifelineServer`'s. */
+  onDisconnect?: (context: SessionContext) => void | Promise<void>;
+  /** As `createLifelineServer`'s; `bufferedBytes` has no effect (workerd's sockets do not report what they buffer). */
+  limits?: Limits;
 }
 
 /** What the object's class delegates to: its WebSocket handlers, its alarm, and the server. */
@@ -44,8 +50,13 @@ export interface DurableObjectLifeline {
   /** The lifeline server of this object: `send(session, data)`, `stats()`… */
   readonly server: LifelineServer;
   readonly store: DurableObjectStore;
-  /** Answers a WebSocket upgrade request with a hibernatable socket served by lifeline (status 101). */
-  upgrade(): unknown;
+  /**
+   * Answers a WebSocket upgrade request with a hibernatable socket served by
+   * lifeline (status 101), for `user` when given: authenticate the request
+   * in the object's (or the Worker's) `fetch` first. The user is kept with the
+   * socket, so it survives hibernation.
+   */
+  upgrade(options?: { user?: string }): unknown;
   /** Call from the object's `webSocketMessage(ws, message)`. */
   webSocketMessage(ws: HibernatableWebSocket, message: string | ArrayBuffer): void;
   /** Call from the object's `webSocketClose(ws, code, reason)` and `webSocketError(ws)`. */
@@ -55,7 +66,7 @@ export interface DurableObjectLifeline {
 }
 
 interface Attachment {
-  lifeline: { session: string; fence: Fence };
+  lifeline: { user?: string; session?: string; fence?: Fence };
 }
 
 interface Workerd {
@@ -76,7 +87,11 @@ const CLOSED = 3;
  *
  * export class Chat extends DurableObject {
  *   lifeline = durableObjectLifeline(this.ctx, { onMessage: ({ session, seq }, data) => this.save(session, seq, data) });
- *   fetch() { return this.lifeline.upgrade(); }
+ *   async fetch(request) {
+ *     const user = await authenticate(request); // your auth: a cookie, a token in the url
+ *     if (user === undefined) return new Response("unauthorized", { status: 401 });
+ *     return this.lifeline.upgrade({ user });
+ *   }
  *   webSocketMessage(ws, message) { this.lifeline.webSocketMessage(ws, message); }
  *   webSocketClose(ws) { this.lifeline.webSocketClose(ws); }
  *   webSocketError(ws) { this.lifeline.webSocketClose(ws); }
@@ -92,6 +107,9 @@ export function durableObjectLifeline(ctx: DurableObjectStateLike, options: Dura
     ...(options.onMessage && { onMessage: options.onMessage }),
     ...(options.onError && { onError: options.onError }),
     ...(options.maxPayload !== undefined && { maxPayload: options.maxPayload }),
+    ...(options.onConnect && { onConnect: options.onConnect }),
+    ...(options.onDisconnect && { onDisconnect: options.onDisconnect }),
+    ...(options.limits && { limits: options.limits }),
   });
   // the runtime answers the client's heartbeat itself: a ping never wakes a hibernating object
   ctx.setWebSocketAutoResponse(new runtime.WebSocketRequestResponsePair("ping", "pong"));
@@ -101,6 +119,8 @@ export function durableObjectLifeline(ctx: DurableObjectStateLike, options: Dura
   const connectionOf = (ws: HibernatableWebSocket): ProtocolConnection => {
     const known = connections.get(ws);
     if (known) return known;
+    const saved = (ws.deserializeAttachment() as Partial<Attachment> | null)?.lifeline;
+    const user = saved?.user;
     const conn = server.connect(
       {
         send: (text) => {
@@ -108,20 +128,26 @@ export function durableObjectLifeline(ctx: DurableObjectStateLike, options: Dura
         },
         close: (code, reason) => ws.close(code, reason),
       },
-      { bound: (session, fence) => ws.serializeAttachment({ lifeline: { session, fence } } satisfies Attachment) },
+      {
+        ...(user !== undefined && { user }),
+        bound: (session, fence) => ws.serializeAttachment({ lifeline: { ...(user !== undefined && { user }), session, fence } } satisfies Attachment),
+      },
     );
     connections.set(ws, conn);
-    const saved = (ws.deserializeAttachment() as Partial<Attachment> | null)?.lifeline;
-    if (saved) conn.resume(saved.session, saved.fence);
+    if (saved?.session !== undefined && saved.fence !== undefined) conn.resume(saved.session, saved.fence);
     return conn;
   };
 
   return {
     server,
     store,
-    upgrade() {
+    upgrade(upgradeOptions) {
+      const user = upgradeOptions?.user;
+      if (user !== undefined && (typeof user !== "string" || user === "")) throw new TypeError(`user must be a non-empty string, got ${String(user)}`);
       const pair = new runtime.WebSocketPair();
       ctx.acceptWebSocket(pair[1]);
+      // before any hello: an object that hibernates right away still knows whose socket it is
+      if (user !== undefined) pair[1].serializeAttachment({ lifeline: { user } } satisfies Attachment);
       connectionOf(pair[1]);
       return new runtime.Response(null, { status: 101, webSocket: pair[0] });
     },

@@ -3,8 +3,10 @@
 // (eviction, hibernation, a redeploy). One object is one node: events are
 // delivered in-process. Methods run one after another (a queue), and each
 // writes its keys in one `put`/`delete`, which the runtime commits atomically.
+import { ANONYMOUS } from "../store.js";
 import type {
   AppendResult,
+  AttachOwner,
   AttachResult,
   Entry,
   Fence,
@@ -14,7 +16,7 @@ import type {
   Store,
   StoreEvent,
 } from "../store.js";
-import { Owners, freshRecord, storeLimits, takeOver } from "../session-record.js";
+import { Owners, belongsTo, freshRecord, storeLimits, takeOver, victims } from "../session-record.js";
 import type { SessionRecord } from "../session-record.js";
 
 /** The part of `DurableObjectStorage` the store uses. */
@@ -61,6 +63,8 @@ const DELETE_BATCH = 128;
 const recordKey = (session: string) => `s:${session.length}:${session}`;
 const entryPrefix = (session: string) => `e:${session.length}:${session}:`;
 const entryKey = (session: string, seq: number) => entryPrefix(session) + String(seq).padStart(16, "0");
+// A named user's index: one key per live session of theirs.
+const userPrefix = (user: string) => `u:${user.length}:${user}:`;
 
 class StorageSessions implements DurableObjectStore {
   readonly #storage: DurableObjectStorageLike;
@@ -78,21 +82,29 @@ class StorageSessions implements DurableObjectStore {
     return this.#owners.subscribe(node, listener);
   }
 
-  attach(session: string, node: string, create: boolean): Promise<AttachResult> {
+  attach(session: string, node: string, create: boolean, owner: AttachOwner = ANONYMOUS): Promise<AttachResult> {
     return this.#atomic(async () => {
       const now = Date.now();
       const found = await this.#live(session, now);
+      // another user's session: answered as if it did not exist, and left untouched
+      if (found && !belongsTo(found, owner.user)) return { status: "absent" };
       if (found?.reset !== undefined) {
-        await this.#forget(session);
+        await this.#forget(session, found);
         return { status: "tombstone", reason: found.reset };
       }
       if (!found && !create) return { status: "absent" };
-      const s: StoredSession = found ?? { ...freshRecord(now), expires: undefined };
+      const s: StoredSession = found ?? { ...freshRecord(now, owner.user), expires: undefined };
       const attached = takeOver(s, session, node, now, this.#owners, !found);
       s.expires = undefined;
-      await this.#storage.put({ [recordKey(session)]: s });
+      const named = !found && owner.user !== "";
+      await this.#storage.put({ [recordKey(session)]: s, ...(named && { [userPrefix(owner.user) + session]: 1 }) });
+      if (named) await this.#bound(session, owner, now);
       return attached;
     });
+  }
+
+  sessionsOf(user: string): Promise<readonly string[]> {
+    return this.#atomic(async () => (await this.#sessionsOf(user, Date.now())).map(([session]) => session));
   }
 
   record(session: string, fence: Fence, seq: number): Promise<FencedResult> {
@@ -103,19 +115,14 @@ class StorageSessions implements DurableObjectStore {
     });
   }
 
-  append(session: string, body: string): Promise<AppendResult> {
+  append(session: string, body: string, whenFull: "overflow" | "refuse" = "overflow"): Promise<AppendResult> {
     return this.#atomic(async () => {
       const now = Date.now();
       const s = await this.#live(session, now);
       if (!s || s.reset !== undefined) return { status: "absent" };
       if (s.sent - s.acked >= this.#max) {
-        this.#owners.tell(s, { type: "reset", session, reason: "overflow" });
-        s.reset = "overflow";
-        s.attached = false;
-        s.expires = now + this.#ttl;
-        await this.#deleteEntries(session);
-        await this.#storage.put({ [recordKey(session)]: s });
-        await this.#alarmBy(s.expires);
+        if (whenFull === "refuse" && s.attached) return { status: "full" };
+        await this.#tombstone(session, s, "overflow", now);
         return { status: "overflow" };
       }
       const seq = ++s.sent;
@@ -159,7 +166,7 @@ class StorageSessions implements DurableObjectStore {
   }
 
   drop(session: string, fence: Fence): Promise<FencedResult> {
-    return this.#fencedWrite(session, fence, () => this.#forget(session));
+    return this.#fencedWrite(session, fence, (s) => this.#forget(session, s));
   }
 
   inspect(session: string): Promise<SessionInfo | undefined> {
@@ -167,7 +174,7 @@ class StorageSessions implements DurableObjectStore {
       const s = await this.#live(session, Date.now());
       if (!s) return undefined;
       const { expires: _expires, ...info } = s;
-      return { ...info, buffered: s.reset !== undefined ? 0 : s.sent - s.acked };
+      return { ...info, user: s.user ?? "", buffered: s.reset !== undefined ? 0 : s.sent - s.acked };
     });
   }
 
@@ -177,7 +184,7 @@ class StorageSessions implements DurableObjectStore {
       let next = Infinity;
       for (const [key, s] of await this.#storage.list<StoredSession>({ prefix: "s:" })) {
         if (s.expires === undefined) continue;
-        if (s.expires <= now) await this.#forget(key.slice(key.indexOf(":", 2) + 1));
+        if (s.expires <= now) await this.#forget(key.slice(key.indexOf(":", 2) + 1), s);
         else next = Math.min(next, s.expires);
       }
       if (next !== Infinity) await this.#storage.setAlarm(next);
@@ -200,10 +207,47 @@ class StorageSessions implements DurableObjectStore {
   async #live(session: string, now: number): Promise<StoredSession | undefined> {
     const s = await this.#storage.get<StoredSession>(recordKey(session));
     if (s?.expires !== undefined && s.expires <= now) {
-      await this.#forget(session);
+      await this.#forget(session, s);
       return undefined;
     }
     return s;
+  }
+
+  /** A named user's live sessions with their records, least recently active first; drops index keys of sessions gone. */
+  async #sessionsOf(user: string, now: number): Promise<Array<[string, StoredSession]>> {
+    const prefix = userPrefix(user);
+    const live: Array<[string, StoredSession]> = [];
+    const stale: string[] = [];
+    for (const key of (await this.#storage.list({ prefix })).keys()) {
+      const session = key.slice(prefix.length);
+      const s = await this.#live(session, now);
+      if (s && s.reset === undefined && belongsTo(s, user)) live.push([session, s]);
+      else stale.push(key);
+    }
+    await this.#delete(stale);
+    return live.sort(([, a], [, b]) => a.seen - b.seen);
+  }
+
+  /** After `session` was made: evicts what is beyond the user's bound. */
+  async #bound(session: string, owner: AttachOwner, now: number): Promise<void> {
+    if (owner.sessionsPerUser === Infinity) return;
+    const sessions = await this.#sessionsOf(owner.user, now);
+    for (const victim of victims(sessions, owner.sessionsPerUser, session)) {
+      const s = sessions.find(([id]) => id === victim)?.[1] as StoredSession;
+      await this.#tombstone(victim, s, "evicted", now);
+    }
+  }
+
+  /** Gives the session up, keeping a tombstone with `reason` for sessionTtl; its attached owner hears `reset`. */
+  async #tombstone(session: string, s: StoredSession, reason: ResetReason, now: number): Promise<void> {
+    this.#owners.tell(s, { type: "reset", session, reason });
+    s.reset = reason;
+    s.attached = false;
+    s.expires = now + this.#ttl;
+    await this.#deleteEntries(session);
+    await this.#storage.put({ [recordKey(session)]: s });
+    if (s.user) await this.#delete([userPrefix(s.user) + session]);
+    await this.#alarmBy(s.expires);
   }
 
   #fencedWrite(session: string, fence: Fence, write: (s: StoredSession) => Promise<void>): Promise<FencedResult> {
@@ -216,9 +260,9 @@ class StorageSessions implements DurableObjectStore {
     });
   }
 
-  async #forget(session: string): Promise<void> {
+  async #forget(session: string, s: StoredSession): Promise<void> {
     await this.#deleteEntries(session);
-    await this.#delete([recordKey(session)]);
+    await this.#delete([recordKey(session), ...(s.user ? [userPrefix(s.user) + session] : [])]);
   }
 
   async #deleteEntries(session: string): Promise<void> {

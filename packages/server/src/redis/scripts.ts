@@ -3,10 +3,17 @@
 // of a method cannot leave half an update behind.
 //
 // Keys of one session (the `{…}` hash tag keeps both in one Cluster slot):
-//   KEYS[1]  hash  fence owner attached inbound sent acked created seen reset
+//   KEYS[1]  hash  fence owner user attached inbound sent acked created seen reset
 //   KEYS[2]  list  the replay buffer: bodies of acked+1 … sent, oldest first
 // Both carry the same TTL: a lease while attached (renewed by the owning
 // node), `sessionTtl` once detached or made a tombstone.
+//
+// A named user's index, `<prefix>user:<user>`: a sorted set of their live
+// sessions scored by last activity (attach, detach), with a TTL at least as
+// long as any of theirs. Members whose session expired are pruned when the
+// index is read. The scripts that keep it reach keys they compute (the
+// index from a session's `user`, a session from an index member), so the
+// store needs one Redis, not a Cluster.
 //
 // Numbers that may pass 2^31 (fences, timestamps) are written with
 // string.format("%.0f") because Lua's own number-to-string conversion would
@@ -26,6 +33,15 @@ end
 local function event(channel, kind, session, field, value)
   redis.call('PUBLISH', channel, '{"type":"' .. kind .. '","session":' .. cjson.encode(session) .. ',"' .. field .. '":' .. value .. '}')
 end
+-- the index of the session's user (nil: anonymous); ARGV names the index prefix
+local function index(prefix, user)
+  if not user or user == '' then return nil end
+  return prefix .. user
+end
+-- a key's TTL grows to at least ms (an index lives as long as its longest session)
+local function keep(key, ms)
+  if redis.call('PTTL', key) < tonumber(ms) then redis.call('PEXPIRE', key, ms) end
+end
 -- nil when the write may go ahead; else what a fenced write answers
 local function fenced(fence)
   local r = redis.call('HMGET', h, 'fence', 'reset')
@@ -44,8 +60,11 @@ export interface Script {
 const script = (name: string, body: string): Script => ({ name, lua: PRELUDE + body });
 
 /**
- * ARGV: session, node, create ("1"/"0"), channel prefix, lease ms.
+ * KEYS[3]: the user's index. ARGV: session, node, create ("1"/"0"), channel
+ * prefix, lease ms, user ("" anonymous), sessionsPerUser (-1: no bound), key
+ * prefix, sessionTtl ms.
  * → {"absent"} | {"tombstone", reason} | {"attached", created, fence, inbound, sent, acked}
+ * Another user's session answers "absent" and is not touched.
  * The fence is max(previous + 1, Redis time in ms): it grows per session and,
  * after Redis lost its data, a fresh record's fence is still above any fence
  * handed out before (so a connection from before the loss is fenced out).
@@ -53,15 +72,17 @@ const script = (name: string, body: string): Script => ({ name, lua: PRELUDE + b
 export const ATTACH = script(
   "attach",
   `
-local session, node, create, prefix, lease = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local session, node, create, prefix, lease, user, limit, keys, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], ARGV[9]
+local u = KEYS[3]
 local t = now()
-local r = redis.call('HMGET', h, 'fence', 'owner', 'attached', 'reset', 'inbound', 'sent', 'acked')
+local r = redis.call('HMGET', h, 'fence', 'owner', 'attached', 'reset', 'inbound', 'sent', 'acked', 'user')
+if r[1] and (r[8] or '') ~= user then return {'absent'} end
 local created = 0
 if not r[1] then
   if create ~= '1' then return {'absent'} end
   created = 1
   redis.call('DEL', q)
-  redis.call('HSET', h, 'inbound', 0, 'sent', 0, 'acked', 0, 'created', num(t))
+  redis.call('HSET', h, 'inbound', 0, 'sent', 0, 'acked', 0, 'created', num(t), 'user', user)
   r = {'0', false, '0', false, '0', '0', '0'}
 elseif r[4] then
   redis.call('DEL', h, q)
@@ -71,9 +92,50 @@ local fence = math.max(tonumber(r[1]) + 1, t)
 if r[3] == '1' and r[2] then event(prefix .. r[2], 'takeover', session, 'fence', num(fence)) end
 redis.call('HSET', h, 'fence', num(fence), 'owner', node, 'attached', '1', 'seen', num(t))
 expire(lease)
+if user ~= '' then
+  redis.call('ZADD', u, t, session)
+  keep(u, lease)
+  if created == 1 and limit >= 0 then
+    -- the user's other live sessions, least recently active first; gone ones leave the index
+    local idle, busy = {}, {}
+    for _, m in ipairs(redis.call('ZRANGE', u, 0, -1)) do
+      local mh = keys .. '{' .. m .. '}'
+      local a = redis.call('HMGET', mh, 'fence', 'reset', 'user', 'attached', 'owner')
+      if not a[1] or a[2] or a[3] ~= user then
+        redis.call('ZREM', u, m)
+      elseif m ~= session then
+        local list = (a[4] == '1' and a[5]) and busy or idle
+        list[#list + 1] = {m, mh, a[4] == '1' and a[5]}
+      end
+    end
+    -- beyond the bound: those without a live connection go first, the new session stays
+    for i = 1, #idle + #busy + 1 - limit do
+      local v = idle[i] or busy[i - #idle]
+      if v[3] then event(prefix .. v[3], 'reset', v[1], 'reason', '"evicted"') end
+      redis.call('DEL', v[2] .. ':q')
+      redis.call('HSET', v[2], 'reset', 'evicted', 'attached', '0')
+      redis.call('PEXPIRE', v[2], ttl)
+      redis.call('ZREM', u, v[1])
+    end
+  end
+end
 return {'attached', created, fence, tonumber(r[5]), tonumber(r[6]), tonumber(r[7])}
 `,
 );
+
+/** KEYS[1]: the user's index (no session keys). ARGV: key prefix, user. → the live sessions, least recently active first */
+export const SESSIONS_OF = {
+  name: "sessions-of",
+  lua: `
+local u, keys, user = KEYS[1], ARGV[1], ARGV[2]
+local live = {}
+for _, m in ipairs(redis.call('ZRANGE', u, 0, -1)) do
+  local a = redis.call('HMGET', keys .. '{' .. m .. '}', 'fence', 'reset', 'user')
+  if not a[1] or a[2] or a[3] ~= user then redis.call('ZREM', u, m) else live[#live + 1] = m end
+end
+return live
+`,
+} satisfies Script;
 
 /** ARGV: fence, seq. → "ok" | "fenced" | "gone" */
 export const RECORD = script(
@@ -87,19 +149,23 @@ return 'ok'
 );
 
 /**
- * ARGV: session, body, replay max, channel prefix, sessionTtl ms.
- * → {"stored", seq} | {"absent"} | {"overflow"}
+ * ARGV: session, body, replay max, channel prefix, sessionTtl ms, index prefix,
+ * refuse ("1": a full buffer of an attached session answers "full", unchanged).
+ * → {"stored", seq} | {"absent"} | {"overflow"} | {"full"}
  */
 export const APPEND = script(
   "append",
   `
 local session, body, max, prefix, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
-local r = redis.call('HMGET', h, 'sent', 'acked', 'attached', 'owner', 'reset')
+local r = redis.call('HMGET', h, 'sent', 'acked', 'attached', 'owner', 'reset', 'user')
 if not r[1] or r[5] then return {'absent'} end
 local sent = tonumber(r[1])
 local live = r[3] == '1' and r[4]
 if sent - tonumber(r[2]) >= max then
+  if live and ARGV[7] == '1' then return {'full'} end
   if live then event(prefix .. r[4], 'reset', session, 'reason', '"overflow"') end
+  local u = index(ARGV[6], r[6])
+  if u then redis.call('ZREM', u, session) end
   redis.call('DEL', q)
   redis.call('HSET', h, 'reset', 'overflow', 'attached', '0')
   redis.call('PEXPIRE', h, ttl)
@@ -144,48 +210,60 @@ return {from, redis.call('LRANGE', q, start, start + tonumber(ARGV[2]) - 1)}
 `,
 );
 
-/** ARGV: fence, sessionTtl ms. → "ok" | "fenced" | "gone" */
+/** ARGV: fence, sessionTtl ms, index prefix, session. → "ok" | "fenced" | "gone" */
 export const DETACH = script(
   "detach",
   `
 local bad = fenced(ARGV[1])
 if bad then return bad end
-redis.call('HSET', h, 'attached', '0', 'seen', num(now()))
+local t = now()
+redis.call('HSET', h, 'attached', '0', 'seen', num(t))
 expire(ARGV[2])
+local u = index(ARGV[3], redis.call('HGET', h, 'user'))
+if u then
+  redis.call('ZADD', u, 'XX', t, ARGV[4])
+  keep(u, ARGV[2])
+end
 return 'ok'
 `,
 );
 
-/** ARGV: fence. → "ok" | "fenced" | "gone" */
+/** ARGV: fence, index prefix, session. → "ok" | "fenced" | "gone" */
 export const DROP = script(
   "drop",
   `
 local bad = fenced(ARGV[1])
 if bad then return bad end
+local u = index(ARGV[2], redis.call('HGET', h, 'user'))
+if u then redis.call('ZREM', u, ARGV[3]) end
 redis.call('DEL', h, q)
 return 'ok'
 `,
 );
 
-/** ARGV: fence, lease ms. Renews the lease of an attached session this fence still owns. → 1 | 0 */
+/** ARGV: fence, lease ms, index prefix. Renews the lease of an attached session this fence still owns (and its user's index). → 1 | 0 */
 export const RENEW = script(
   "renew",
   `
-local r = redis.call('HMGET', h, 'fence', 'attached', 'reset')
+local r = redis.call('HMGET', h, 'fence', 'attached', 'reset', 'user')
 if not r[1] or r[3] or r[2] ~= '1' or tonumber(r[1]) ~= tonumber(ARGV[1]) then return 0 end
 expire(ARGV[2])
+local u = index(ARGV[3], r[4])
+if u then keep(u, ARGV[2]) end
 return 1
 `,
 );
 
-/** → nil | {attached, owner, fence, inbound, sent, acked, created, seen, reset, buffered} (strings) */
+/** → nil | {attached, owner, fence, inbound, sent, acked, created, seen, reset, buffered, user} (strings) */
 export const INSPECT = script(
   "inspect",
   `
-local r = redis.call('HMGET', h, 'attached', 'owner', 'fence', 'inbound', 'sent', 'acked', 'created', 'seen', 'reset')
+local r = redis.call('HMGET', h, 'attached', 'owner', 'fence', 'inbound', 'sent', 'acked', 'created', 'seen', 'reset', 'user')
 if not r[3] then return false end
-for i = 1, 9 do r[i] = r[i] or '' end
+for i = 1, 10 do r[i] = r[i] or '' end
+local user = r[10]
 r[10] = tostring(redis.call('LLEN', q))
+r[11] = user
 return r
 `,
 );

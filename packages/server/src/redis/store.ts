@@ -2,8 +2,10 @@
 // nodes sharing one Redis. Each method is one Lua script (./scripts.ts);
 // events reach the owning node over Pub/Sub on a channel per node.
 import { Redis } from "ioredis";
+import { ANONYMOUS } from "../store.js";
 import type {
   AppendResult,
+  AttachOwner,
   AttachResult,
   Entry,
   Fence,
@@ -16,7 +18,7 @@ import type {
 import { platform } from "../platform.js";
 import { storeLimits } from "../session-record.js";
 import type { TimerHandle } from "../platform.js";
-import { ACKNOWLEDGE, APPEND, ATTACH, DETACH, DROP, INSPECT, READ, RECORD, RENEW } from "./scripts.js";
+import { ACKNOWLEDGE, APPEND, ATTACH, DETACH, DROP, INSPECT, READ, RECORD, RENEW, SESSIONS_OF } from "./scripts.js";
 import type { Script } from "./scripts.js";
 import { RedisTopics } from "../topics/redis.js";
 
@@ -66,7 +68,7 @@ export interface RedisStoreOptions {
 
 const KEY_PREFIX = "lifeline:";
 
-const RESET_REASONS: readonly string[] = ["unknown-session", "overflow", "ack-ahead"] satisfies ResetReason[];
+const RESET_REASONS: readonly string[] = ["unknown-session", "overflow", "ack-ahead", "evicted"] satisfies ResetReason[];
 
 function fencedResult(reply: unknown): FencedResult {
   if (reply === "ok" || reply === "fenced" || reply === "gone") return reply;
@@ -95,12 +97,15 @@ class RedisSessions implements Store {
   /** Topic histories, in the same Redis under the same prefix. */
   readonly topics: RedisTopics;
   /**
-   * Settles the commands written on the current connection when it closes.
-   * With `autoResendUnfulfilledCommands: false` ioredis forgets such a
-   * command without settling its promise; its outcome is unknown, so the
-   * method rejects instead of waiting forever.
+   * The commands written on the current connection and not answered yet,
+   * by their rejecters. With `autoResendUnfulfilledCommands: false` ioredis
+   * forgets such a command when the connection closes without settling its
+   * promise; its outcome is unknown, so the method rejects instead of
+   * waiting forever. Each command removes itself when its reply comes (a
+   * race against one shared promise would leave a reaction per command on
+   * it: a heap leak of some 300 B per call).
    */
-  #dropped: { promise: Promise<never>; reject: (error: Error) => void } | undefined;
+  readonly #inFlight = new Set<(error: Error) => void>();
 
   constructor(options: RedisStoreOptions) {
     if ((options.url === undefined) === (options.client === undefined)) {
@@ -123,8 +128,11 @@ class RedisSessions implements Store {
   }
 
   readonly #onClose = (): void => {
-    this.#dropped?.reject(new Error("@lifeline/server/redis: the connection to Redis closed before the reply came"));
-    this.#dropped = undefined;
+    if (this.#inFlight.size === 0) return;
+    const error = new Error("@lifeline/server/redis: the connection to Redis closed before the reply came");
+    const rejecters = [...this.#inFlight];
+    this.#inFlight.clear();
+    for (const reject of rejecters) reject(error);
   };
 
   async subscribe(node: string, listener: (event: StoreEvent) => void): Promise<() => Promise<void>> {
@@ -140,11 +148,10 @@ class RedisSessions implements Store {
     };
   }
 
-  async attach(session: string, node: string, create: boolean): Promise<AttachResult> {
-    const reply = (await this.#run(ATTACH, session, [session, node, create ? "1" : "0", this.#prefix + "node:", this.#lease])) as [
-      string,
-      ...unknown[],
-    ];
+  async attach(session: string, node: string, create: boolean, owner: AttachOwner = ANONYMOUS): Promise<AttachResult> {
+    const limit = Number.isFinite(owner.sessionsPerUser) ? owner.sessionsPerUser : -1;
+    const args = [session, node, create ? "1" : "0", this.#prefix + "node:", this.#lease, owner.user, limit, this.#prefix, this.#ttl];
+    const reply = (await this.#run(ATTACH, [...this.#keys(session), this.#index(owner.user)], args)) as [string, ...unknown[]];
     switch (reply[0]) {
       case "absent":
         return { status: "absent" };
@@ -162,14 +169,20 @@ class RedisSessions implements Store {
     }
   }
 
+  async sessionsOf(user: string): Promise<readonly string[]> {
+    if (user === "") return [];
+    return (await this.#run(SESSIONS_OF, [this.#index(user)], [this.#prefix, user])) as string[];
+  }
+
   async record(session: string, fence: Fence, seq: number): Promise<FencedResult> {
     return this.#fencedWrite(RECORD, session, fence, [fence, seq]);
   }
 
-  async append(session: string, body: string): Promise<AppendResult> {
-    const reply = (await this.#run(APPEND, session, [session, body, this.#max, this.#prefix + "node:", this.#ttl])) as [string, number?];
+  async append(session: string, body: string, whenFull: "overflow" | "refuse" = "overflow"): Promise<AppendResult> {
+    const args = [session, body, this.#max, this.#prefix + "node:", this.#ttl, this.#prefix + "user:", whenFull === "refuse" ? "1" : "0"];
+    const reply = (await this.#run(APPEND, this.#keys(session), args)) as [string, number?];
     if (reply[0] === "stored") return { status: "stored", seq: reply[1] as number };
-    if (reply[0] === "absent" || reply[0] === "overflow") return { status: reply[0] };
+    if (reply[0] === "absent" || reply[0] === "overflow" || reply[0] === "full") return { status: reply[0] };
     throw new Error(`@lifeline/server/redis: unexpected append reply ${String(reply[0])}`);
   }
 
@@ -178,27 +191,28 @@ class RedisSessions implements Store {
   }
 
   async read(session: string, after: number, limit: number): Promise<readonly Entry[] | undefined> {
-    const reply = (await this.#run(READ, session, [after, limit])) as [number, string[]] | null;
+    const reply = (await this.#run(READ, this.#keys(session), [after, limit])) as [number, string[]] | null;
     if (reply === null) return undefined;
     const [from, bodies] = reply;
     return bodies.map((body, i) => ({ seq: from + 1 + i, body }));
   }
 
   async detach(session: string, fence: Fence): Promise<FencedResult> {
-    return this.#fencedWrite(DETACH, session, fence, [fence, this.#ttl]);
+    return this.#fencedWrite(DETACH, session, fence, [fence, this.#ttl, this.#prefix + "user:", session]);
   }
 
   async drop(session: string, fence: Fence): Promise<FencedResult> {
-    return this.#fencedWrite(DROP, session, fence, [fence]);
+    return this.#fencedWrite(DROP, session, fence, [fence, this.#prefix + "user:", session]);
   }
 
   async inspect(session: string): Promise<SessionInfo | undefined> {
-    const r = (await this.#run(INSPECT, session, [])) as string[] | null;
+    const r = (await this.#run(INSPECT, this.#keys(session), [])) as string[] | null;
     if (r === null) return undefined;
     const n = (i: number) => Number(r[i]);
     return {
       attached: r[0] === "1",
       owner: r[1] === "" ? undefined : r[1],
+      user: r[10] ?? "",
       fence: n(2),
       inbound: n(3),
       sent: n(4),
@@ -236,6 +250,11 @@ class RedisSessions implements Store {
     return [hash, `${hash}:q`];
   }
 
+  /** The key of a user's index (see scripts.ts). */
+  #index(user: string): string {
+    return `${this.#prefix}user:${user}`;
+  }
+
   #channel(node: string): string {
     return `${this.#prefix}node:${node}`;
   }
@@ -245,37 +264,43 @@ class RedisSessions implements Store {
   }
 
   /** EVALSHA, loading the script first (again after Redis restarted: NOSCRIPT). */
-  async #run(script: Script, session: string, args: ReadonlyArray<string | number>): Promise<unknown> {
+  async #run(script: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
     this.#live();
-    const keys = this.#keys(session);
     let sha = this.#sha.get(script);
     if (sha === undefined) {
       sha = (await this.#settled(this.#client.script("LOAD", script.lua))) as string;
       this.#sha.set(script, sha);
     }
     try {
-      return await this.#settled(this.#client.evalsha(sha, 2, ...keys, ...args));
+      return await this.#settled(this.#client.evalsha(sha, keys.length, ...keys, ...args));
     } catch (error) {
       if (!(error instanceof Error && error.message.startsWith("NOSCRIPT"))) throw error;
       // EVAL runs it and caches it in Redis again
-      return this.#settled(this.#client.eval(script.lua, 2, ...keys, ...args));
+      return this.#settled(this.#client.eval(script.lua, keys.length, ...keys, ...args));
     }
   }
 
   /** `reply`, or a rejection if the connection it was written on closes first. */
   #settled<T>(reply: Promise<T>): Promise<T> {
     if (this.#client.status !== "ready") return reply; // queued offline: ioredis sends it once connected
-    if (!this.#dropped) {
-      let reject!: (error: Error) => void;
-      const promise = new Promise<never>((_, no) => (reject = no));
-      promise.catch(() => {});
-      this.#dropped = { promise, reject };
-    }
-    return Promise.race([reply, this.#dropped.promise]);
+    return new Promise<T>((resolve, reject) => {
+      const inFlight = this.#inFlight;
+      inFlight.add(reject);
+      reply.then(
+        (value) => {
+          inFlight.delete(reject);
+          resolve(value);
+        },
+        (error: unknown) => {
+          inFlight.delete(reject);
+          reject(error);
+        },
+      );
+    });
   }
 
   async #fencedWrite(script: Script, session: string, fence: Fence, args: ReadonlyArray<string | number>): Promise<FencedResult> {
-    const result = fencedResult(await this.#run(script, session, args));
+    const result = fencedResult(await this.#run(script, this.#keys(session), args));
     // this store object no longer keeps the session alive once detached, dropped or lost to another connection
     if ((result !== "ok" || script === DETACH || script === DROP) && this.#leases.get(session) === fence) this.#forgetLease(session);
     return result;
@@ -337,8 +362,9 @@ class RedisSessions implements Store {
     for (const [session] of leases) {
       const keys = this.#keys(session);
       const fence = this.#leases.get(session) as Fence;
-      if (sha === undefined) pipeline.eval(RENEW.lua, 2, ...keys, fence, this.#lease);
-      else pipeline.evalsha(sha, 2, ...keys, fence, this.#lease);
+      const args = [fence, this.#lease, this.#prefix + "user:"];
+      if (sha === undefined) pipeline.eval(RENEW.lua, 2, ...keys, ...args);
+      else pipeline.evalsha(sha, 2, ...keys, ...args);
     }
     try {
       const replies = (await this.#settled(pipeline.exec())) ?? [];

@@ -10,8 +10,10 @@ export class LifelineObject extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
     this.lifeline = durableObjectLifeline(ctx, {
-      onMessage: async ({ session }, data) => {
-        await this.lifeline.server.send(session, { echo: data.c });
+      // a named user's messages are echoed to every session of theirs (they have one)
+      onMessage: async ({ session, user }, data) => {
+        const server = this.lifeline.server;
+        await (user === undefined ? server.send(session, { echo: data.c }) : server.sendToUser(user, { echo: data.c }));
       },
     });
   }
@@ -24,7 +26,9 @@ export class LifelineObject extends DurableObject {
       const autoResponses = this.ctx.getWebSockets().filter((ws) => this.ctx.getWebSocketAutoResponseTimestamp(ws) !== null).length;
       return Response.json({ ...this.lifeline.server.stats(), autoResponses });
     }
-    return this.lifeline.upgrade();
+    // the user as an app's auth would give it (here: the url says who)
+    const user = new URL(request.url).searchParams.get("user") ?? undefined;
+    return this.lifeline.upgrade({ user });
   }
 
   webSocketMessage(ws, message) {

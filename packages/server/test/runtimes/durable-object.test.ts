@@ -13,7 +13,7 @@ import { Miniflare } from "miniflare";
 import type { MiniflareOptions } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
-import { HERE, PACKAGE, exchange } from "./harness.js";
+import { HERE, PACKAGE, exchange, stolenId } from "./harness.js";
 
 const temp = mkdtempSync(path.join(tmpdir(), "lifeline-durable-object-"));
 const options: MiniflareOptions = {
@@ -118,7 +118,7 @@ describe("@lifeline/server/cloudflare in workerd (miniflare)", () => {
     let faults = 0;
     const result = await exchange(
       {
-        url: () => base.href.replace(/^http/, "ws"),
+        url: () => `${base.href.replace(/^http/, "ws")}?user=runner`,
         fault: async () => {
           if (faults++ % 2 === 0) {
             // the object resets: its memory and its sockets go, its storage stays
@@ -142,6 +142,10 @@ describe("@lifeline/server/cloudflare in workerd (miniflare)", () => {
     expect(result.echoes).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
     expect(result.resets).toBe(0);
   }, 60_000);
+
+  it("a stolen session id reads nothing and knocks no one off", async () => {
+    await stolenId(base.href.replace(/^http/, "ws").replace(/\/$/, ""), "do-alice");
+  });
 
   it("nothing left loopback", () => {
     expect(connected.length).toBeGreaterThan(0);

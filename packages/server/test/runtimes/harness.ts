@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { createClient } from "@lifeline/client";
 import { atLeastOnce } from "@lifeline/client/at-least-once";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const PACKAGE = path.resolve(HERE, "../..");
@@ -139,6 +140,44 @@ export async function exchange(target: Target, count: number, faultEvery: number
   }
 }
 
+/** A raw `ws` client of `user`: every frame it got, and a bounded wait for one. */
+async function rawUser(url: string, user: string) {
+  const ws = new WebSocket(`${url}/?user=${user}`);
+  const frames: string[] = [];
+  ws.on("message", (data) => frames.push(data.toString()));
+  ws.on("error", () => {});
+  await new Promise<void>((resolve, reject) => ws.once("open", () => resolve()).once("error", reject));
+  const next = async (text: string) => {
+    for (let i = 0; i < 500 && !frames.includes(text); i++) await delay(10);
+    if (!frames.includes(text)) throw new Error(`no ${text}: ${frames.join(" ")}`);
+  };
+  return { ws, frames, next, send: (frame: unknown) => ws.send(JSON.stringify(frame)) };
+}
+
+/**
+ * Another user's connection presents a session id by hand, as an attacker
+ * would: it gets `reset` and nothing else; the owner's line stays up and served.
+ * The server echoes `{c}` messages as `{echo}`.
+ */
+export async function stolenId(url: string, session: string): Promise<void> {
+  const alice = await rawUser(url, "alice");
+  alice.send({ t: "hello", session, ack: 0 });
+  alice.send({ t: "msg", seq: 1, data: { c: 1 } });
+  await alice.next(`{"t":"msg","seq":1,"data":{"echo":1}}`);
+  const mallory = await rawUser(url, "mallory");
+  mallory.send({ t: "hello", session, ack: 0, resume: true });
+  mallory.send({ t: "ack", seq: 1 });
+  mallory.ws.send("ping");
+  await mallory.next("pong");
+  expect(mallory.frames).toEqual(['{"t":"reset","reason":"unknown-session"}', "pong"]);
+  mallory.ws.close();
+  expect(alice.ws.readyState).toBe(WebSocket.OPEN);
+  alice.send({ t: "msg", seq: 2, data: { c: 2 } });
+  await alice.next(`{"t":"msg","seq":2,"data":{"echo":2}}`);
+  expect(alice.frames.filter((f) => f.includes("reset"))).toEqual([]);
+  alice.ws.close();
+}
+
 /**
  * The suite an adapter passes in its own runtime: the server `start` launches
  * (a `serve()` child) takes 300 messages each way through 3 sheds, with 0
@@ -158,12 +197,40 @@ export function describeServed(name: string, version: RegExp, start: () => Promi
 
     it(`runs in ${name}: 300 messages each way through 3 sheds, 0 lost, 0 duplicates, in order`, async () => {
       expect(server.runtime).toMatch(version);
-      const result = await exchange({ ...server, fault: shed(server) }, 300, 75);
+      // a named user: the fixture echoes with sendToUser
+      const result = await exchange({ ...server, url: `${server.url}/?user=runner`, fault: shed(server) }, 300, 75);
       expect(result.faults).toBe(3);
       expect(result.opens).toBeGreaterThanOrEqual(4);
       expect(result.acknowledged).toBe(300);
       expect(result.echoes).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
       expect(result.resets).toBe(0);
+      expect(server.output()).toBe("");
+    });
+
+    it(`in ${name}, a reader that stops reading while 8 MiB are sent to it gets all of it, in order, once it reads again`, async () => {
+      const ws = new WebSocket(`${server.url}/?user=slow`);
+      const seqs: number[] = [];
+      let greeted = false;
+      ws.on("message", (data) => {
+        const frame = JSON.parse(String(data)) as { t: string; seq?: number };
+        if (frame.t === "msg") seqs.push(frame.seq as number);
+        else if (frame.t === "ack") greeted = true;
+      });
+      await new Promise<void>((resolve, reject) => ws.once("open", () => resolve()).once("error", reject));
+      ws.send(JSON.stringify({ t: "hello", session: "runtime-slow", ack: 0 }));
+      // the hello's ack: the session exists
+      for (let i = 0; i < 500 && !greeted; i++) await delay(10);
+      ws.pause();
+      expect(await (await fetch(`${server.httpUrl}/flood?session=runtime-slow&n=128`)).text()).toBe("128");
+      ws.resume();
+      for (let i = 0; i < 1_000 && seqs.length < 128; i++) await delay(10);
+      expect(seqs).toEqual(Array.from({ length: 128 }, (_, i) => i + 1));
+      ws.close();
+      expect(server.output()).toBe("");
+    });
+
+    it(`in ${name}, a stolen session id reads nothing and knocks no one off`, async () => {
+      await stolenId(server.url, "runtime-alice");
       expect(server.output()).toBe("");
     });
   });
