@@ -30,7 +30,14 @@ it("subscribe, publish, leave: a flat heap after GC (bytes per cycle)", async ()
   let written = 0;
   let session = 0;
   const cycle = async (i: number) => {
-    const conn: TopicConnection = { session: `s${++session}`, write: () => void written++, fail: () => {} };
+    const conn: TopicConnection = {
+      session: `s${++session}`,
+      user: undefined,
+      congested: false,
+      whenDrained: (resume) => resume(),
+      write: () => void written++,
+      fail: () => {},
+    };
     await hub.frame(conn, { t: "sub", topic: `room:${i % 20}`, from: i % 3 === 0 ? { epoch: "", offset: 0 } : undefined });
     await hub.frame(conn, { t: "sub", topic: "all", from: undefined });
     await hub.publish(`room:${i % 20}`, { i });

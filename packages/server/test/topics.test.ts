@@ -97,6 +97,76 @@ describe("topics", () => {
     await d.close();
   });
 
+  it("canSubscribe sees the user the connection was accepted for: a feed of one's own, nobody else's", async () => {
+    const h = await start({ canSubscribe: ({ user, topic }) => user !== undefined && topic === `user:${user}` });
+    const ada = await greeted(`${h.url}/?user=ada`);
+    ada.send({ t: "sub", topic: "user:ada" });
+    ada.send({ t: "sub", topic: "user:bob" });
+    await ada.next(isT("subscribed", "user:ada"));
+    expect(await ada.next(isT("refused"))).toMatchObject({ topic: "user:bob", code: "FORBIDDEN" });
+    const anonymous = await greeted(h.url);
+    anonymous.send({ t: "sub", topic: "user:ada" });
+    expect(await anonymous.next(isT("refused"))).toMatchObject({ code: "FORBIDDEN" });
+    await h.lifeline.publish("user:ada", "for ada");
+    await ada.next(pubOf("user:ada", 1));
+    await roundTrip(anonymous);
+    expect(anonymous.of("pub")).toEqual([]);
+    await ada.close();
+    await anonymous.close();
+  });
+
+  it("a congested subscriber is skipped until its socket drained, then caught up from the history, in order; beyond the history, a gap", async () => {
+    const h = await start({ topics: { history: { max: 5 } }, limits: { bufferedBytes: 100 } });
+    let buffered = 0;
+    let drained: Array<() => void> = [];
+    const frames: Array<Record<string, unknown>> = [];
+    const conn = h.lifeline.connect({
+      send: (text) => {
+        if (text !== "pong") frames.push(JSON.parse(text) as Record<string, unknown>);
+        buffered += text.length;
+      },
+      close: () => {},
+      buffered: () => buffered,
+      whenDrained: (resume) => void drained.push(resume),
+    });
+    const drain = () => {
+      buffered = 0;
+      for (const resume of drained.splice(0)) resume();
+    };
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(check()).toBe(true);
+    };
+    const offsets = () => frames.filter((f) => f["t"] === "pub").map((f) => f["offset"]);
+    conn.receive(JSON.stringify({ t: "hello", session: "slow", ack: 0 }));
+    conn.receive(JSON.stringify({ t: "sub", topic: "t" }));
+    await until(() => frames.some((f) => f["t"] === "subscribed"));
+    buffered = 0;
+    // the first publication fills the socket past 100 bytes: the next ones are not written
+    for (let n = 1; n <= 4; n++) await h.lifeline.publish("t", { n, pad: "x".repeat(80) });
+    await until(() => offsets().length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(offsets()).toEqual([1]);
+    drain();
+    // caught up from the history, one publication per drain (each fills the socket again)
+    for (let i = 0; i < 3; i++) {
+      await until(() => offsets().length === 2 + i);
+      drain();
+    }
+    expect(offsets()).toEqual([1, 2, 3, 4]);
+    // paused for longer than the history holds: a gap, then live
+    for (let n = 5; n <= 12; n++) await h.lifeline.publish("t", { n, pad: "x".repeat(80) });
+    await until(() => offsets().length === 5);
+    drain();
+    await until(() => frames.some((f) => f["t"] === "gap"));
+    expect(frames.find((f) => f["t"] === "gap")).toMatchObject({ reason: "trimmed", offset: 12 });
+    drain();
+    await h.lifeline.publish("t", { n: 13 });
+    await until(() => offsets().at(-1) === 13);
+    expect(offsets()).toEqual([1, 2, 3, 4, 5, 13]);
+    conn.end();
+  });
+
   it("a canSubscribe that throws refuses with UNAVAILABLE and is reported to onError; the line stays up", async () => {
     const errors: unknown[] = [];
     const h = await start({

@@ -3,7 +3,11 @@
 // to every local subscriber, in offset order. Everything a feed does runs on
 // one promise chain, so a subscriber that joins with a position gets the
 // history up to the feed's own position and then the live publications,
-// with nothing in between lost or repeated.
+// with nothing in between lost or repeated. A subscriber whose socket is
+// congested (more than `limits.bufferedBytes` unsent) is skipped until it
+// drained, then caught up from the history, like a resubscribe: memory
+// stays flat whatever a slow reader does, and what the history no longer
+// holds is announced with a gap.
 import type { GapReason, HistoryLimits, HistoryRead, Publication, TopicHistory, TopicPosition } from "./history.js";
 import { gapFrame, pubFrame, subscribedFrame } from "./frames.js";
 
@@ -13,8 +17,14 @@ export interface Subscriber {
   write(text: string): void;
   /** The store failed while serving it: its connection closes (the client resumes from its offset). */
   fail(error: unknown): void;
+  /** Its socket holds more than `limits.bufferedBytes`. */
+  congested(): boolean;
+  /** Calls `resume` once the socket drained (or closed). */
+  whenDrained(resume: () => void): void;
   /** Unsubscribed (or replaced) before it joined: the join does nothing. */
   gone: boolean;
+  /** Set while congested: the last publication written to it; it is caught up from there when it drained. */
+  paused?: TopicPosition | undefined;
 }
 
 export class Feed {
@@ -106,11 +116,43 @@ export class Feed {
         subscriber.write(subscribedFrame(this.topic, here, false));
       } else {
         subscriber.write(subscribedFrame(this.topic, { epoch: this.#epoch, offset: from.offset }, true));
-        // what the store has beyond this feed's position is on its way to the feed: it comes live
-        for (const p of read.entries) if (p.offset <= this.#last) subscriber.write(pubFrame(this.topic, p));
+        this.#replay(subscriber, read.entries, from.offset);
       }
     }
     this.#subscribers.add(subscriber);
+  }
+
+  /** Writes the entries up to this feed's position (the rest is on its way to the feed: it comes live); pauses on congestion. */
+  #replay(subscriber: Subscriber, entries: readonly Publication[], after: number): void {
+    let written = after;
+    for (const p of entries) {
+      if (p.offset > this.#last) break;
+      subscriber.write(pubFrame(this.topic, p));
+      written = p.offset;
+      if (subscriber.congested()) return this.#pause(subscriber, { epoch: this.#epoch, offset: written });
+    }
+  }
+
+  #pause(subscriber: Subscriber, at: TopicPosition): void {
+    subscriber.paused = at;
+    subscriber.whenDrained(() => void this.#enqueue(() => this.#resume(subscriber)));
+  }
+
+  /** A congested subscriber drained: what it missed from the history, or a gap. */
+  async #resume(subscriber: Subscriber): Promise<void> {
+    const at = subscriber.paused;
+    if (!at || subscriber.gone || !this.#subscribers.has(subscriber)) return;
+    subscriber.paused = undefined;
+    const here = { epoch: this.#epoch, offset: this.#last };
+    if (at.epoch === here.epoch && at.offset === here.offset) return;
+    let read: HistoryRead;
+    try {
+      read = await this.#history.read(this.topic, at, this.#limits);
+    } catch (error) {
+      return subscriber.fail(error);
+    }
+    if ("gap" in read || read.epoch !== this.#epoch) subscriber.write(gapFrame(this.topic, "gap" in read ? read.gap : "epoch", here));
+    else this.#replay(subscriber, read.entries, at.offset);
   }
 
   /** A publication heard from the store. */
@@ -135,14 +177,19 @@ export class Feed {
     this.#last = p.offset;
     if (this.#subscribers.size === 0) return;
     const frame = pubFrame(this.topic, p);
-    for (const subscriber of this.#subscribers) subscriber.write(frame);
+    for (const subscriber of this.#subscribers) {
+      if (subscriber.paused) continue;
+      subscriber.write(frame);
+      if (subscriber.congested()) this.#pause(subscriber, p);
+    }
   }
 
   #gap(reason: GapReason, head: TopicPosition): void {
     this.#epoch = head.epoch;
     this.#last = head.offset;
     const frame = gapFrame(this.topic, reason, head);
-    for (const subscriber of this.#subscribers) subscriber.write(frame);
+    // a paused subscriber learns of it when it resumes (its position is no longer in the history)
+    for (const subscriber of this.#subscribers) if (!subscriber.paused) subscriber.write(frame);
   }
 
   #endIfIdle(): void {

@@ -17,6 +17,12 @@ export const MAX_TOPICS_PER_CONNECTION = 1_000;
 export interface TopicConnection {
   /** The session it speaks for (set while it may subscribe). */
   readonly session: string | undefined;
+  /** The user it was accepted for; `undefined`: anonymous. */
+  readonly user: string | undefined;
+  /** Its socket holds more than `limits.bufferedBytes`: stop writing publications until it drained. */
+  readonly congested: boolean;
+  /** Calls `resume` once the socket drained (or closed). */
+  whenDrained(resume: () => void): void;
   /** Writes a frame when the connection still speaks for a session; drops it otherwise. */
   write(text: string): void;
   /** The store failed while serving it: closes it with 1011 (the client resumes from its offsets). */
@@ -29,10 +35,6 @@ export type PublishResult =
   | { readonly ok: true; readonly offset: number; readonly epoch: string }
   /** Not published: the server is closed. */
   | { readonly ok: false; readonly reason: "closed" };
-
-// TODO(merge with branch `server`): the connection's user (`accept(ws, { user })`) goes here; until then
-// every connection is anonymous for canSubscribe.
-const userOf = (_conn: TopicConnection): unknown => undefined;
 
 export class TopicHub {
   readonly #history: TopicHistory | undefined;
@@ -74,7 +76,7 @@ export class TopicHub {
     let allowed = true;
     if (this.#options.canSubscribe) {
       try {
-        allowed = (await this.#options.canSubscribe({ user: userOf(conn), session, topic })) === true;
+        allowed = (await this.#options.canSubscribe({ user: conn.user, session, topic })) === true;
       } catch (error) {
         this.#onError(error, session);
         return this.#refuse(conn, topic, "UNAVAILABLE");
@@ -85,7 +87,13 @@ export class TopicHub {
     this.#drop(conn, topic);
     let feed = this.#feeds.get(topic);
     if (!feed) this.#feeds.set(topic, (feed = new Feed(topic, this.#history, this.#options.history, (f) => this.#ended(f))));
-    const subscriber: Subscriber = { write: (text) => conn.write(text), fail: (error) => conn.fail(error), gone: false };
+    const subscriber: Subscriber = {
+      write: (text) => conn.write(text),
+      fail: (error) => conn.fail(error),
+      congested: () => conn.congested,
+      whenDrained: (resume) => conn.whenDrained(resume),
+      gone: false,
+    };
     let map = this.#subscriptions.get(conn);
     if (!map) this.#subscriptions.set(conn, (map = new Map()));
     map.set(topic, { feed, subscriber });

@@ -6,7 +6,7 @@ export interface SubscribeContext {
    * The user of the connection (`accept(ws, { user })`), or `undefined` for
    * a connection without one.
    */
-  readonly user: unknown;
+  readonly user: string | undefined;
   /** The session of the connection asking. */
   readonly session: string;
   /** The topic asked for. */
