@@ -275,6 +275,28 @@ describe("topics", () => {
     await c.close();
   });
 
+  it("a store that fails while serving a subscription closes its connection with 1011 (the client resumes from its offset), reported to onError", async () => {
+    const store = memoryStore();
+    const errors: unknown[] = [];
+    const read = store.topics.read.bind(store.topics);
+    let failing = false;
+    store.topics.read = (topic, from, limits) => (failing && from ? Promise.reject(new Error("store down")) : read(topic, from, limits));
+    const h = await start({ store, onError: (error, context) => errors.push([String(error), context.source]) });
+    const { epoch } = (await h.lifeline.publish("t", 1)) as { epoch: string };
+    failing = true;
+    const c = await greeted(h.url);
+    c.send({ t: "sub", topic: "t", epoch, offset: 0 });
+    expect(await c.closed).toEqual({ code: 1011, reason: "store failed" });
+    expect(errors).toEqual([["Error: store down", "store"]]);
+    failing = false;
+    const again = await greeted(h.url);
+    again.send({ t: "sub", topic: "t", epoch, offset: 0 });
+    expect(await again.next(isT("subscribed"))).toMatchObject({ recovered: true });
+    await again.next(pubOf("t", 1));
+    await again.close();
+    await store.close();
+  });
+
   it("refuses a connection's 1,001st topic with LIMIT", async () => {
     const h = await start();
     const c = await greeted(h.url);
