@@ -51,7 +51,7 @@ export function topicsOf(client: Client<any, any>): Topics | undefined {
   const receive = (f: Frame): boolean => {
     const t = topics.get(f?.topic);
     // a frame of a topic left meanwhile is ours too
-    if (!t) return typeof f?.topic === "string";
+    if (!t) return !!f?.topic;
     const tell = (type: "subscribed" | "gap" | "error", event: unknown) => {
       for (const handle of t.handles) handle.tell(type, event);
     };
@@ -102,7 +102,8 @@ export function topicsOf(client: Client<any, any>): Topics | undefined {
     t.handles.add(handle);
     return handle;
   };
-  const made = line.options.delivery && add;
+  // topics ride on acknowledged delivery; across tabs they are not shared yet (docs/topics.md)
+  const made = line.options.delivery && !line.options.share ? add : undefined;
   byClient.set(client, made);
   return made;
 }

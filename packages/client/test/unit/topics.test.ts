@@ -7,6 +7,7 @@ import { z } from "zod";
 import { createClient, isLifelineError } from "../../src/index.js";
 import type { LifelineError } from "../../src/index.js";
 import { atLeastOnce } from "../../src/at-least-once/index.js";
+import { acrossTabs } from "../../src/share/index.js";
 import { subscribe } from "../../src/topics/index.js";
 import { createFakeClock, createFakeWebSocket } from "../../src/testing.js";
 
@@ -277,10 +278,12 @@ describe("subscribe()", () => {
     client.close();
   });
 
-  it("refuses a client without atLeastOnce() or a bad topic with INVALID_OPTIONS", () => {
+  it("refuses a client without atLeastOnce(), one with share, or a bad topic, with INVALID_OPTIONS", () => {
     const fake = createFakeWebSocket();
     const plain = createClient({ url: "ws://test/ws", WebSocket: fake.WebSocket, autoConnect: false });
     expect(() => subscribe(plain, "room")).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS", message: expect.stringContaining("atLeastOnce()") }));
+    const shared = createClient({ url: "ws://test/ws", WebSocket: fake.WebSocket, autoConnect: false, delivery: atLeastOnce(), share: acrossTabs({ name: "t" }) });
+    expect(() => subscribe(shared, "room")).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS", message: expect.stringContaining("no share") }));
     const { client } = setup();
     expect(() => subscribe(client, "")).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS" }));
     expect(() => subscribe(client, "x".repeat(257))).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS" }));
