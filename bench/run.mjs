@@ -13,8 +13,12 @@
 // BENCH_ROUNDS=n sets the number of rounds of every measure (default 5), e.g.
 // 1 for a quick look.
 // BENCH_ONLY=throughput,roundTrip runs only those measures (sizes, hotPath,
-// throughput, roundTrip, memory, herd, halfOpen) and prints their tables
-// without writing any file, for iterating on one measure.
+// throughput, roundTrip, memory, herd, halfOpen; the server's serverIdle,
+// serverIn, serverOut, serverChurn, serverCapacity; "client" and "server"
+// name either whole part) and prints their tables. Files are written for a
+// part that ran whole: `npm run bench:server` (BENCH_ONLY=server) updates the
+// server's block of docs/performance.md and the "server" key of results.json.
+// BENCH_QUICK=1 divides the server bench's counts by 10 (server/measure.mjs).
 import { fork, spawnSync } from "node:child_process";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -36,6 +40,8 @@ import {
 } from "./report.mjs";
 import { measureHotPath } from "./hot-path.mjs";
 import { measureSizes } from "./sizes.mjs";
+import { SERVER_MEASURES, measureServer } from "./server/measure.mjs";
+import { serverMarkdown, serverVerdicts } from "./server/report.mjs";
 
 const file = (path) => fileURLToPath(new URL(path, import.meta.url));
 const WORKER = file("./worker.mjs");
@@ -43,12 +49,16 @@ const DOC = file("../docs/performance.md");
 
 // BENCH_ROUNDS sets every measure's count of rounds.
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
-const MEASURES = ["sizes", "hotPath", "throughput", "roundTrip", "memory", "herd", "halfOpen"];
-const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",").map((m) => m.trim()) : MEASURES;
+const CLIENT_MEASURES = ["sizes", "hotPath", "throughput", "roundTrip", "memory", "herd", "halfOpen"];
+const MEASURES = [...CLIENT_MEASURES, ...SERVER_MEASURES];
+const PARTS = { client: CLIENT_MEASURES, server: SERVER_MEASURES };
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",").flatMap((m) => PARTS[m.trim()] ?? [m.trim()]) : MEASURES;
 const unknown = ONLY.filter((m) => !MEASURES.includes(m));
-if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown measure(s) ${unknown.join(", ")}; known: ${MEASURES.join(", ")}`);
+if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown measure(s) ${unknown.join(", ")}; known: ${MEASURES.join(", ")}, client, server`);
 const wanted = (measure) => ONLY.includes(measure);
-const PARTIAL = ONLY.length < MEASURES.length;
+const CLIENT_WHOLE = CLIENT_MEASURES.every(wanted);
+const SERVER_WHOLE = SERVER_MEASURES.every(wanted);
+const CLIENT_ANY = CLIENT_MEASURES.some(wanted);
 const CONFIG = {
   // per worker process: `warmup` cycles, then `cycles` cycles of one burst of `batch` messages per library
   throughput: { batch: 2_000, warmup: 10, cycles: 60 },
@@ -298,6 +308,13 @@ async function measureHalfOpen() {
 }
 const halfOpen = wanted("halfOpen") ? await measureHalfOpen() : undefined;
 
+// ---- 7. the server (server/*.mjs) --------------------------------------------------------
+
+// 3 rounds unless BENCH_ROUNDS says otherwise: a round of the four servers takes about a minute
+const SERVER_ROUNDS = process.env.BENCH_ROUNDS ? ROUNDS : 3;
+const server = SERVER_MEASURES.some(wanted) ? await measureServer({ rounds: SERVER_ROUNDS, wanted, progress }) : undefined;
+failures.push(...(server?.failures ?? []));
+
 // ---- report ------------------------------------------------------------------------------
 
 const cpus = os.cpus();
@@ -477,14 +494,17 @@ const sections = [
   `### Targets\n\n${targetTable}`,
 ];
 const markdown = sections.filter(Boolean).join("\n\n");
-process.stdout.write(`\n${markdown}\n`);
+if (CLIENT_ANY) process.stdout.write(`\n${markdown}\n`);
+const serverBlock = server && serverMarkdown(server, { date, machine, rounds: SERVER_ROUNDS });
+if (serverBlock) process.stdout.write(`\n## Server\n\n${serverBlock}\n`);
 
-if (PARTIAL) {
-  progress(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; BENCH_ONLY=${ONLY.join(",")}: no file written`);
-} else {
-  writeOutputs();
-  progress(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; results in bench/results.json, chart in bench/herd.svg and docs/herd.svg`);
-}
+if (CLIENT_WHOLE) writeOutputs();
+if (SERVER_WHOLE) writeServerOutputs();
+const written = [CLIENT_WHOLE && "the client's", SERVER_WHOLE && "the server's"].filter(Boolean);
+progress(
+  `done in ${((Date.now() - started) / 1000).toFixed(0)} s; ` +
+    (written.length > 0 ? `${written.join(" and ")} results in bench/results.json and docs/performance.md` : `BENCH_ONLY=${ONLY.join(",")}: no file written`),
+);
 if (failures.length > 0) {
   process.stderr.write(`\n${failures.length} job(s) failed:\n${failures.map((f) => `  ${f}`).join("\n")}\n`);
   process.exitCode = 1;
@@ -529,17 +549,40 @@ function writeOutputs() {
     halfOpen,
     failures,
   };
-  writeFileSync(file("./results.json"), JSON.stringify(results, null, 2) + "\n");
+  writeResults(results);
+  writeBlock("results", markdown);
+}
 
-  // docs/performance.md: only the block between the markers is generated
-  const START = "<!-- bench:results:start -->";
-  const END = "<!-- bench:results:end -->";
+/** The "server" key of bench/results.json and the server's block of docs/performance.md. */
+function writeServerOutputs() {
+  const verdicts = Object.fromEntries(serverVerdicts(server).map(([what, figure, met]) => [what, { figure, met }]));
+  writeResults({ server: { date, machine, roundsCount: SERVER_ROUNDS, verdicts, ...server } });
+  writeBlock("server", serverBlock);
+}
+
+/** Writes bench/results.json with `part` replacing its keys, the other part's kept. */
+function writeResults(part) {
+  let previous = {};
+  try {
+    previous = JSON.parse(readFileSync(file("./results.json"), "utf8"));
+  } catch {
+    // first run: nothing to keep
+  }
+  // the client's keys are the whole file but "server"; a client run replaces all of them
+  const kept = part.server ? previous : { server: previous.server };
+  writeFileSync(file("./results.json"), JSON.stringify({ ...kept, ...part }, null, 2) + "\n");
+}
+
+/** docs/performance.md: only the block between the markers `<!-- bench:NAME:start -->` and `…:end -->` is generated. */
+function writeBlock(name, text) {
+  const START = `<!-- bench:${name}:start -->`;
+  const END = `<!-- bench:${name}:end -->`;
   try {
     const doc = readFileSync(DOC, "utf8");
     const a = doc.indexOf(START);
     const b = doc.indexOf(END);
     if (a === -1 || b < a) throw new Error(`the markers ${START} … ${END} are missing`);
-    writeFileSync(DOC, `${doc.slice(0, a + START.length)}\n<!-- generated by npm run bench; do not edit by hand -->\n\n${markdown}\n\n${doc.slice(b)}`);
+    writeFileSync(DOC, `${doc.slice(0, a + START.length)}\n<!-- generated by npm run bench; do not edit by hand -->\n\n${text}\n\n${doc.slice(b)}`);
   } catch (error) {
     progress(`docs/performance.md not updated: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -83,7 +83,7 @@ describe.skipIf(SKIP_REDIS)("redisStore", () => {
       await store.attach("k2", "n1", true, alice);
       await store.attach("anon", "n1", true);
       const index = `${prefix}user:alice`;
-      expect(await admin.zrange(index, 0, -1)).toEqual(["k1", "k2"]);
+      expect(await admin.zrange(index, "0", "-1")).toEqual(["k1", "k2"]);
       expect(await admin.hget(`${prefix}{k1}`, "user")).toBe("alice");
       // no index for the anonymous namespace
       expect(await admin.keys(`${prefix}user:*`)).toEqual([index]);
@@ -94,7 +94,7 @@ describe.skipIf(SKIP_REDIS)("redisStore", () => {
       // the sessions' keys expire by TTL (as if sessionTtl passed): the index is pruned when read, and expires with them
       await admin.del(`${prefix}{k1}`, `${prefix}{k1}:q`);
       expect(await store.sessionsOf("alice")).toEqual(["k2"]);
-      expect(await admin.zrange(index, 0, -1)).toEqual(["k2"]);
+      expect(await admin.zrange(index, "0", "-1")).toEqual(["k2"]);
       await store.close();
       const short = makeStore({ sessionTtl: 200 });
       const b = (await short.attach("s1", "n1", true, { user: "bob", sessionsPerUser: 16 })) as { fence: number };

@@ -149,35 +149,43 @@ return 'ok'
 );
 
 /**
- * ARGV: session, body, replay max, channel prefix, sessionTtl ms, index prefix,
- * refuse ("1": a full buffer of an attached session answers "full", unchanged).
- * → {"stored", seq} | {"absent"} | {"overflow"} | {"full"}
+ * Appends a batch of bodies (one session's `send()`s of one tick, see appends.ts).
+ * ARGV: session, replay max, channel prefix, sessionTtl ms, user-index prefix,
+ * refuse ("1": a connected session's full buffer refuses instead of overflowing),
+ * then the bodies in order.
+ * → {stored, first seq, rest}: the first `stored` bodies got seqs first, first + 1, …;
+ * the others got `rest`: "absent" | "full" | "overflow" (the first of them
+ * overflowed: the session became a tombstone, so the ones after it are "absent").
+ * One PUBLISH per batch: the owner reads every new entry on one event.
  */
 export const APPEND = script(
   "append",
   `
-local session, body, max, prefix, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local session, max, prefix, ttl, users, refuse = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6] == '1'
+local n = #ARGV - 6
 local r = redis.call('HMGET', h, 'sent', 'acked', 'attached', 'owner', 'reset', 'user')
-if not r[1] or r[5] then return {'absent'} end
+if not r[1] or r[5] then return {0, 0, 'absent'} end
 local sent = tonumber(r[1])
 local live = r[3] == '1' and r[4]
-if sent - tonumber(r[2]) >= max then
-  if live and ARGV[7] == '1' then return {'full'} end
+local stored = math.max(0, math.min(n, max - (sent - tonumber(r[2]))))
+if stored < n and not (live and refuse) then
   if live then event(prefix .. r[4], 'reset', session, 'reason', '"overflow"') end
-  local u = index(ARGV[6], r[6])
+  local u = index(users, r[6])
   if u then redis.call('ZREM', u, session) end
   redis.call('DEL', q)
-  redis.call('HSET', h, 'reset', 'overflow', 'attached', '0')
+  redis.call('HSET', h, 'reset', 'overflow', 'attached', '0', 'sent', num(sent + stored))
   redis.call('PEXPIRE', h, ttl)
-  return {'overflow'}
+  return {stored, sent + 1, 'overflow'}
 end
-sent = sent + 1
-redis.call('RPUSH', q, body)
-redis.call('HSET', h, 'sent', sent)
-local left = redis.call('PTTL', h)
-if left > 0 then redis.call('PEXPIRE', q, left) end
-if live then event(prefix .. r[4], 'append', session, 'seq', sent) end
-return {'stored', sent}
+if stored > 0 then
+  -- unpack() puts its values on Lua's stack: the batch is at most 1,000 bodies (appends.ts)
+  redis.call('RPUSH', q, unpack(ARGV, 7, 6 + stored))
+  redis.call('HSET', h, 'sent', num(sent + stored))
+  local left = redis.call('PTTL', h)
+  if left > 0 then redis.call('PEXPIRE', q, left) end
+  if live then event(prefix .. r[4], 'append', session, 'seq', num(sent + stored)) end
+end
+return {stored, sent + 1, stored < n and 'full' or ''}
 `,
 );
 

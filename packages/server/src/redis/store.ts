@@ -20,6 +20,8 @@ import { storeLimits } from "../session-record.js";
 import type { TimerHandle } from "../platform.js";
 import { ACKNOWLEDGE, APPEND, ATTACH, DETACH, DROP, INSPECT, READ, RECORD, RENEW, SESSIONS_OF } from "./scripts.js";
 import type { Script } from "./scripts.js";
+import { AppendBatches } from "./appends.js";
+import type { AppendReply, WhenFull } from "./appends.js";
 import { RedisTopics } from "../topics/redis.js";
 
 /** Options of {@link redisStore}: give `url` or `client`. */
@@ -86,6 +88,10 @@ class RedisSessions implements Store {
   readonly #lease: number;
   readonly #onError: (error: unknown) => void;
   readonly #sha = new Map<Script, string>();
+  /** Scripts being loaded: the calls of a burst wait for one SCRIPT LOAD instead of each sending its own. */
+  readonly #loading = new Map<Script, Promise<string>>();
+  /** This tick's appends, one script call per session (appends.ts). */
+  readonly #appends = new AppendBatches((session, bodies, whenFull) => this.#appendBatch(session, bodies, whenFull));
   #subscriber: Redis | undefined;
   readonly #listeners = new Map<string, (event: StoreEvent) => void>();
   /** Sessions attached through this store object, with their fences: their leases are renewed here. */
@@ -178,12 +184,18 @@ class RedisSessions implements Store {
     return this.#fencedWrite(RECORD, session, fence, [fence, seq]);
   }
 
-  async append(session: string, body: string, whenFull: "overflow" | "refuse" = "overflow"): Promise<AppendResult> {
-    const args = [session, body, this.#max, this.#prefix + "node:", this.#ttl, this.#prefix + "user:", whenFull === "refuse" ? "1" : "0"];
-    const reply = (await this.#run(APPEND, this.#keys(session), args)) as [string, number?];
-    if (reply[0] === "stored") return { status: "stored", seq: reply[1] as number };
-    if (reply[0] === "absent" || reply[0] === "overflow" || reply[0] === "full") return { status: reply[0] };
-    throw new Error(`@lifeline/server/redis: unexpected append reply ${String(reply[0])}`);
+  append(session: string, body: string, whenFull: WhenFull = "overflow"): Promise<AppendResult> {
+    try {
+      this.#live();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#appends.add(this.#keys(session)[0], session, body, whenFull);
+  }
+
+  async #appendBatch(session: string, bodies: readonly string[], whenFull: WhenFull): Promise<AppendReply> {
+    const args = [session, this.#max, this.#prefix + "node:", this.#ttl, this.#prefix + "user:", whenFull === "refuse" ? "1" : "0", ...bodies];
+    return (await this.#run(APPEND, this.#keys(session), args)) as AppendReply;
   }
 
   async acknowledge(session: string, fence: Fence, seq: number): Promise<FencedResult> {
@@ -232,11 +244,12 @@ class RedisSessions implements Store {
     this.#leases.clear();
     this.#owners.clear();
     this.#listeners.clear();
-    await this.topics.close();
     this.#client.off("close", this.#onClose);
+    this.#appends.rejectAll(new Error("@lifeline/server/redis: the store is closed"));
     // no QUIT: with Redis unreachable it would wait for a reconnection
     this.#subscriber?.disconnect();
     if (this.#ownsClient) this.#client.disconnect();
+    await this.topics.close();
   }
 
   // ---- internals ------------------------------------------------------------
@@ -266,9 +279,18 @@ class RedisSessions implements Store {
   /** EVALSHA, loading the script first (again after Redis restarted: NOSCRIPT). */
   async #run(script: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
     this.#live();
+    // appends queued for this session this tick go first: Redis sees the calls in the order they were made
+    if (script !== APPEND && keys[0] !== undefined) this.#appends.flush(keys[0]);
     let sha = this.#sha.get(script);
     if (sha === undefined) {
-      sha = (await this.#settled(this.#client.script("LOAD", script.lua))) as string;
+      let loading = this.#loading.get(script);
+      if (loading === undefined) {
+        loading = this.#settled(this.#client.script("LOAD", script.lua)) as Promise<string>;
+        this.#loading.set(script, loading);
+        const done = () => this.#loading.delete(script);
+        loading.then(done, done);
+      }
+      sha = await loading;
       this.#sha.set(script, sha);
     }
     try {
