@@ -100,6 +100,8 @@ export async function bundleSize(contents, external = []) {
     minify: true,
     format: "esm",
     platform: "browser",
+    // DESIGN.md's budgets are for production builds: development-only prose folded away
+    define: { "process.env.NODE_ENV": '"production"' },
     external,
     write: false,
     logLevel: "silent",

@@ -261,6 +261,9 @@ async function herd({ lib, count, downMs, boundMs }) {
   const everyone = new Promise((resolve) => (allBack = resolve));
   for (const client of clients) {
     let back = false;
+    // lifeline reports each refused attempt (CONNECT_FAILED) and, unheard, writes it to the console in
+    // development builds: an app that expects a server restart listens for them, so the herd does too
+    client.client?.on?.("error", () => {});
     client.onOpen(() => {
       if (!down || back) return;
       back = true;

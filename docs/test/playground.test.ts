@@ -53,7 +53,7 @@ describe.skipIf(!found && !onCI)("playground in Chromium", () => {
       heartbeat: false,
       // as `npm start` runs it: plain frames are echoed, protocol v2 envelopes go to @lifeline/server
       delivery: "at-least-once",
-      static: { "/": path.join(docsDir, "playground"), "/lib/": clientDist },
+      static: { "/": path.join(docsDir, "playground"), "/lib/": clientDist, "/mitt/": path.join(docsDir, "../node_modules/mitt/dist") },
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -2,6 +2,8 @@
 import { packageBuild } from "../../tools/build/rollup.mjs";
 
 export default packageBuild({
+  // mitt is the one dependency: the app's bundler brings it in
+  external: ["mitt"],
   input: {
     index: "src/index.ts",
     testing: "src/testing.ts",

@@ -14,7 +14,7 @@
  * fake.last().fail();                      // the line breaks (error, then close 1006)
  * clock.advance(1_000);                    // the backoff elapses, a new socket appears
  */
-import type { Clock, WebSocketConstructor, WebSocketLike } from "./core/options.js";
+import type { Clock, WebSocketConstructor, WebSocketLike } from "./core/types.js";
 import { addListener, dispatch } from "./listeners.js";
 import type { Listener, Listeners } from "./listeners.js";
 

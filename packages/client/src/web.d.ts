@@ -46,3 +46,6 @@ declare class AbortController {
   abort(reason?: unknown): void;
 }
 declare function queueMicrotask(callback: () => void): void;
+declare var process: { env: { NODE_ENV?: string } };
+declare var crypto: { getRandomValues<T extends Uint8Array>(array: T): T };
+declare function btoa(data: string): string;

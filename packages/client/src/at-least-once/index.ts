@@ -19,9 +19,9 @@
  */
 import { invalid } from "../core/incoming.js";
 import type { Extension, Line } from "../core/extension.js";
-import type { Feature } from "../core/options.js";
-import { invalidOption, show } from "../core/options.js";
-import type { Entry } from "../core/outbox.js";
+import { invalidOption, show } from "../core/errors.js";
+import type { Entry, Feature } from "../core/types.js";
+import { randomId } from "../random-id.js";
 
 export interface AtLeastOnceOptions {
   /** Acknowledge server messages after this many have arrived… @default 32 */
@@ -33,7 +33,6 @@ export interface AtLeastOnceOptions {
 /** The envelopes a server sends (docs/protocol.md). */
 type ServerFrame = { t?: unknown; seq?: unknown; data?: unknown; re?: unknown; reason?: unknown } | null;
 
-const randomId = (random: () => number) => Array.from({ length: 4 }, () => Math.floor(random() * 2 ** 32).toString(36).padStart(7, "0")).join("");
 
 /**
  * Turns on acknowledged delivery in both directions. Needs a cooperating
@@ -49,10 +48,10 @@ export function atLeastOnce(options: AtLeastOnceOptions = {}): Feature {
 }
 
 function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension {
-  const { clock, random, queue } = line.options;
-  let session = randomId(random);
+  const { clock, queue } = line.options;
+  let session = randomId();
   /** Sent and not yet acknowledged, oldest first; `unacked[i]` carries seq `firstSeq + i`. */
-  let unacked: Entry[] = [];
+  const unacked: Entry[] = [];
   let firstSeq = 1;
   /** The highest server seq received in order (the `ack` of the next hello). */
   let received = 0;
@@ -79,7 +78,7 @@ function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension
   };
 
   const fresh = () => {
-    session = randomId(random);
+    session = randomId();
     firstSeq = 1;
     received = unackedIn = 0;
     known = false;
@@ -93,8 +92,8 @@ function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension
     known = true;
     const count = typeof seq === "number" ? Math.min(seq - firstSeq + 1, unacked.length) : 0;
     if (count <= 0) return;
-    const messages = unacked.slice(0, count).map((entry) => entry.message);
-    unacked = unacked.slice(count);
+    // splice in place: V8 trims the front of the array without copying the rest, where two slices copied it per ack
+    const messages = unacked.splice(0, count).map((entry) => entry.message);
     firstSeq += count;
     line.events.emit("delivered", { messages, seq });
     // room in the window: what waited behind it may go
@@ -134,7 +133,8 @@ function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension
             else ackTimer ??= clock.setTimeout(sendAck, ackDelay);
             if (!fresh) return;
           }
-          return next(frame!.data, frame!.re);
+          // `invalid` shows the application's message, not the envelope
+          return next(frame!.data, frame!.re, frame!.data);
         }
         case "reset":
           // the server has no state for this session: start a fresh one and send, under it, all we hold
@@ -142,7 +142,7 @@ function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension
           fresh();
           return line.reconnect();
         default:
-          // a kind of another feature on this connection (topics)
+          // a kind of another feature on this connection (topics), or nothing lifeline knows
           if (!line.claim(value)) invalid(line.events, data, 'not a lifeline envelope (expected t: "msg", "ack" or "reset")', value);
       }
     },

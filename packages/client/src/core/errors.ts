@@ -1,13 +1,29 @@
+// The one error class, its guard, and how values appear in messages.
+//
+// Messages come in two lengths. Development builds explain (what was
+// expected, what fixes it); production builds say the code, the option and
+// the value. Every long message sits behind the literal
+//   typeof process < "u" && !globalThis.Deno && process.env.NODE_ENV !== "production"
+// written out at its use site: bundlers replace `process.env.NODE_ENV` and
+// drop the branch in production builds (a constant of our own would not be
+// folded across modules). The guards let the files run unbundled: where no
+// `process` exists (a page without a bundler), and in Deno, whose
+// `process.env` throws without --allow-env, they get the short messages.
+
 /**
  * Every error lifeline raises or reports has one of these codes.
  *
  * - `NO_WEBSOCKET`: no `WebSocket` option and no global `WebSocket`.
- * - `INVALID_OPTIONS`: `createClient()` was given an option it cannot use.
+ * - `INVALID_OPTIONS`: `createClient()` was given an option it cannot use, or one it does not know.
  * - `INVALID_MESSAGE`: `send()` got a message the `outgoing` schema rejects
  *   or the codec cannot encode (nothing was sent or queued), or an incoming
  *   message failed its schema (`invalid` event, a `request()` reply).
  * - `QUEUE_FULL`: the queue is full and `queue.overflow` is `"error"`.
- * - `CLOSED`: the client closed (or gave up) before the awaited thing happened.
+ * - `CLOSED`: the client closed before the awaited thing happened.
+ * - `GAVE_UP`: the client stopped after `maxRetries` failed retries (`opened()` rejects with it).
+ * - `CONNECT_FAILED`: an attempt failed before it opened (`error` event, once per attempt).
+ * - `CONNECT_TIMEOUT`: an attempt was not open after `connectTimeout` ms (`error` event).
+ * - `HEARTBEAT_UNANSWERED`: the server never answered a ping; the client stopped pinging (`error` event, once).
  * - `TIMEOUT` / `ABORTED`: a `request()` timed out or its signal fired.
  * - `HANDLER_ERROR`: an event handler threw (reported on the `error` event).
  * - `URL_ERROR`: the `url` function threw, rejected or returned a bad URL.
@@ -20,6 +36,10 @@ export type LifelineErrorCode =
   | "INVALID_MESSAGE"
   | "QUEUE_FULL"
   | "CLOSED"
+  | "GAVE_UP"
+  | "CONNECT_FAILED"
+  | "CONNECT_TIMEOUT"
+  | "HEARTBEAT_UNANSWERED"
   | "TIMEOUT"
   | "ABORTED"
   | "HANDLER_ERROR"
@@ -32,7 +52,8 @@ export type LifelineErrorCode =
 const BRAND = Symbol.for("lifeline.error");
 
 /**
- * The one error class of lifeline. Check `code`, not the message.
+ * The one error class of lifeline. Check `code`, not the message (its
+ * wording is longer in development builds).
  *
  * @example
  * try { client.send(msg) } catch (e) {
@@ -68,5 +89,21 @@ export function describe(thrown: unknown): string {
   }
 }
 
+/** A value as given, for a message: JSON where it can be (`""` stays `""`), never throwing. @internal */
+export function show(value: unknown): string {
+  if (typeof value === "function") return "a function";
+  // JSON would say null for Infinity and NaN
+  if (typeof value === "number") return String(value);
+  try {
+    return String(JSON.stringify(value) ?? value);
+  } catch {
+    // a BigInt, a cycle: plain text
+    return describe(value);
+  }
+}
+
 /** @internal */
-export const closedError = () => new LifelineError("CLOSED", "the client is closed");
+export const invalidOption = (message: string): LifelineError => new LifelineError("INVALID_OPTIONS", message);
+
+/** @internal */
+export const closedError = (): LifelineError => new LifelineError("CLOSED", "the client is closed");

@@ -1,80 +1,120 @@
-// Typed events with two promises the plain emitters lack: a handler that
-// throws never stops the others (its error becomes an `error` event), and
+// Typed events on mitt, with what a client needs beyond it: a handler that
+// throws never stops the others (its error becomes an `error` event);
 // events raised while the client is mid-change wait until the change is
-// complete, so handlers (which may call back into the client) always see a
-// consistent client; events they cause are delivered after, in order.
+// complete, so handlers (which may call back into the client) see a
+// consistent client, and events they cause come after, in order; events of
+// createClient() itself are held until the caller could attach handlers
+// (the next microtask, or the client's next change, whichever is first).
+// An `error` that no handler hears is written to the console in
+// development builds, once per code per client; `debug` logs there too.
+import mitt from "mitt";
 import { LifelineError, describe } from "./errors.js";
 
 export type Handler = (event: any) => void;
 
+/** The events a `debug` line is written for. */
+const LOGGED = ["state", "open", "close", "reconnecting", "drop", "error"];
+
 export class Events {
-  // one flat copy-on-write list, [type, handler, type, handler, …]: a client
-  // with two handlers holds one small array rather than a map of arrays;
-  // dispatch iterates without copying, and handlers may subscribe or
-  // unsubscribe while an event is being dispatched
-  #list: ReadonlyArray<string | Handler> = NO_HANDLERS;
-  #held: Array<[string, unknown]> | undefined;
-  #depth = 0;
-  #dispatching = false;
+  readonly #mitt = mitt<Record<string, unknown>>();
+  /** Events waiting for the change under way (or the hold) to end, in order. */
+  #queue: Array<[string, unknown]> | undefined;
+  /** Batches open + 1 while dispatching + 1 while creating or holding; events wait while it is above 0. */
+  #depth = 1;
+  #held = false;
+  /** Development builds: codes already written to the console as unheard, and `debug`'s writer. */
+  warned: string[] | undefined;
+  log: ((line: string) => void) | undefined;
 
   on(type: string, handler: Handler): void {
-    if (this.#find(type, handler) < 0) this.#list = this.#list.concat(type, handler);
+    // once per type and handler, as before mitt
+    if (!this.#mitt.all.get(type)?.includes(handler)) this.#mitt.on(type, handler);
   }
 
   off(type: string, handler: Handler): void {
-    const list = this.#list;
-    const at = this.#find(type, handler);
-    if (at >= 0) this.#list = list.slice(0, at).concat(list.slice(at + 2));
+    const handlers = this.#mitt.all.get(type);
+    if (handlers?.includes(handler)) this.#mitt.all.set(type, handlers.filter((h) => h !== handler));
   }
 
-  #find(type: string, handler: Handler): number {
-    const list = this.#list;
-    for (let i = 0; i < list.length; i += 2) if (list[i] === type && list[i + 1] === handler) return i;
-    return -1;
-  }
-
-  /** Delivers now, or after the current change (`batch`) or dispatch is complete. */
+  /** Delivers now, or after the current change, dispatch or hold. */
   emit(type: string, payload: unknown): void {
-    if (this.#depth > 0 || this.#dispatching) (this.#held ??= []).push([type, payload]);
+    if (this.#depth) (this.#queue ??= []).push([type, payload]);
     else this.#run(type, payload);
   }
 
   /** Runs `change`; events it raises are delivered when it (and any outer batch) returns. */
   batch<T>(change: () => T): T {
+    this.release();
     this.#depth++;
     try {
       return change();
     } finally {
-      const next = --this.#depth === 0 && !this.#dispatching && this.#held?.shift();
-      if (next) this.#run(next[0], next[1]);
+      this.#end();
     }
   }
 
-  /** Dispatches one event, then every event held meanwhile, in order. */
+  /** createClient is done: its events wait for the next microtask, or the client's next change, whichever is first. */
+  hold(): void {
+    this.#held = true;
+    queueMicrotask(() => this.release());
+  }
+
+  release(): void {
+    if (this.#held) {
+      this.#held = false;
+      this.#end();
+    }
+  }
+
+  #end(): void {
+    const next = --this.#depth === 0 && this.#queue?.shift();
+    if (next) this.#run(next[0], next[1]);
+  }
+
+  /**
+   * Calls the handlers of one event: our own loop, not mitt's emit, so a
+   * handler that throws does not stop the others (its error becomes an
+   * `error` event). `off()` replaces a list rather than splicing it and
+   * `on()` appends, so walking the list as it was at the start (its length
+   * then) is safe against both without a copy per event.
+   */
+  #dispatch(type: string, payload: unknown): void {
+    // never for a message: reading process.env costs per read where nothing folded it (Node running dist/ as it is)
+    if (type !== "message" && typeof process < "u" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production") tell(this, !!this.#mitt.all.get("error")?.length, type, payload);
+    const handlers = this.#mitt.all.get(type);
+    if (handlers) for (let i = 0, n = handlers.length; i < n; i++) isolated(this, handlers[i] as Handler, type, payload);
+  }
+
+  /** Dispatches one event, then every event raised meanwhile, in order. */
   #run(type: string, payload: unknown): void {
-    this.#dispatching = true;
+    this.#depth++;
     try {
-      this.#call(type, payload);
-      for (let next = this.#held?.shift(); next; next = this.#held?.shift()) this.#call(next[0], next[1]);
+      this.#dispatch(type, payload);
+      for (let next = this.#queue?.shift(); next; next = this.#queue?.shift()) this.#dispatch(next[0], next[1]);
     } finally {
-      this.#dispatching = false;
+      this.#depth--;
       // an idle client keeps no grown array behind
-      if (this.#held?.length === 0) this.#held = undefined;
-    }
-  }
-
-  #call(type: string, payload: unknown): void {
-    const list = this.#list;
-    for (let i = 0; i < list.length; i += 2) {
-      if (list[i] !== type) continue;
-      try {
-        (list[i + 1] as Handler)(payload);
-      } catch (cause) {
-        // an error handler that throws has nowhere left to report to
-        if (type !== "error") this.emit("error", new LifelineError("HANDLER_ERROR", `a "${type}" handler threw: ${describe(cause)}`, { cause }));
-      }
+      if (!this.#queue?.length) this.#queue = undefined;
     }
   }
 }
 
-const NO_HANDLERS: ReadonlyArray<string | Handler> = [];
+/** Calls one handler; an error handler that throws has nowhere left to report to. */
+function isolated(events: Events, handler: Handler, type: string, payload: unknown): void {
+  try {
+    handler(payload);
+  } catch (cause) {
+    if (type !== "error") events.emit("error", new LifelineError("HANDLER_ERROR", `a "${type}" handler threw: ${describe(cause)}`, { cause }));
+  }
+}
+
+/** Development builds only (referenced from a branch production builds drop): the `debug` line, and the console for an `error` nobody hears. */
+function tell(events: Events, heard: boolean, type: string, payload: any): void {
+  if (events.log && LOGGED.includes(type)) {
+    events.log(`lifeline ${type} ${payload instanceof Error ? `${(payload as LifelineError).code}: ${payload.message}` : JSON.stringify(payload)}`);
+  }
+  if (type === "error" && !heard && !events.warned?.includes(payload.code)) {
+    (events.warned ??= []).push(payload.code);
+    console.warn(`lifeline: unhandled error ${payload.code}: ${payload.message} (add client.on("error", …) to handle it; shown once per code)`);
+  }
+}

@@ -1,7 +1,8 @@
 // The heartbeat's decisions. Its two states are phases of the machine
 // (`open`: quiet so far, `pinging`: a ping is out, see phases.ts), each
 // owning one timer; these functions decide what a firing timer means.
-import type { ResolvedHeartbeat } from "./options.js";
+import { LifelineError } from "./errors.js";
+import type { ResolvedHeartbeat } from "./types.js";
 
 /** A timer firing this much later than it was due means the device slept. */
 export const LATE_MS = 1_000;
@@ -24,4 +25,14 @@ export function untilPing(heartbeat: ResolvedHeartbeat, now: number, due: number
  */
 export function isDead(now: number, due: number, secondPing: boolean): boolean {
   return secondPing || now - due <= LATE_MS;
+}
+
+/** The one error of a server that never answered a ping: the client stops pinging and keeps the line. */
+export function unanswered({ ping, pong }: ResolvedHeartbeat): LifelineError {
+  return new LifelineError(
+    "HEARTBEAT_UNANSWERED",
+    typeof process < "u" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production"
+      ? `the server never answered the heartbeat: no "${pong}" came back for "${ping}", so the client stopped pinging and keeps the line. Answer "${ping}" with "${pong}" on the server (docs/heartbeat.md), set the heartbeat option's ping and pong to what it speaks, or pass heartbeat: false`
+      : `heartbeat "${ping}"/"${pong}" unanswered: see the heartbeat option`,
+  );
 }

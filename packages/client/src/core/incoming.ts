@@ -1,13 +1,12 @@
-// Incoming messages: decoding, validation against a Standard Schema, and the
-// order of delivery when a schema validates asynchronously.
+// Incoming messages: decoding, validation against a Standard Schema (the
+// identity schema when none is given), and the order of delivery when a
+// schema validates asynchronously.
 import { LifelineError, describe } from "./errors.js";
-import type { Events } from "./events.js";
-import type { Codec } from "./options.js";
-import type { StandardResult, StandardSchemaV1 } from "./schema.js";
 import { describeIssues } from "./schema.js";
+import type { Codec, Emitter, StandardResult, StandardSchemaV1 } from "./types.js";
 
-/** Reports an incoming frame the application will not see as a message. */
-export function invalid(events: Events, data: unknown, message: string, cause: unknown): LifelineError {
+/** Reports an incoming frame the application will not see as a message; `data` is the application's message (never an envelope). */
+export function invalid(events: Emitter, data: unknown, message: string, cause: unknown): LifelineError {
   const error = new LifelineError("INVALID_MESSAGE", message, { cause });
   events.emit("invalid", { data, error });
   return error;
@@ -17,7 +16,7 @@ export function invalid(events: Events, data: unknown, message: string, cause: u
 export const UNREADABLE: unique symbol = Symbol();
 
 /** The codec's reading of a frame, or `invalid` reported and {@link UNREADABLE} returned. */
-export function decode(events: Events, codec: Codec, data: string | ArrayBuffer): unknown {
+export function decode(events: Emitter, codec: Codec, data: string | ArrayBuffer): unknown {
   try {
     return codec.decode(data);
   } catch (cause) {
@@ -27,30 +26,28 @@ export function decode(events: Events, codec: Codec, data: string | ArrayBuffer)
 }
 
 /**
- * Validates `value` (without a schema it passes as it is), then calls `done`
- * with the schema's output (by default: emits it as `message`), or reports
- * `invalid` and calls `fail`. Returns a promise only for a schema that
- * validates asynchronously.
+ * Validates `value`, then calls `done` with the schema's output (by default:
+ * emits it as `message`), or reports `invalid` and calls `fail`. Returns a
+ * promise only for a schema that validates asynchronously.
  */
 export function check(
-  events: Events,
+  events: Emitter,
   data: unknown,
   value: unknown,
-  schema: StandardSchemaV1 | undefined,
+  schema: StandardSchemaV1,
   done?: (value: unknown) => void,
   fail?: (error: LifelineError) => void,
 ): void | Promise<void> {
-  if (!schema) return pass(events, value, done);
-  const settle = (result: StandardResult<unknown>) => {
-    if (!result.issues) return pass(events, result.value, done);
-    const error = invalid(events, data, `the message does not match its schema: ${describeIssues(result.issues)}`, result.issues);
-    fail?.(error);
-  };
   const result = schema["~standard"].validate(value);
-  return result instanceof Promise ? result.then(settle) : settle(result);
+  // a function of its own, not a closure: nothing is allocated per message for a synchronous schema
+  return result instanceof Promise ? result.then((settled) => settle(events, data, settled, done, fail)) : settle(events, data, result, done, fail);
 }
 
-const pass = (events: Events, value: unknown, done: ((value: unknown) => void) | undefined) => (done ? done(value) : events.emit("message", value));
+function settle(events: Emitter, data: unknown, result: StandardResult<unknown>, done?: (value: unknown) => void, fail?: (error: LifelineError) => void): void {
+  if (!result.issues) return done ? done(result.value) : events.emit("message", result.value);
+  const error = invalid(events, data, `the message does not match its schema: ${describeIssues(result.issues)}`, result.issues);
+  fail?.(error);
+}
 
 /**
  * Keeps frames in order behind one that is still being read (a Blob) or

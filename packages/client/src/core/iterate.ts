@@ -1,6 +1,7 @@
 // `for await (const msg of client)`: validated messages across reconnects,
 // buffered until read, ending when the client closes. Built only on the
-// client's public events.
+// client's public events; subscribed at once, so nothing between the
+// iterator's creation and its first `next()` is missed.
 import type { Handler } from "./events.js";
 
 interface Source {
@@ -8,37 +9,23 @@ interface Source {
   on(type: string, handler: Handler): () => void;
 }
 
-export function iterate<T>(client: Source): AsyncIterableIterator<T> {
+export function iterate<T>(client: Source): AsyncGenerator<T, void, undefined> {
   const buffer: T[] = [];
-  let wake: ((result: IteratorResult<T>) => void) | undefined;
-  let done = false;
-  const finish = () => {
-    done = true;
-    stopMessages();
-    stopState();
-    wake?.({ value: undefined, done: true });
-  };
-  const stopMessages = client.on("message", (message: T) => {
-    if (wake) wake({ value: message, done: false });
-    else buffer.push(message);
-    wake = undefined;
-  });
-  const stopState = client.on("state", ({ to }: { to: string }) => to === "closed" && finish());
-  if (client.state === "closed") finish();
-  return {
-    next: () =>
-      buffer.length > 0
-        ? Promise.resolve({ value: buffer.shift()!, done: false })
-        : done
-          ? Promise.resolve({ value: undefined, done: true })
-          : new Promise((resolve) => (wake = resolve)),
-    return: () => {
-      buffer.length = 0;
-      finish();
-      return Promise.resolve({ value: undefined, done: true });
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  let wake = () => {};
+  let done = client.state === "closed";
+  const stops = [
+    client.on("message", (message: T) => (buffer.push(message), wake())),
+    client.on("state", ({ to }: { to: string }) => to === "closed" && ((done = true), wake())),
+  ];
+  return (async function* () {
+    try {
+      for (;;) {
+        while (buffer.length) yield buffer.shift()!;
+        if (done) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      for (const stop of stops) stop();
+    }
+  })();
 }

@@ -1,32 +1,19 @@
 // The outbound queue: what send() accepted while the line was down (or
 // while a feature held it back), flushed in order before anything newer.
 import { LifelineError, describe } from "./errors.js";
-import type { Meta } from "./extension.js";
-import type { Codec, ResolvedQueue } from "./options.js";
-import type { StandardSchemaV1 } from "./schema.js";
 import { describeIssues } from "./schema.js";
+import type { Codec, Entry, ResolvedQueue, StandardSchemaV1 } from "./types.js";
 
-/** One message on its way out: what the user passed, its encoded frame, when, and what features attached. */
-export interface Entry<T = unknown> {
-  readonly message: T;
-  readonly wire: string | ArrayBuffer | Uint8Array;
-  /** When it was queued (set by the queue's owner when it queues it). */
-  at: number;
-  readonly meta?: Meta | undefined;
-}
-
-export type PushResult<T> =
-  | { readonly kind: "queued"; readonly dropped?: Entry<T> }
-  | { readonly kind: "dropped" }
-  | { readonly kind: "full" };
+export type PushResult<T> = { readonly kind: "queued"; readonly dropped?: Entry<T> } | { readonly kind: "dropped" } | { readonly kind: "full" };
 
 /**
  * A bounded FIFO with an overflow policy and a time to live. Pure: time is
  * passed in, and dropped entries are returned for the caller to report.
+ * A plain array: `shift()` on the few hundred entries a queue holds at most
+ * costs less than the bytes of a ring buffer.
  */
 export class OutboundQueue<T> {
-  #items: Entry<T>[] = [];
-  #head = 0;
+  readonly items: Entry<T>[] = [];
   readonly #options: ResolvedQueue;
 
   constructor(options: ResolvedQueue) {
@@ -34,63 +21,42 @@ export class OutboundQueue<T> {
   }
 
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.items.length;
   }
 
   /** Adds an entry, applying `overflow` when the queue holds `max` already. */
   push(entry: Entry<T>): PushResult<T> {
-    if (this.size < this.#options.max) {
-      this.#items.push(entry);
-      return { kind: "queued" };
-    }
-    switch (this.#options.overflow) {
-      case "drop-newest":
-        return { kind: "dropped" };
-      case "error":
-        return { kind: "full" };
-      case "drop-oldest": {
-        this.#items.push(entry);
-        // max 0 leaves nothing to drop but the entry itself
-        const dropped = this.shift();
-        return dropped === entry ? { kind: "dropped" } : { kind: "queued", ...(dropped && { dropped }) };
-      }
-    }
+    const { max, overflow } = this.#options;
+    if (this.items.length < max) return this.items.push(entry), { kind: "queued" };
+    if (overflow === "error") return { kind: "full" };
+    // drop-oldest with max 0 leaves nothing to drop but the entry itself
+    if (overflow === "drop-newest" || max === 0) return { kind: "dropped" };
+    this.items.push(entry);
+    return { kind: "queued", dropped: this.items.shift()! };
   }
 
   shift(): Entry<T> | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const entry = this.#items[this.#head++];
-    // compact now and then instead of Array#shift on every call (O(n) each)
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return entry;
+    return this.items.shift();
   }
 
   peek(): Entry<T> | undefined {
-    return this.#items[this.#head];
+    return this.items[0];
   }
 
-  /** Removes and returns every entry older than `ttl` at time `now`. */
+  /** Removes and returns every entry older than `ttl` at time `now` (they are in arrival order: the old ones are at the front). */
   expire(now: number): Entry<T>[] {
-    const expired: Entry<T>[] = [];
-    if (this.#options.ttl === Infinity) return expired;
-    // entries are in arrival order, so the old ones are all at the front
-    for (let head = this.peek(); head && now - head.at >= this.#options.ttl; head = this.peek()) {
-      expired.push(this.shift()!);
-    }
-    return expired;
+    let n = 0;
+    while (n < this.items.length && now - this.items[n]!.at >= this.#options.ttl) n++;
+    return this.items.splice(0, n);
   }
 
   messages(): T[] {
-    return this.#items.slice(this.#head).map((entry) => entry.message);
+    return this.items.map((entry) => entry.message);
   }
 }
 
 /** The `outgoing` schema's output for `message`; throws `INVALID_MESSAGE` (nothing is sent or queued). */
-export function checkOutgoing(schema: StandardSchemaV1 | undefined, message: unknown): unknown {
-  if (!schema) return message;
+export function checkOutgoing(schema: StandardSchemaV1, message: unknown): unknown {
   const result = schema["~standard"].validate(message);
   if (result instanceof Promise) throw new LifelineError("INVALID_MESSAGE", "the outgoing schema must validate synchronously");
   if (result.issues) throw new LifelineError("INVALID_MESSAGE", `the message does not match its schema: ${describeIssues(result.issues)}`, { cause: result.issues });

@@ -1,7 +1,8 @@
 // When and how soon to try again: the backoff schedule, the default
 // reconnect policy, and the delay a server can advise. Pure functions, so
 // each is unit-tested alone and any can be replaced by an option.
-import type { CloseInfo, ResolvedBackoff } from "./options.js";
+import { LifelineError } from "./errors.js";
+import type { CloseInfo, ResolvedBackoff } from "./types.js";
 
 /** The upper bound of the n-th retry's delay (n ≥ 1): `min(max, initial·factorⁿ⁻¹)`. */
 export function backoffCap(backoff: ResolvedBackoff, retry: number): number {
@@ -41,4 +42,15 @@ export function advisedDelay({ code, reason }: CloseInfo): number {
   } catch {
     return 0;
   }
+}
+
+/** The `error` of an attempt that did not open (`CONNECT_TIMEOUT` after `connectTimeout`, else `CONNECT_FAILED`); `where`: the url without its secrets. */
+export function attemptFailed(reason: string, where: string, connectTimeout: number, attempt: number): LifelineError {
+  const timeout = reason === "connect timeout";
+  return new LifelineError(timeout ? "CONNECT_TIMEOUT" : "CONNECT_FAILED", `${timeout ? `not open after ${connectTimeout} ms` : "could not connect"}: ${where}, attempt ${attempt}`);
+}
+
+/** Why `opened()` rejects when the client stops on its own: how many attempts, and the last close. */
+export function gaveUp(attempts: number, { code, reason }: CloseInfo): LifelineError {
+  return new LifelineError("GAVE_UP", `gave up after ${attempts} attempt${attempts > 1 ? "s" : ""}; last close ${code}${reason ? ` "${reason}"` : ""}`);
 }

@@ -1,5 +1,7 @@
 // Opening and letting go of the one socket a client has at a time.
-import type { WebSocketLike } from "./options.js";
+import { LifelineError, describe } from "./errors.js";
+import type { Extension, ResolvedOptions, WebSocketLike } from "./types.js";
+import { redactIn, redactUrl } from "./url.js";
 
 /** The socket events a client listens to, all through one listener function. */
 export type SocketEvent = { type: string; target?: unknown; data?: unknown; code?: number; reason?: string; wasClean?: boolean };
@@ -7,6 +9,23 @@ export type SocketListener = (event: SocketEvent) => void;
 
 const EVENTS = ["open", "close", "error", "message"] as const;
 const ABNORMAL = 1006;
+
+/**
+ * The socket for an attempt: a feature's (a relay to another tab) or a new
+ * `options.WebSocket`. A constructor that throws gives `URL_ERROR`; its
+ * message may quote the URL (browsers do), so it is passed on without the
+ * secrets, and kept as the cause only when it quotes none.
+ */
+export function dial(href: string, { WebSocket, protocols }: ResolvedOptions, features: Extension[]): WebSocketLike {
+  try {
+    let supplied: WebSocketLike | undefined;
+    for (const x of features) supplied ??= x.socket?.(href, protocols);
+    return supplied ?? new WebSocket(href, protocols);
+  } catch (cause) {
+    const said = redactIn(describe(cause), href);
+    throw new LifelineError("URL_ERROR", `cannot open a WebSocket to ${redactUrl(href)}: ${said}`, said === describe(cause) ? { cause } : undefined);
+  }
+}
 
 /** Listens to a socket (made by `options.WebSocket` or supplied by a feature) that delivers binary frames as `ArrayBuffer`. */
 export function listen(ws: WebSocketLike, listener: SocketListener): WebSocketLike {

@@ -1,6 +1,8 @@
-import { LifelineError, describe } from "./errors.js";
+// URLs: checked and normalised before dialling, and shown in messages only
+// with their credentials and query masked (tokens travel there).
+import { LifelineError, show } from "./errors.js";
 
-/** Strips credentials and the query so a URL can appear in a message without leaking tokens. */
+/** Masks credentials and the query so a URL can appear in a message without leaking tokens. */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
@@ -11,7 +13,7 @@ export function redactUrl(url: string): string {
     if (parsed.search) parsed.search = "?***";
     return parsed.href;
   } catch {
-    return "<unparsable url>";
+    return url === "" ? '""' : "<unparsable url>";
   }
 }
 
@@ -37,9 +39,10 @@ export function checkUrl(value: unknown, code: "INVALID_OPTIONS" | "URL_ERROR" =
     // no `cause`: URL's TypeError carries the raw input (credentials, tokens) in its `input` field
   }
   const protocol = parsed?.protocol.replace(/^http/, "ws");
-  if (typeof href !== "string" || (protocol !== "ws:" && protocol !== "wss:")) {
-    throw new LifelineError(code, `url must be a ws: or wss: URL, got ${typeof href === "string" ? `${parsed?.protocol ?? ""} ${redactUrl(href)}` : describe(value)}`);
+  if (protocol === "ws:" || protocol === "wss:") {
+    parsed!.protocol = protocol;
+    return parsed!.href;
   }
-  parsed!.protocol = protocol;
-  return parsed!.href;
+  const given = typeof href === "string" ? `${parsed ? `${parsed.protocol} ` : ""}${redactUrl(href)}` : show(value);
+  throw new LifelineError(code, typeof process < "u" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production" ? `url must be a ws: or wss: URL, got ${given}` : `url ${given}`);
 }

@@ -8,11 +8,11 @@
  * import { request } from "@lifeline/client/request";
  * const reply = await request(client, { type: "get", key: "a" }, { timeout: 5_000, schema: Reply });
  */
-import type { Client } from "../core/client.js";
+import type { Client } from "../core/api.js";
 import { LifelineError, closedError } from "../core/errors.js";
 import { EXTEND } from "../core/extension.js";
 import type { Extension, Line } from "../core/extension.js";
-import type { InferOutput, StandardSchemaV1 } from "../core/schema.js";
+import type { InferOutput, StandardSchemaV1 } from "../core/types.js";
 
 export interface RequestOptions<Reply extends StandardSchemaV1 | undefined = undefined> {
   /** ms until the request rejects with `TIMEOUT`. @default 10_000 */
@@ -54,7 +54,7 @@ function requestsOf(client: Client<any, any>): Requests {
         receive(data, value, next, re) {
           const id = re ?? (value as { re?: unknown } | null)?.re;
           const request = typeof id === "string" ? waiting.get(id) : undefined;
-          if (!request) return next(value, re);
+          if (!request) return next(value, re, data);
           // a reply: validated by the request's schema (or the client's), never emitted as `message`
           return line.check(data, value, request.schema ?? line.options.incoming, request.resolve, request.reject);
         },

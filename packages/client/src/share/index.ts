@@ -23,8 +23,8 @@
  *   share: acrossTabs({ name: "chat", onRole: (role) => (badge.textContent = role) }),
  * });
  */
-import type { Feature } from "../core/options.js";
-import { invalidOption, show } from "../core/options.js";
+import { invalidOption, show } from "../core/errors.js";
+import type { Feature } from "../core/types.js";
 import type { LockManagerLike } from "./election.js";
 import { joinTabs } from "./tabs.js";
 import type { Role } from "./tabs.js";

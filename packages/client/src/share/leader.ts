@@ -6,7 +6,7 @@
 // only to the tab that asked. In acknowledged mode it also translates
 // between each tab's protocol-v2 session and the shared one (session.ts).
 import type { Line, Next } from "../core/extension.js";
-import type { Frame } from "../core/options.js";
+import type { Frame } from "../core/types.js";
 import type { Filter, Relay } from "./relay.js";
 import { CATCH_UP_MS, acknowledge, assign, envelopeOf, heardUpTo, newSession, record } from "./session.js";
 import type { Assigned, SessionState } from "./session.js";
@@ -148,9 +148,9 @@ export class Leader {
   /** A frame came in on the real socket: to every tab, or a reply only to the tab that asked. */
   incoming(raw: unknown, value: unknown, next: Next, re: unknown): void | Promise<void> {
     const to = this.#routed(re ?? (value as { re?: unknown } | null)?.re);
-    if (to === SELF) return next(value, re);
+    if (to === SELF) return next(value, re, raw);
     this.#post({ k: "in", l: this.#me, g: this.gen, f: raw, to });
-    if (to === undefined) return next(value, re);
+    if (to === undefined) return next(value, re, raw);
   }
 
   // ---- acknowledged mode: the shared session ---------------------------------

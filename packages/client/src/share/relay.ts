@@ -6,8 +6,7 @@
 // shared line with no special case. On a tab's first attempt, before the
 // election is decided, the relay may instead adopt the real WebSocket when
 // the tab turns out to lead.
-import type { Frame, WebSocketLike } from "../core/options.js";
-import type { Entry } from "../core/outbox.js";
+import type { Entry, Frame, WebSocketLike } from "../core/types.js";
 import { addListener, dispatch } from "../listeners.js";
 import type { Listener, Listeners } from "../listeners.js";
 import { newId } from "./wire.js";

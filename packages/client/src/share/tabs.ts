@@ -4,7 +4,7 @@
 // leader until that leader confirmed it, and resends it, first, on the next
 // line — through the new leader, or on its own socket when it took over.
 import type { Extension, Line } from "../core/extension.js";
-import type { Entry } from "../core/outbox.js";
+import type { Entry } from "../core/types.js";
 import { elect } from "./election.js";
 import type { Election, LockManagerLike } from "./election.js";
 import { Leader } from "./leader.js";
@@ -243,7 +243,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     receive(raw, value, next, re) {
       const id = re ?? (value as { re?: unknown } | null)?.re;
       if (typeof id === "string") asked.delete(id);
-      return leader && real && !framed ? leader.incoming(raw, value, next, re) : next(value, re);
+      return leader && real && !framed ? leader.incoming(raw, value, next, re) : next(value, re, raw);
     },
     outgoing(value, meta) {
       const id = meta?.id;

@@ -2,7 +2,7 @@
 // `lifeline:<name>`. `l` names a leader tab, `r` a follower's relay (one per
 // attempt), `g` the generation of the leader's line (bumped on every open),
 // `to` the relay a private answer is for. Only structured-clonable data.
-import type { Frame } from "../core/options.js";
+import type { Frame } from "../core/types.js";
 import type { Assigned, SessionState } from "./session.js";
 
 /** One message on the channel. */
@@ -45,5 +45,5 @@ export interface ChannelLike {
 /** The `BroadcastChannel` constructor, or a fake of it. */
 export type ChannelConstructor = new (name: string) => ChannelLike;
 
-/** A random id for a tab or a relay; not from the client's `random` option, which tests often make constant. */
-export const newId = (): string => Math.random().toString(36).slice(2) + Date.now().toString(36);
+/** A random id for a session, a tab or a relay (random-id.ts: cryptographic, never the `random` option). */
+export { randomId as newId } from "../random-id.js";

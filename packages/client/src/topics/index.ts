@@ -16,9 +16,9 @@
  * room.on("gap", () => refetchRoom());
  * room.on("error", (e) => e.code === "FORBIDDEN" && leaveRoom());
  */
-import type { Client } from "../core/client.js";
+import type { Client } from "../core/api.js";
 import { LifelineError } from "../core/errors.js";
-import type { InferOutput, StandardSchemaV1 } from "../core/schema.js";
+import type { InferOutput, StandardSchemaV1 } from "../core/types.js";
 import { topicsOf } from "./wire.js";
 import type { Subscription } from "./subscription.js";
 

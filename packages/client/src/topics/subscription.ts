@@ -3,7 +3,7 @@
 // knows nothing of the wire: its topic (wire.ts) calls `deliver`, `tell`
 // and `end`.
 import { LifelineError } from "../core/errors.js";
-import type { StandardSchemaV1 } from "../core/schema.js";
+import type { StandardSchemaV1 } from "../core/types.js";
 
 /** The events of a subscription, with their handlers' arguments. */
 export interface SubscriptionEvents<T> {

@@ -4,11 +4,11 @@
 // server's `subscribed`/`pub`/`gap`/`refused` frames. Plugged into the client
 // through the extension contract (core/extension.ts): `open`, `claim`
 // (acknowledged delivery offers it the envelopes it does not know), `stop`.
-import type { Client } from "../core/client.js";
+import type { Client } from "../core/api.js";
 import { LifelineError } from "../core/errors.js";
 import { EXTEND } from "../core/extension.js";
 import type { Extension, Line } from "../core/extension.js";
-import type { StandardSchemaV1 } from "../core/schema.js";
+import type { StandardSchemaV1 } from "../core/types.js";
 import { createHandle } from "./subscription.js";
 import type { Handle } from "./subscription.js";
 

@@ -45,7 +45,10 @@ function setup(options: Partial<ClientOptions> = {}) {
   });
   const reconnecting: Array<{ attempt: number; delay: number }> = [];
   client.on("reconnecting", (e) => reconnecting.push(e));
-  return { clock, fake, client, reconnecting };
+  // every failed attempt reports CONNECT_FAILED; these tests count attempts, not errors
+  const errors: string[] = [];
+  client.on("error", (e) => errors.push(e.code));
+  return { clock, fake, client, reconnecting, errors };
 }
 
 function setVisibility(state: "visible" | "hidden") {

@@ -57,6 +57,8 @@ describe('delivery "at-least-once" against the test server', () => {
   it("survives a restart of the server with messages sent while it is down", async () => {
     server = await startServer({ delivery: "at-least-once" });
     client = createClient({ url: server.url, delivery: atLeastOnce(), ...fast });
+    const errors: string[] = [];
+    client.on("error", (e) => errors.push(e.code));
     await client.opened();
     client.send({ n: 1 });
     const restarted = server.restart(300);
@@ -67,6 +69,8 @@ describe('delivery "at-least-once" against the test server', () => {
     const c = client;
     await until(c, () => c.state === "open" && c.pending.length === 0, "the queue to drain");
     expect(server!.delivery!.delivered.map((m) => (m.data as { n: number }).n)).toEqual([1, 2, 3]);
+    // refused attempts while it was down are reported, nothing else
+    expect(errors.filter((code) => code !== "CONNECT_FAILED")).toEqual([]);
   });
 });
 

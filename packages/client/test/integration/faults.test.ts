@@ -68,20 +68,27 @@ describe("faults from a real server", () => {
     client.on("close", (e) => closes.push(e));
     const reconnecting: number[] = [];
     client.on("reconnecting", ({ attempt }) => reconnecting.push(attempt));
+    const errors: string[] = [];
+    client.on("error", (e) => errors.push(`${e.code} ${/attempt \d+/.exec(e.message)?.[0]}`));
     const opened = next(client, "open");
     client.connect();
     expect(await opened).toEqual({ attempt: 4 });
+    // each refused upgrade is heard, with its attempt
+    expect(errors).toEqual(["CONNECT_FAILED attempt 1", "CONNECT_FAILED attempt 2", "CONNECT_FAILED attempt 3"]);
     expect(server.rejected).toBe(3);
     expect(server.connections).toBe(1);
     expect(reconnecting).toEqual([1, 2, 3]);
     expect(closes).toEqual(Array.from({ length: 3 }, () => ({ code: 1006, reason: "", wasClean: false, willReconnect: true })));
   });
 
-  it("rejectNext with maxRetries: gives up with willReconnect false and opened() rejects CLOSED", async () => {
+  it("rejectNext with maxRetries: gives up with willReconnect false and opened() rejects GAVE_UP", async () => {
     const server = await serve();
     server.rejectNext(10, 403);
     const client = connect({ url: server.url, maxRetries: 2 });
-    await expect(client.opened()).rejects.toMatchObject({ code: "CLOSED" });
+    const errors: string[] = [];
+    client.on("error", (e) => errors.push(e.code));
+    await expect(client.opened()).rejects.toMatchObject({ code: "GAVE_UP", message: expect.stringContaining("3 attempts") });
+    expect(errors).toEqual(["CONNECT_FAILED", "CONNECT_FAILED", "CONNECT_FAILED"]);
     expect(client.state).toBe("closed");
     expect(server.rejected).toBe(3);
   });
@@ -90,6 +97,8 @@ describe("faults from a real server", () => {
     const server = await serve();
     const port = server.port;
     const client = connect({ url: server.url });
+    const errors: string[] = [];
+    client.on("error", (e) => errors.push(e.code));
     await client.opened();
     await server.waitForClients(1);
     const closed = next(client, "close");
@@ -103,13 +112,17 @@ describe("faults from a real server", () => {
     expect(attempt).toBeGreaterThanOrEqual(2);
     await server.waitForMessages(5);
     expect(receivedJson(server).map((r) => r.data)).toEqual([1, 2, 3, 4, 5].map((n) => ({ n })));
+    // the refused attempts while it was down, and nothing else
+    expect(new Set(errors)).toEqual(new Set(errors.length ? ["CONNECT_FAILED"] : []));
   });
 
   it("connectTimeout against a frozen server: the held attempt is abandoned and retried, and opens once thawed", async () => {
     const server = await serve();
     server.freeze();
     const client = connect({ url: server.url, connectTimeout: 500 });
+    const timedOut = next(client, "error");
     const first = await next(client, "close");
+    expect(await timedOut).toMatchObject({ code: "CONNECT_TIMEOUT", message: expect.stringContaining("attempt 1") });
     expect(first).toEqual({ code: 1006, reason: "connect timeout", wasClean: false, willReconnect: true });
     expect(client.state).toBe("reconnecting");
     const opened = next(client, "open");

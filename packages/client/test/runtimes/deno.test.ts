@@ -1,5 +1,5 @@
 // Deno 2 (the pinned npm devDependency), offline: an import map points
-// "@lifeline/client" at the built dist/index.js (it has no dependency),
+// "@lifeline/client" at the built dist/index.js (and mitt, its one dependency),
 // and zod at its files in node_modules); no config, no remote or npm fetches,
 // network permission for loopback only.
 import { execFileSync } from "node:child_process";
@@ -24,6 +24,8 @@ writeFileSync(
     imports: {
       "@lifeline/client": pathToFileURL(path.join(CLIENT_DIR, "dist/index.js")).href,
       zod: pathToFileURL(path.join(ROOT, "node_modules/zod/index.js")).href,
+      // the client's one dependency, its ESM build
+      mitt: pathToFileURL(path.join(ROOT, "node_modules/mitt/dist/mitt.mjs")).href,
     },
   }),
 );

@@ -36,7 +36,8 @@ describe("atLeastOnce(): client → server", () => {
       { t: "msg", seq: 1, data: { n: 1 } },
       { t: "msg", seq: 2, data: { n: 2 } },
     ]);
-    expect(session()).toMatch(/^[0-9a-z]{20,}$/);
+    // 16 bytes from crypto.getRandomValues, base64url
+    expect(session()).toMatch(/^[A-Za-z0-9_-]{22}$/);
   });
 
   it("keeps messages until a cumulative ack, and reports them delivered", () => {

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { advisedDelay, backoffCap, backoffDelay } from "../../src/core/retry.js";
 import { defaultShouldReconnect } from "../../src/index.js";
-import type { ResolvedBackoff } from "../../src/core/options.js";
+import type { ResolvedBackoff } from "../../src/core/types.js";
 import { expectNothingLeft, failAttempts, setup } from "./helpers.js";
 
 const ALMOST_ONE = 0.9999999999;
@@ -176,8 +176,9 @@ describe("maxRetries", () => {
     expect(client.state).toBe("closed");
     expect(log.of("close").map((c) => c.willReconnect)).toEqual([true, true, true, false]);
     expect(log.of("state").at(-1)).toEqual({ from: "reconnecting", to: "closed" });
-    await expect(opened).rejects.toMatchObject({ code: "CLOSED" });
-    await expect(client.opened()).rejects.toMatchObject({ code: "CLOSED" });
+    // giving up says so: how many attempts, and the last close
+    await expect(opened).rejects.toMatchObject({ code: "GAVE_UP", message: expect.stringMatching(/4 attempts.*1006/) });
+    await expect(client.opened()).rejects.toMatchObject({ code: "GAVE_UP" });
     expectNothingLeft(s);
     clock.advance(1_000_000);
     expect(fake.sockets).toHaveLength(4);

@@ -259,7 +259,7 @@ describe("heartbeat", () => {
   });
 
   it("stops with the connection: no ping on a socket that is gone", () => {
-    const { clock, fake, client } = opened({ backoff: { initial: 60_000, jitter: "none" } });
+    const { clock, fake, client } = opened({ backoff: { initial: 60_000, max: 60_000, jitter: "none" } });
     const first = fake.last();
     first.serverClose(1001);
     clock.advance(50_000);

@@ -10,6 +10,7 @@ describe("smoke", () => {
     const client = createClient({ url: "ws://x/ws", WebSocket: fake.WebSocket, clock, backoff: { jitter: "none" } });
     client.on("state", (e) => events.push(`${e.from}->${e.to}`));
     client.on("reconnecting", (e) => events.push(`retry ${e.attempt} ${e.delay}`));
+    client.on("error", (e) => events.push(e.code));
     expect(client.state).toBe("connecting");
     expect(client.send({ a: 1 })).toBe("queued");
     fake.last().open();
@@ -26,6 +27,7 @@ describe("smoke", () => {
     expect(fake.sockets).toHaveLength(3);
     client.close();
     expect(clock.pending()).toBe(0);
-    expect(events).toEqual(["connecting->open", "open->reconnecting", "retry 1 500", "retry 2 1000", "reconnecting->closed"]);
+    // createClient's own idle → connecting reaches handlers attached right after it; the failed retry says CONNECT_FAILED
+    expect(events).toEqual(["idle->connecting", "connecting->open", "open->reconnecting", "retry 1 500", "CONNECT_FAILED", "retry 2 1000", "reconnecting->closed"]);
   });
 });

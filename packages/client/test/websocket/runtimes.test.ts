@@ -11,7 +11,7 @@ import type { ServerOptions, TestServer } from "@lifeline/test-server";
 import type { Browser } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { bundleForBrowser, chromiumVersion, launchChromium, withChromium } from "../../../../tools/test-kit/chromium.js";
-import { BIN, CLIENT_DIR, FIXTURES as RUNTIME_FIXTURES, STEPS_MODULE, copyFiles, itEndsByItself, outputOf, runBeforeAll, runChild, runPage, type Outcome } from "../runtimes/harness.js";
+import { BIN, CLIENT_DIR, FIXTURES as RUNTIME_FIXTURES, ROOT, STEPS_MODULE, copyFiles, itEndsByItself, outputOf, runBeforeAll, runChild, runPage, type Outcome } from "../runtimes/harness.js";
 import { WS_STEPS } from "./scenario.mjs";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
@@ -76,6 +76,8 @@ suite("deno", {
       JSON.stringify({
         imports: {
           "@lifeline/client/websocket": pathToFileURL(ENTRY).href,
+          // the core's one dependency
+          mitt: pathToFileURL(path.join(ROOT, "node_modules/mitt/dist/mitt.mjs")).href,
         },
       }),
     );

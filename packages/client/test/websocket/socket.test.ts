@@ -135,7 +135,8 @@ describe("events and readyState", () => {
     const { ws, fake, clock, log } = setup();
     fake.last().fail(); // Node 22: error only, no close
     expect(log.all).toEqual([
-      { type: "error", readyState: CLOSED, error: undefined },
+      // the core reports the failed attempt (CONNECT_FAILED), which the drop-in passes on as the event's error
+      { type: "error", readyState: CLOSED, error: expect.objectContaining({ code: "CONNECT_FAILED" }) },
       { type: "close", readyState: CLOSED, code: 1006, reason: "", wasClean: false },
     ]);
     nextTimer(clock);

@@ -170,6 +170,10 @@ export class Streams {
       this.#excused = this.#serverN - this.received.length;
     });
     this.client.on("drop", (event: unknown) => this.errors.push(event));
+    // a killed node makes failed attempts and timeouts routine; anything else is an error of the run
+    this.client.on("error", (error: { code: string }) => {
+      if (!["CONNECT_FAILED", "CONNECT_TIMEOUT", "HEARTBEAT_UNANSWERED"].includes(error.code)) this.errors.push(error);
+    });
     this.client.on("close", ({ code, reason }: { code: number; reason: string }) => this.log.push(`close ${code} ${reason}`));
     this.client.on("open", () => this.log.push(`open ${this.session ?? ""}`));
     for (const node of nodes) node.onSession = (session) => (this.session = session);

@@ -1,0 +1,126 @@
+// The base of the client: its options and events, and the one socket with
+// how an attempt gets it (the url, kept private and resolved per attempt,
+// then dialling, listening and letting go). What the socket's events mean
+// for the phase is connection.ts's to decide (the abstract hooks below).
+import { LifelineError, describe } from "./errors.js";
+import { Events } from "./events.js";
+import { resolveOptions } from "./options.js";
+import { closeCode, dial, listen, listenWhileOpen, releaseSocket } from "./socket.js";
+import type { SocketEvent } from "./socket.js";
+import type { ClientOptions, CloseInfo, Extension, Frame, ResolvedOptions, UrlSource, WebSocketLike } from "./types.js";
+import { checkUrl, redactUrl } from "./url.js";
+
+const ABNORMAL = 1006;
+const OPEN = 1;
+/** Shared by every client without features, so such a client allocates no list of its own. */
+const NONE: Extension[] = [];
+
+export const lostWith = (code: number, reason: string, wasClean = false): CloseInfo => ({ code, reason, wasClean });
+
+export abstract class Attempts {
+  protected readonly o: ResolvedOptions;
+  protected readonly events = new Events();
+  protected features: Extension[] = NONE;
+  /** The url (and the token in it) is kept private, out of `o`: nothing that prints the client shows it. */
+  readonly #url: UrlSource;
+  /** The one socket open or opening; never more than one. */
+  #socket: WebSocketLike | undefined;
+  /** What this attempt dialled, for its error message (redacted there). */
+  #href: string | undefined;
+  /** Bumped whenever a socket is let go, so a url that resolves late for an abandoned attempt is ignored. */
+  #token = 0;
+
+  constructor(options: ClientOptions<any, any>) {
+    const o = (this.o = resolveOptions(options));
+    this.#url = options.url;
+    if (typeof process < "u" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production" && o.debug) this.events.log = o.debug === true ? (line) => console.debug(line) : o.debug;
+  }
+
+  /** The socket opened. */
+  protected abstract onOpen(): void;
+  /** The socket (or the attempt) is finished: failed, closed, refused, or its url failed. */
+  protected abstract onLost(info: CloseInfo): void;
+  /** A frame came in. */
+  protected abstract onFrame(data: unknown): void;
+
+  /** Resolves the url (a function is called now; a promise is waited for) and opens the attempt's socket. */
+  protected dial(): void {
+    this.#href = undefined;
+    const token = this.#token;
+    const url = this.#url;
+    let target: string | URL | Promise<string | URL>;
+    try {
+      target = typeof url === "function" ? url() : url;
+    } catch (cause) {
+      return this.#urlFailed(cause);
+    }
+    if (typeof (target as Promise<unknown> | null)?.then !== "function") return this.#open(target as string | URL);
+    (target as Promise<string | URL>).then(
+      (resolved) => token === this.#token && this.events.batch(() => this.#open(resolved)),
+      (cause: unknown) => token === this.#token && this.events.batch(() => this.#urlFailed(cause)),
+    );
+  }
+
+  #open(url: string | URL): void {
+    try {
+      this.#socket = listen(dial((this.#href = checkUrl(url, "URL_ERROR")), this.o, this.features), this.#listener);
+    } catch (cause) {
+      this.#urlFailed(cause);
+    }
+  }
+
+  #urlFailed(cause: unknown): void {
+    this.events.emit("error", cause instanceof LifelineError ? cause : new LifelineError("URL_ERROR", `the url function failed: ${describe(cause)}`, { cause }));
+    this.onLost(lostWith(ABNORMAL, "url error"));
+  }
+
+  /** Where the attempt went, without credentials or query (for messages). */
+  protected where(): string {
+    return this.#href ? redactUrl(this.#href) : "the url";
+  }
+
+  /** One listener function per client for every socket it opens (an object's `handleEvent` costs more per event in Node). */
+  readonly #listener = (event: SocketEvent): void => {
+    // late events of a socket already let go are ignored
+    if (event.target !== undefined && event.target !== this.#socket) return;
+    if (event.type === "message") return this.onFrame(event.data);
+    this.events.batch(() => {
+      if (event.type !== "open") {
+        // Node 22 fires only `error` for a refused attempt, and browsers fire `error` just before an abnormal `close`: either way the socket is finished
+        return this.onLost(event.type === "close" ? lostWith(closeCode(event.code), String(event.reason ?? ""), Boolean(event.wasClean)) : lostWith(ABNORMAL, ""));
+      }
+      listenWhileOpen(this.#socket!, this.#listener);
+      this.onOpen();
+    });
+  };
+
+  /**
+   * Stops listening to the current socket and closes it, never waiting for
+   * its `close` (a half-open peer may never send one). True when there was one.
+   */
+  protected release(code = 1000, reason = ""): boolean {
+    this.#token++;
+    const ws = this.#socket;
+    if (!ws) return false;
+    // forgotten first: a socket that dispatches `close` from inside close() (no standard one does) is already stale
+    this.#socket = undefined;
+    releaseSocket(ws, this.#listener, code, reason);
+    for (const x of this.features) x.lost?.();
+    return true;
+  }
+
+  /** Writes a frame to the open socket; false (and the line given up) if the socket refuses it. */
+  protected write(frame: Frame): boolean {
+    const ws = this.#socket!;
+    // the server's close frame is in but its `close` event is not: the frame stays queued for the next line
+    // (and a browser would log an error for the write), while the event still brings the server's code
+    if (ws.readyState > OPEN) return false;
+    try {
+      ws.send(frame);
+      return true;
+    } catch {
+      this.events.batch(() => this.onLost(lostWith(ABNORMAL, "send failed")));
+      return false;
+    }
+  }
+}
