@@ -1,6 +1,7 @@
 // The lifeline playground: one client against the test server, drawn live.
 // Plain browser JavaScript on purpose: no build step, the page runs the
 // client's own dist as served at /lib/.
+import { topicPanel } from "./topic.js";
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const SVG = "http://www.w3.org/2000/svg";
@@ -147,6 +148,7 @@ async function createPlaygroundClient() {
     for (const off of unsubscribers.splice(0)) off();
   }
   client = next;
+  topic.clientChanged();
   $("role").textContent = shared ? "…" : "own socket";
   $("role").dataset.role = "";
   describe(options, acknowledged);
@@ -483,6 +485,8 @@ $("fault-freeze").addEventListener("click", () => control("freeze"));
 $("fault-thaw").addEventListener("click", () => control("thaw"));
 $("fault-restart").addEventListener("click", () => control("restart", { downForMs: num("restart-ms") }));
 $("fault-reject").addEventListener("click", () => control("rejectNext", { n: num("reject-n"), status: num("reject-status") }));
+
+const topic = topicPanel({ $, log, control, client: () => client });
 
 void createPlaygroundClient();
 render();

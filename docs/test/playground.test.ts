@@ -179,6 +179,24 @@ describe.skipIf(!found && !onCI)("playground in Chromium", () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("topic panel: subscribed, each publication shown once with its offset, what was published during a dropped line recovered", async () => {
+    // the acknowledged switch is on since the test above
+    await waitForText(page, "#state", "open", 30_000);
+    await page.click("#topic-subscribe");
+    await waitForText(page, "#topic-status", "subscribed");
+    await page.click("#topic-publish");
+    await waitForText(page, "#topic-offset", "1");
+    server.terminateAll();
+    for (let n = 0; n < 3; n++) await server.delivery!.server.publish("playground:news", { n: `while away ${n}` });
+    await waitForText(page, "#topic-offset", "4", 30_000);
+    await waitForText(page, "#topic-status", "subscribed (recovered)");
+    const items = await page.locator("#topic-log li").allInnerTexts();
+    expect(items.map((item) => item.split(" ")[0])).toEqual(["#4", "#3", "#2", "#1"]);
+    await page.click("#topic-subscribe"); // unsubscribe
+    await waitForText(page, "#topic-status", "not subscribed");
+    expect(pageErrors).toEqual([]);
+  });
+
   it("two tabs share one connection: one leads, one follows; closing the leader hands the line over", async () => {
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
     try {

@@ -9,5 +9,6 @@ export default packageBuild({
     request: "src/request/index.ts",
     websocket: "src/websocket/index.ts",
     share: "src/share/index.ts",
+    topics: "src/topics/index.ts",
   },
 });

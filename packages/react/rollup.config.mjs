@@ -2,4 +2,4 @@
 // client are peers: never bundled.
 import { packageBuild } from "../../tools/build/rollup.mjs";
 
-export default packageBuild({ input: { index: "src/index.ts" }, external: ["react", "@lifeline/client"] });
+export default packageBuild({ input: { index: "src/index.ts" }, external: ["react", "@lifeline/client", "@lifeline/client/topics"] });

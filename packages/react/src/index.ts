@@ -4,5 +4,7 @@ export { useMessages } from "./use-messages.js";
 export { useOnType } from "./use-on-type.js";
 export { useLatest } from "./use-latest.js";
 export { useLatency } from "./use-latency.js";
+export { useSubscription } from "./use-subscription.js";
+export type { UseSubscriptionOptions } from "./use-subscription.js";
 export { LifelineProvider, useLifeline } from "./context.js";
 export type { LifelineProviderProps } from "./context.js";

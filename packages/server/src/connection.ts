@@ -11,6 +11,7 @@ import { ackFrame, messageBody, messageFrame, parseFrame, resetFrame } from "./f
 import type { ClientFrame } from "./frames.js";
 import type { ErrorContext, MessageContext, ResolvedOptions, SendResult, SessionContext } from "./options.js";
 import type { AttachOwner, Fence, ResetReason, Store } from "./store.js";
+import type { TopicConnection, TopicHub } from "./topics/hub.js";
 
 /** What a runtime adapter gives the core: a way to write a text frame and to close. */
 export interface Transport {
@@ -100,6 +101,8 @@ export interface Hub {
   /** The client of `session` acknowledged messages: there is room in its replay buffer. */
   acknowledged(session: string): void;
   count(what: "delivered" | "duplicates" | "resets"): void;
+  /** Topic subscriptions (topics/hub.ts). */
+  readonly topics: TopicHub;
 }
 
 /** Commit (store the high-water mark, ack) at least this often while frames keep coming. */
@@ -119,7 +122,7 @@ type Phase =
   /** The socket is closing or closed: frames are ignored. */
   | "closed";
 
-export class Connection implements ProtocolConnection {
+export class Connection implements ProtocolConnection, TopicConnection {
   readonly #hub: Hub;
   readonly #transport: Transport;
   readonly #foreign: ((text: string, problem: string) => boolean) | undefined;
@@ -219,6 +222,7 @@ export class Connection implements ProtocolConnection {
     if (this.#ended) return;
     this.#phase = "closed";
     this.#ended = true;
+    this.#hub.topics.leave(this);
     this.#enqueue(async () => {
       const session = this.#session;
       try {
@@ -233,6 +237,28 @@ export class Connection implements ProtocolConnection {
         this.#unannounce();
       }
     });
+  }
+
+  /** Writes a frame of a topic subscription, while the connection speaks for a session. */
+  write(text: string): void {
+    if (this.#phase === "bound") this.#transport.send(text);
+  }
+
+  /** The store failed while serving a topic subscription. */
+  fail(error: unknown): void {
+    if (this.#phase !== "closed") this.#fail(error, "store");
+  }
+
+  /** The socket holds more than `limits.bufferedBytes` (where the runtime tells): topics stop writing to it. */
+  get congested(): boolean {
+    const transport = this.#transport;
+    return transport.whenDrained !== undefined && transport.buffered !== undefined && transport.buffered() > this.#hub.limits.bufferedBytes;
+  }
+
+  /** Calls `resume` once the socket drained (or closed). */
+  whenDrained(resume: () => void): void {
+    if (this.#transport.whenDrained) this.#transport.whenDrained(resume);
+    else resume();
   }
 
   /** Closes the socket and ends the connection; resolves when its last handler settled. */
@@ -291,6 +317,9 @@ export class Connection implements ProtocolConnection {
         return this.#message(frame.seq, frame.t === "req" ? frame.id : undefined, frame.data);
       case "ack":
         return this.#acknowledge(frame.seq);
+      case "sub":
+      case "unsub":
+        if (this.#phase === "bound") await this.#hub.topics.frame(this, frame);
     }
   }
 
@@ -407,6 +436,7 @@ export class Connection implements ProtocolConnection {
     }
     const session = this.#session;
     const fence = this.#fence;
+    this.#hub.topics.leave(this);
     this.#hub.unbind(this, session);
     this.#unannounce();
     this.#session = undefined;

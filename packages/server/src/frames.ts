@@ -1,6 +1,8 @@
 // The wire format of protocol version 2 (docs/protocol.md): parsing what a
 // client sends, encoding what the server sends. Pure functions, no state.
 import type { ResetReason } from "./store.js";
+import { parseTopicFrame } from "./topics/frames.js";
+import type { TopicFrame } from "./topics/frames.js";
 
 /** A frame from the client, checked for shape. */
 export type ClientFrame =
@@ -13,7 +15,8 @@ export type ClientFrame =
     }
   | { readonly t: "msg"; readonly seq: number; readonly data: unknown }
   | { readonly t: "req"; readonly seq: number; readonly id: string; readonly data: unknown }
-  | { readonly t: "ack"; readonly seq: number };
+  | { readonly t: "ack"; readonly seq: number }
+  | TopicFrame;
 
 /** Longest session id accepted, in characters. */
 export const MAX_SESSION_LENGTH = 256;
@@ -55,6 +58,9 @@ export function parseFrame(text: string): Parsed {
     case "ack":
       if (!isCount(f["seq"], 0)) return { problem: "ack seq must be an integer >= 0" };
       return { frame: { t: "ack", seq: f["seq"] } };
+    case "sub":
+    case "unsub":
+      return parseTopicFrame(f["t"], f);
     default:
       return { problem: "unknown frame type" };
   }

@@ -27,3 +27,14 @@ export type {
 export type { ConnectOptions, ProtocolConnection, Transport } from "./connection.js";
 export type { Connector, NodeWebSocket } from "./adapters/ws.js";
 export { CLOSE } from "./close-codes.js";
+export type { PublishResult } from "./topics/hub.js";
+export type { CanSubscribe, SubscribeContext, TopicsOptions } from "./topics/options.js";
+export type {
+  GapReason,
+  HistoryLimits,
+  HistoryRead,
+  Publication,
+  TopicHistory,
+  TopicListener,
+  TopicPosition,
+} from "./topics/history.js";

@@ -15,6 +15,7 @@ import { platform } from "./platform.js";
 import { Owners, belongsTo, freshRecord, storeLimits, takeOver, victims } from "./session-record.js";
 import type { SessionRecord } from "./session-record.js";
 import type { TimerHandle } from "./platform.js";
+import { MemoryTopics } from "./topics/memory.js";
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -37,7 +38,9 @@ export interface MemoryStoreOptions {
 export interface MemoryStore extends Store {
   /** Sessions (and tombstones) currently held. */
   readonly size: number;
-  /** Forgets every session at once, as a restarted process would. */
+  /** Topic histories held beside the sessions. */
+  readonly topics: MemoryTopics;
+  /** Forgets every session and topic at once, as a restarted process would. */
   clear(): void;
 }
 
@@ -65,6 +68,8 @@ class Memory implements MemoryStore {
   /** The live sessions of each named user (no tombstones), to bound them and to send to a user. */
   readonly #users = new Map<string, Set<string>>();
   #closed = false;
+  /** Topic histories, beside the sessions. */
+  readonly topics = new MemoryTopics();
 
   constructor(options: MemoryStoreOptions) {
     ({ ttl: this.#ttl, max: this.#max } = storeLimits(options));
@@ -78,6 +83,7 @@ class Memory implements MemoryStore {
     this.#sessions.clear();
     this.#expiring.clear();
     this.#users.clear();
+    this.topics.clear();
     this.#schedule();
   }
 
@@ -190,6 +196,7 @@ class Memory implements MemoryStore {
     this.#closed = true;
     this.#owners.clear();
     this.clear();
+    await this.topics.close();
   }
 
   // ---- internals ------------------------------------------------------------

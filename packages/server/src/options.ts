@@ -1,6 +1,8 @@
 import { memoryStore } from "./memory-store.js";
 import { platform } from "./platform.js";
 import type { ResetReason, Store } from "./store.js";
+import { resolveTopics } from "./topics/options.js";
+import type { CanSubscribe, ResolvedTopics, TopicsOptions } from "./topics/options.js";
 
 /** Where a client message came from, handed to `onMessage`. */
 export interface MessageContext {
@@ -87,7 +89,7 @@ export interface ErrorContext {
   readonly session?: string;
   readonly seq?: number;
   /** What failed: one of the application's handlers, or the store. */
-  readonly source: "onMessage" | "onConnect" | "onDisconnect" | "store";
+  readonly source: "onMessage" | "onConnect" | "onDisconnect" | "canSubscribe" | "store";
 }
 
 export interface LifelineServerOptions {
@@ -146,6 +148,14 @@ export interface LifelineServerOptions {
    * @default a random UUID
    */
   node?: string;
+  /** Topics with recovery: how much history each topic keeps (docs/topics.md). */
+  topics?: TopicsOptions;
+  /**
+   * Whether a connection may subscribe to a topic (sync or async); runs on
+   * every subscribe and resubscribe. False refuses it with `FORBIDDEN`.
+   * @default every subscription is allowed
+   */
+  canSubscribe?: CanSubscribe;
 }
 
 /** Options after defaults, validated. */
@@ -160,6 +170,7 @@ export interface ResolvedOptions {
   readonly maxPayload: number;
   readonly node: string;
   readonly limits: Required<Limits>;
+  readonly topics: ResolvedTopics;
 }
 
 export const DEFAULTS = {
@@ -211,5 +222,6 @@ export function resolveOptions(options: LifelineServerOptions): ResolvedOptions 
     maxPayload,
     node,
     limits,
+    topics: resolveTopics(options.topics, options.canSubscribe),
   };
 }

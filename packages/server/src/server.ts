@@ -21,6 +21,8 @@ import type {
 } from "./options.js";
 import { RoomWaiters, appendWithRoom } from "./room.js";
 import type { Store, StoreEvent } from "./store.js";
+import { TopicHub } from "./topics/hub.js";
+import type { PublishResult } from "./topics/hub.js";
 
 /** Counters since the server was created. */
 export interface ServerStats {
@@ -34,6 +36,8 @@ export interface ServerStats {
   readonly duplicates: number;
   /** `reset` frames sent. */
   readonly resets: number;
+  /** Topics with a subscriber on this node (each heard once from the store, whatever its subscribers). */
+  readonly topics: number;
 }
 
 export interface LifelineServer {
@@ -74,6 +78,15 @@ export interface LifelineServer {
    * (plus jitter) before reconnecting. Returns how many were closed.
    */
   shed(n: number, retryAfterMs: number): number;
+  /**
+   * Publishes `data` to `topic`, from any node: stored once in the topic's
+   * history (the next offset), then written to every subscriber on every
+   * node sharing the store, in offset order; a subscriber that was away
+   * gets it when it resubscribes, while the history still holds it.
+   * Rejects with a TypeError for a bad topic or data without a JSON form,
+   * and when the store keeps no topic history.
+   */
+  publish(topic: string, data: unknown): Promise<PublishResult>;
   /** The store this server uses. */
   readonly store: Store;
   /** This node's id in the store. */
@@ -97,9 +110,13 @@ class Server implements LifelineServer, Hub {
   #duplicates = 0;
   #resets = 0;
   #closing: Promise<void> | undefined;
+  readonly topics: TopicHub;
 
   constructor(options: ResolvedOptions) {
     this.#o = options;
+    this.topics = new TopicHub(options.store.topics, options.topics, (error, session) =>
+      this.onError(error, { source: "canSubscribe", ...(session !== undefined && { session }) }),
+    );
     this.ready = options.store.subscribe(options.node, (event) => this.#route(event)).then((off) => {
       this.#unsubscribe = off;
     });
@@ -171,6 +188,11 @@ class Server implements LifelineServer, Hub {
     return this.#o.store.sessionsOf(user);
   }
 
+  async publish(topic: string, data: unknown): Promise<PublishResult> {
+    if (this.#closing) return { ok: false, reason: "closed" };
+    return this.topics.publish(topic, data);
+  }
+
   shed(n: number, retryAfterMs: number): number {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`shed n must be an integer >= 0, got ${String(n)}`);
     if (!Number.isFinite(retryAfterMs) || retryAfterMs < 0) {
@@ -194,6 +216,7 @@ class Server implements LifelineServer, Hub {
       delivered: this.#delivered,
       duplicates: this.#duplicates,
       resets: this.#resets,
+      topics: this.topics.topics,
     };
   }
 
@@ -206,6 +229,7 @@ class Server implements LifelineServer, Hub {
     const conns = [...this.#connections];
     await Promise.all(conns.map((conn) => conn.close(CLOSE.GOING_AWAY, "server closing")));
     await this.ready.catch(() => {});
+    await this.topics.close();
     await this.#unsubscribe?.();
     if (this.#o.ownsStore) await this.#o.store.close();
   }

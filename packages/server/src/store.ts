@@ -68,6 +68,8 @@
  * number of sessions ever seen.
  */
 
+import type { TopicHistory } from "./topics/history.js";
+
 /** A session's fencing token: the epoch of the connection that attached last. */
 export type Fence = number;
 
@@ -244,4 +246,7 @@ export interface Store {
 
   /** Releases timers and connections. The store is unusable afterwards. */
   close(): Promise<void>;
+
+  /** Topic histories (topics/history.ts); a store without them serves no topics. */
+  readonly topics?: TopicHistory;
 }

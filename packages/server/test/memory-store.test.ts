@@ -9,6 +9,7 @@ import { storeConformance } from "./store-conformance.js";
 storeConformance("memoryStore", {
   make: (options) => memoryStore(options),
   count: async (store) => (store as MemoryStore).size,
+  lose: async (store) => (store as MemoryStore).clear(),
 });
 
 describe("memoryStore", () => {

@@ -47,6 +47,10 @@ describe.skipIf(SKIP_REDIS)("redisStore", () => {
   storeConformance("redisStore", {
     make: (options) => makeStore(options),
     count: async (store) => (await sessions(store)).length,
+    lose: async (store) => {
+      const keys = await admin.keys(`${prefixOf.get(store) ?? "?"}*`);
+      if (keys.length > 0) await admin.del(...keys);
+    },
   });
 
   describe("in Redis", () => {

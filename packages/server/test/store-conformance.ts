@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Store, StoreEvent } from "../src/index.js";
 import { heapPerCall } from "./heap/per-call.js";
+import { topicConformance } from "./topic-conformance.js";
 
 export interface StoreOptions {
   sessionTtl?: number;
@@ -16,6 +17,8 @@ export interface StoreHarness {
   make(options?: StoreOptions): Store | Promise<Store>;
   /** Sessions and tombstones the store holds right now. */
   count(store: Store): Promise<number>;
+  /** For a store with topics: makes it lose its data, as a restart without persistence would. */
+  lose?(store: Store): Promise<void>;
 }
 
 const TTL = 300;
@@ -406,5 +409,8 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       await expect(async () => harness.make({ sessionTtl: 0 })).rejects.toThrow("sessionTtl must be a positive integer, got 0");
       await expect(async () => harness.make({ replay: { max: 1.5 } })).rejects.toThrow("replay.max must be a positive integer, got 1.5");
     });
+
+    const lose = harness.lose;
+    if (lose) topicConformance({ make: () => make(), lose });
   });
 }

@@ -65,6 +65,16 @@ const ACTIONS: Record<string, Action> = {
     },
   },
   reset: { keys: [], run: (s) => s.reset() },
+  // topics (acknowledged-delivery mode only): the playground's publisher
+  publish: {
+    keys: ["topic", "data"],
+    run: (s, b) => {
+      if (!s.delivery) throw new BadRequest("publish needs the acknowledged-delivery mode (--delivery at-least-once)", 409);
+      const topic = str(b, "topic");
+      if (topic === "" || topic.length > 256) throw new BadRequest('"topic" must be a string of 1-256 chars');
+      void s.delivery.server.publish(topic, b["data"] ?? null).catch(() => {});
+    },
+  },
 };
 
 const CORS = {

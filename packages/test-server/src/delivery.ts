@@ -3,7 +3,7 @@
 // record of what the application received, for assertions. `connection()`
 // wires any sender, so tests and the bench can put it behind any socket.
 import { createLifelineServer, memoryStore } from "@lifeline/server";
-import type { LifelineServer, MemoryStore, ProtocolConnection } from "@lifeline/server";
+import type { LifelineServer, LifelineServerOptions, MemoryStore, ProtocolConnection } from "@lifeline/server";
 
 /** One message the application received, with where it came from. */
 export interface DeliveredMessage {
@@ -27,6 +27,8 @@ export interface DeliveryOptions {
   /** The store's limits (@lifeline/server's `memoryStore()` options). @default its defaults */
   sessionTtl?: number;
   replayMax?: number;
+  /** Topics: @lifeline/server's `topics` and `canSubscribe` options. @default its defaults */
+  topics?: Pick<LifelineServerOptions, "topics" | "canSubscribe">;
 }
 
 export interface DeliveryConnection {
@@ -88,6 +90,7 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
   });
   let duplicatesBefore = 0;
   const server = createLifelineServer({
+    ...options.topics,
     store,
     maxPayload: MAX_PAYLOAD,
     onMessage({ session, seq, id, reply }, data) {

@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import type { LifelineServerOptions } from "@lifeline/server";
 
 /** How the server answers a user frame: back to its sender, or to everyone. */
 export type ServerMode = "echo" | "broadcast";
@@ -78,6 +79,12 @@ export interface ServerOptions {
    * @default "at-most-once"
    */
   delivery?: "at-most-once" | "at-least-once";
+  /**
+   * With `delivery: "at-least-once"`: topics (`server.delivery.server.publish()`),
+   * passed to `@lifeline/server` as they are (its `topics` and `canSubscribe` options).
+   * @default @lifeline/server's defaults
+   */
+  topics?: Pick<LifelineServerOptions, "topics" | "canSubscribe">;
 }
 
 export const DEFAULTS = {
@@ -105,6 +112,7 @@ export interface ResolvedOptions {
   static: StaticMount[];
   onMessage: ((ctx: MessageContext) => boolean | void) | undefined;
   delivery: "at-most-once" | "at-least-once";
+  topics: Pick<LifelineServerOptions, "topics" | "canSubscribe">;
 }
 
 const MODES: readonly ServerMode[] = ["echo", "broadcast"];
@@ -161,6 +169,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     static: resolveStatic(options.static ?? DEFAULTS.static),
     onMessage: options.onMessage,
     delivery: oneOfDelivery(options.delivery ?? "at-most-once"),
+    // checked by @lifeline/server when the delivery end is made
+    topics: options.topics ?? {},
   };
 }
 

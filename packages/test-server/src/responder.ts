@@ -34,6 +34,7 @@ export class Responder {
     this.mode = options.mode;
     if (options.delivery === "at-least-once") {
       this.delivery = createDelivery({
+        topics: options.topics,
         onMessage: (message, reply) => {
           // a request is always answered to its sender; broadcast sends to every session
           if (this.mode === "echo" || message.id !== undefined) reply(message.data);

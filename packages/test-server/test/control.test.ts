@@ -124,6 +124,27 @@ describe("control endpoint", () => {
     expect(server.received).toEqual([]);
   });
 
+  test("publish: a topic's subscribers get it (acknowledged-delivery mode); without that mode 409, a bad topic 400", async () => {
+    const server = await serve({ delivery: "at-least-once" });
+    const peer = await connect(server.url);
+    peer.send(JSON.stringify({ t: "hello", session: "p1", ack: 0 }));
+    peer.send(JSON.stringify({ t: "sub", topic: "news" }));
+    const nextOf = async (t: string) => {
+      for (;;) {
+        const frame = JSON.parse(await peer.nextText()) as { t: string };
+        if (frame.t === t) return frame;
+      }
+    };
+    expect(await nextOf("subscribed")).toMatchObject({ t: "subscribed", topic: "news" });
+    expect((await post(server, "publish", { topic: "news", data: { n: 1 } })).status).toBe(200);
+    expect(await nextOf("pub")).toMatchObject({ t: "pub", topic: "news", offset: 1, data: { n: 1 } });
+    expect((await post(server, "publish", { topic: "" })).status).toBe(400);
+    expect((await post(server, "publish", { topic: 5 })).status).toBe(400);
+
+    const plain = await serve();
+    expect((await post(plain, "publish", { topic: "news" })).status).toBe(409);
+  });
+
   test("unknown fault → 404, wrong method → 405, bad bodies → 400", async () => {
     const server = await serve();
     const unknown = await post(server, "explode");

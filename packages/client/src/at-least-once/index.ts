@@ -142,7 +142,8 @@ function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension
           fresh();
           return line.reconnect();
         default:
-          invalid(line.events, data, 'not a lifeline envelope (expected t: "msg", "ack" or "reset")', value);
+          // a kind of another feature on this connection (topics)
+          if (!line.claim(value)) invalid(line.events, data, 'not a lifeline envelope (expected t: "msg", "ack" or "reset")', value);
       }
     },
     closing: sendAck,

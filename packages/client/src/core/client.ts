@@ -525,6 +525,7 @@ class LifelineClient<I, O> implements Client<I, O> {
       check: (data, value, schema, done, fail) => check(this.#events, data, value, schema, done, fail),
       send: (message, meta) => this.#send(message as O, meta),
       reconnect: () => this.reconnect(),
+      claim: (value) => this.#features.some((x) => x.claim?.(value) === true),
     });
   }
 }

@@ -11,6 +11,8 @@
  * - `TIMEOUT` / `ABORTED`: a `request()` timed out or its signal fired.
  * - `HANDLER_ERROR`: an event handler threw (reported on the `error` event).
  * - `URL_ERROR`: the `url` function threw, rejected or returned a bad URL.
+ * - `FORBIDDEN`: the server refused a topic subscription (its `canSubscribe` said no).
+ * - `SUBSCRIBE_FAILED`: the server could not take a topic subscription (too many topics, or its store failed).
  */
 export type LifelineErrorCode =
   | "NO_WEBSOCKET"
@@ -21,7 +23,9 @@ export type LifelineErrorCode =
   | "TIMEOUT"
   | "ABORTED"
   | "HANDLER_ERROR"
-  | "URL_ERROR";
+  | "URL_ERROR"
+  | "FORBIDDEN"
+  | "SUBSCRIBE_FAILED";
 
 // A registry symbol, so the guard works across realms and across two copies
 // of the package in one bundle, where `instanceof` would not.

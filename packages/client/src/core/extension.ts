@@ -31,6 +31,8 @@ export interface Line {
   send(message: unknown, meta?: Meta): "sent" | "queued" | "dropped";
   /** Drops the socket and tries again at once, as `reconnect()` does. */
   reconnect(): void;
+  /** Offers an envelope of a kind its carrier does not know to the features' `claim` hooks; false when none took it. */
+  claim(value: unknown): boolean;
 }
 
 /** What a feature attaches to an outgoing message. */
@@ -51,6 +53,8 @@ export interface Extension {
   open?(): void;
   /** A decoded incoming value: consume it, or pass it on with `next`. A promise holds later frames until it settles. */
   receive?(raw: unknown, value: unknown, next: Next, re?: unknown): void | Promise<void>;
+  /** An envelope of a kind the carrier (acknowledged delivery) does not know: true when this feature consumed it. */
+  claim?(value: unknown): boolean;
   /** Writes a queued message (through `line.write`); false leaves it queued (flow control, or the line went down). */
   transmit?(entry: Entry): boolean;
   /** What a message turns into before encoding (a request id merged in). */

@@ -9,6 +9,8 @@ import { attwReport, checkBuilt, exportMap, externalImports, importProbe, packBe
 
 const DIR = fileURLToPath(new URL("../..", import.meta.url));
 const PEERS = ["@lifeline/client", "react"];
+/** What the built code imports at run time: the peers, and the client's topics entry point (for useSubscription). */
+const IMPORTS = ["@lifeline/client", "@lifeline/client/topics", "react"];
 
 const pkg = readPackageJson(DIR);
 const built = checkBuilt(DIR, "@lifeline/react");
@@ -41,19 +43,19 @@ describe.runIf(built)("the build", () => {
     expect(pointedFiles(pkg).filter((t) => !existsSync(path.join(DIR, t)))).toEqual([]);
   });
 
-  it("imports nothing at run time but its peers", async () => {
+  it("imports nothing at run time but its peers (the client, with its topics entry point, and React)", async () => {
     const files = readdirSync(path.join(DIR, "dist")).filter((f) => /\.c?js$/.test(f));
     expect(files.sort()).toEqual(["index.cjs", "index.js"]);
     for (const file of files) {
       const external = new Set(await externalImports(path.join(DIR, "dist", file)));
-      expect([...external].sort(), file).toEqual(PEERS);
+      expect([...external].sort(), file).toEqual(IMPORTS);
     }
   });
 
   it("does nothing at import: no timer, socket, listener or console call, in either format", async () => {
     // recorded in a fresh Node process before the package loads
     const { calls, exported } = await importProbe(DIR, ["@lifeline/react"]);
-    const names = ["CLOSE_GRACE_MS", "LifelineProvider", "useClient", "useLatency", "useLatest", "useLifeline", "useLifelineState", "useMessages", "useOnType"];
+    const names = ["CLOSE_GRACE_MS", "LifelineProvider", "useClient", "useLatency", "useLatest", "useLifeline", "useLifelineState", "useMessages", "useOnType", "useSubscription"];
     expect(exported).toEqual([names, names]);
     expect(calls).toEqual([]);
   });

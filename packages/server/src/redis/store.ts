@@ -22,6 +22,7 @@ import { ACKNOWLEDGE, APPEND, ATTACH, DETACH, DROP, INSPECT, READ, RECORD, RENEW
 import type { Script } from "./scripts.js";
 import { AppendBatches } from "./appends.js";
 import type { AppendReply, WhenFull } from "./appends.js";
+import { RedisTopics } from "../topics/redis.js";
 
 /** Options of {@link redisStore}: give `url` or `client`. */
 export interface RedisStoreOptions {
@@ -99,6 +100,8 @@ class RedisSessions implements Store {
   readonly #owners = new Map<string, string>();
   #timer: TimerHandle | undefined;
   #closed = false;
+  /** Topic histories, in the same Redis under the same prefix. */
+  readonly topics: RedisTopics;
   /**
    * The commands written on the current connection and not answered yet,
    * by their rejecters. With `autoResendUnfulfilledCommands: false` ioredis
@@ -127,6 +130,7 @@ class RedisSessions implements Store {
     this.#client = options.client ?? new Redis(options.url as string, { autoResendUnfulfilledCommands: false, lazyConnect: true });
     if (this.#ownsClient) this.#client.on("error", (error: unknown) => this.#onError(error));
     this.#client.on("close", this.#onClose);
+    this.topics = new RedisTopics(this.#client, this.#prefix, this.#onError);
   }
 
   readonly #onClose = (): void => {
@@ -240,6 +244,7 @@ class RedisSessions implements Store {
     this.#leases.clear();
     this.#owners.clear();
     this.#listeners.clear();
+    await this.topics.close();
     this.#client.off("close", this.#onClose);
     this.#appends.rejectAll(new Error("@lifeline/server/redis: the store is closed"));
     // no QUIT: with Redis unreachable it would wait for a reconnection

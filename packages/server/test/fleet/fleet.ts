@@ -15,6 +15,7 @@ const NODE_SCRIPT = fileURLToPath(new URL("./node.mjs", import.meta.url));
 export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 type Reply = { ok: true; seq: number } | { ok: false; reason: string };
+type Published = { ok: true; offset: number; epoch: string } | { ok: false; reason: string };
 
 /** One server process; restartable on the same port after a kill -9. */
 export class FleetNode {
@@ -22,14 +23,14 @@ export class FleetNode {
   port = 0;
   #child: ChildProcess | undefined;
   #env: Record<string, string>;
-  #pending = new Map<number, (reply: Reply | undefined) => void>();
+  #pending = new Map<number, (reply: Reply | Published | undefined) => void>();
   #ids = 0;
   /** What the processes printed, for a failure message (never printed by a passing test). */
   readonly output: string[] = [];
   readonly effects: string;
   onSession: (session: string) => void = () => {};
 
-  constructor(id: string, env: { REDIS_URL: string; KEY_PREFIX: string }, dir: string) {
+  constructor(id: string, env: { REDIS_URL: string; KEY_PREFIX: string; HISTORY_MAX?: string }, dir: string) {
     this.id = id;
     this.effects = path.join(dir, `effects-${id}.log`);
     writeFileSync(this.effects, "");
@@ -57,7 +58,7 @@ export class FleetNode {
     const ready = new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`node ${this.id} not ready in 15 s: ${this.output.join("")}`)), 15_000);
       child.once("exit", (code) => reject(new Error(`node ${this.id} exited (${String(code)}) before ready: ${this.output.join("")}`)));
-      child.on("message", (message: { ready?: number; session?: string; sent?: number; result?: Reply }) => {
+      child.on("message", (message: { ready?: number; session?: string; sent?: number; result?: Reply | Published }) => {
         if (message.ready !== undefined) {
           clearTimeout(timer);
           resolve(message.ready);
@@ -89,6 +90,15 @@ export class FleetNode {
 
   /** `lifeline.send(session, {n})` on this node: the result, or undefined when the node died first. */
   send(session: string, n: number): Promise<Reply | undefined> {
+    return this.#ask({ send: session, n }) as Promise<Reply | undefined>;
+  }
+
+  /** `lifeline.publish(topic, {n})` on this node: the result, or undefined when the node died first. */
+  publish(topic: string, n: number): Promise<Published | undefined> {
+    return this.#ask({ publish: topic, n }) as Promise<Published | undefined>;
+  }
+
+  #ask(command: { send: string; n: number } | { publish: string; n: number }): Promise<Reply | Published | undefined> {
     const child = this.#child;
     if (!child?.connected) return Promise.resolve(undefined);
     const id = ++this.#ids;
@@ -98,14 +108,14 @@ export class FleetNode {
         this.#pending.delete(id);
         resolve(undefined);
       }, 5_000);
-      const answer = (reply: Reply | undefined) => {
+      const answer = (reply: Reply | Published | undefined) => {
         clearTimeout(timer);
         this.#pending.delete(id);
         resolve(reply);
       };
       this.#pending.set(id, answer);
       // a node killed meanwhile: the write fails (EPIPE), the send's fate is unknown
-      child.send({ send: session, n, id }, (error) => error && answer(undefined));
+      child.send({ ...command, id }, (error) => error && answer(undefined));
     });
   }
 
