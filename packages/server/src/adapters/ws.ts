@@ -3,7 +3,7 @@
 import { CLOSE } from "../close-codes.js";
 import { platform } from "../platform.js";
 import { pollDrained } from "./drain.js";
-import type { ConnectOptions, ProtocolConnection, Transport } from "../connection.js";
+import type { ConnectOptions, ProtocolConnection, Transport } from "../transport.js";
 
 /** The part of a `ws` WebSocket (v8) the adapter uses. */
 export interface NodeWebSocket {
@@ -14,6 +14,11 @@ export interface NodeWebSocket {
   /** A protocol ping; `callback` runs once it (and everything written before it) left the process. */
   ping?(data?: undefined, mask?: undefined, callback?: (error?: Error) => void): void;
   close(code?: number, reason?: string): void;
+  /**
+   * The underlying `net.Socket` (`ws` keeps it there, not as documented API):
+   * corked around a batch of frames so that they leave in one `writev`.
+   */
+  readonly _socket?: { cork?(): void; uncork?(): void } | null;
   on(event: "message", listener: (data: unknown, isBinary: boolean) => void): unknown;
   on(event: "close", listener: () => void): unknown;
   on(event: "error", listener: (error: unknown) => void): unknown;
@@ -64,6 +69,14 @@ class WsTransport implements Transport {
 
   close(code: number, reason: string): void {
     this.#ws.close(code, reason);
+  }
+
+  cork(): void {
+    this.#ws._socket?.cork?.();
+  }
+
+  uncork(): void {
+    this.#ws._socket?.uncork?.();
   }
 
   buffered(): number {
