@@ -17,7 +17,7 @@ export type WhenFull = "overflow" | "refuse";
  * "overflow": the first of them overflowed the buffer, the session is gone
  * and the rest are "absent").
  */
-export type AppendReply = [stored: number, first: number, rest: "" | "absent" | "full" | "overflow"];
+export type AppendReply = [stored: number, first: number, rest: "" | "absent" | "full" | "overflow", local?: 0 | 1];
 
 /** Writes one batch: the bodies of one session, in order, with one `whenFull`. */
 export type WriteBatch = (session: string, bodies: readonly string[], whenFull: WhenFull) => Promise<AppendReply>;

@@ -194,8 +194,16 @@ class RedisSessions implements Store {
   }
 
   async #appendBatch(session: string, bodies: readonly string[], whenFull: WhenFull): Promise<AppendReply> {
-    const args = [session, this.#max, this.#prefix + "node:", this.#ttl, this.#prefix + "user:", whenFull === "refuse" ? "1" : "0", ...bodies];
-    return (await this.#run(APPEND, this.#keys(session), args)) as AppendReply;
+    // the one node this store object listens for: its own sessions' appends skip Pub/Sub
+    const local = this.#listeners.size === 1 ? (this.#listeners.keys().next().value as string) : "";
+    const args = [session, this.#max, this.#prefix + "node:", this.#ttl, this.#prefix + "user:", whenFull === "refuse" ? "1" : "0", local, ...bodies];
+    const reply = (await this.#run(APPEND, this.#keys(session), args)) as AppendReply;
+    const [stored, first, , here] = reply;
+    if (here === 1 && stored > 0) {
+      const entries = bodies.slice(0, stored).map((body, i) => ({ seq: first + i, body }));
+      this.#listeners.get(local)?.({ type: "append", session, seq: first + stored - 1, entries });
+    }
+    return reply;
   }
 
   async acknowledge(session: string, fence: Fence, seq: number): Promise<FencedResult> {
