@@ -84,20 +84,14 @@ export class Outbound {
     } while (this.#again);
   }
 
-  /** Writes the entries that follow `written`, as one corked batch; false when the socket became congested. */
+  /** Writes the entries that follow `written`; false when the socket became congested. */
   #write(entries: readonly Entry[]): boolean {
-    const transport = this.#transport;
-    transport.cork?.();
-    try {
-      for (const entry of entries) {
-        if (entry.seq <= this.#written) continue;
-        if (entry.seq !== this.#written + 1) break;
-        transport.send(messageFrame(entry.seq, entry.body));
-        this.#written = entry.seq;
-        if (this.#congested()) return false;
-      }
-    } finally {
-      transport.uncork?.();
+    for (const entry of entries) {
+      if (entry.seq <= this.#written) continue;
+      if (entry.seq !== this.#written + 1) break;
+      this.#transport.send(messageFrame(entry.seq, entry.body));
+      this.#written = entry.seq;
+      if (this.#congested()) return false;
     }
     return true;
   }

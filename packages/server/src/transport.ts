@@ -19,13 +19,6 @@ export interface Transport {
   buffered?(): number;
   /** Calls `resume` (once) when the socket has sent what it held, or closed. */
   whenDrained?(resume: () => void): void;
-  /**
-   * Holds the frames written until `uncork()`, so that a batch leaves in one
-   * write (one syscall) instead of one per frame, where the runtime can.
-   */
-  cork?(): void;
-  /** Writes what `cork()` held. */
-  uncork?(): void;
 }
 
 /** Per-connection choices of the embedder. */

@@ -16,7 +16,7 @@ export interface NodeWebSocket {
   close(code?: number, reason?: string): void;
   /**
    * The underlying `net.Socket` (`ws` keeps it there, not as documented API):
-   * corked around a batch of frames so that they leave in one `writev`.
+   * corked for the rest of a turn once written to, so that its frames leave in one `writev`.
    */
   readonly _socket?: { cork?(): void; uncork?(): void } | null;
   on(event: "message", listener: (data: unknown, isBinary: boolean) => void): unknown;
@@ -58,25 +58,33 @@ function decode(data: unknown): { text: string; bytes: number } | undefined {
  */
 class WsTransport implements Transport {
   readonly #ws: NodeWebSocket;
+  /** The socket is corked until the microtasks of this turn ran. */
+  #corked = false;
 
   constructor(ws: NodeWebSocket) {
     this.#ws = ws;
   }
 
   send(text: string): void {
-    if (this.#ws.readyState === OPEN) this.#ws.send(text);
+    const ws = this.#ws;
+    if (ws.readyState !== OPEN) return;
+    // the frames of one turn (a pump's batch, a producer's loop, acks) leave in one writev, not one each
+    if (!this.#corked) {
+      const socket = ws._socket;
+      if (socket?.cork && socket.uncork) {
+        socket.cork();
+        this.#corked = true;
+        queueMicrotask(() => {
+          this.#corked = false;
+          socket.uncork?.();
+        });
+      }
+    }
+    ws.send(text);
   }
 
   close(code: number, reason: string): void {
     this.#ws.close(code, reason);
-  }
-
-  cork(): void {
-    this.#ws._socket?.cork?.();
-  }
-
-  uncork(): void {
-    this.#ws._socket?.uncork?.();
   }
 
   buffered(): number {
