@@ -11,6 +11,7 @@ import { Outbound } from "./outbound.js";
 import type { AttachOwner, Entry, Fence, ResetReason } from "./store.js";
 import type { TopicConnection } from "./topics/hub.js";
 import type { ConnectOptions, Hub, ProtocolConnection, Transport } from "./transport.js";
+import { turnBudget } from "./turn-budget.js";
 
 /** Commit (store the high-water mark, ack) at least this often while frames keep coming. */
 const COMMIT_EVERY = 64;
@@ -199,6 +200,8 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#pending++;
     this.#tail = this.#tail.then(async () => {
       try {
+        const wait = turnBudget();
+        if (wait) await wait;
         await step();
         // commit when the chain runs dry, or every COMMIT_EVERY messages while it does not
         if (this.#pending === 1 || this.#sinceCommit >= COMMIT_EVERY) await this.#commit(true);
