@@ -5,8 +5,14 @@
 import { describe, expect, it } from "vitest";
 import { createLifelineServer, memoryStore } from "../src/index.js";
 
-const microtasks = async () => {
-  for (let i = 0; i < 200; i++) await Promise.resolve();
+/** Runs microtasks until `count()` stopped moving for 100 of them (bounded): what this turn handles. */
+const microtasks = async (count: () => number = () => 0) => {
+  for (let i = 0, still = 0, last = -1; i < 200_000 && still < 100; i++) {
+    await Promise.resolve();
+    const now = count();
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
 };
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -36,13 +42,14 @@ describe("inbound frames per turn", () => {
     conns.forEach((conn) => {
       for (let seq = 1; seq <= 512; seq++) conn.receive(JSON.stringify({ t: "msg", seq, data: seq }));
     });
-    await microtasks();
-    const firstTurn = [...handled.values()].reduce((n, list) => n + list.length, 0);
+    const total = () => [...handled.values()].reduce((n, list) => n + list.length, 0);
+    await microtasks(total);
+    const firstTurn = total();
     expect(firstTurn).toBeGreaterThan(0);
     expect(firstTurn).toBeLessThanOrEqual(1_024);
     for (let turn = 0; turn < 50 && [...acks.values()].some((seq) => seq < 512); turn++) {
       await nextTurn();
-      await microtasks();
+      await microtasks(total);
     }
     const all = Array.from({ length: 512 }, (_, i) => i + 1);
     for (const session of sessions) {
