@@ -2,113 +2,19 @@
 // Inbound frames are handled one after another (a promise chain), so
 // `onMessage` sees a session's messages in order and an ack is sent only once
 // the handlers before it settled and the high-water mark is stored.
-// Outbound messages come from the store (`#pump`): replay after `hello` and
-// live sends take the same path, so nothing newer can overtake the replay.
-// A socket holding more than `limits.bufferedBytes` unsent is not written to
-// until it drained: its messages wait in the store meanwhile.
+// Outbound messages are written by its Outbound (outbound.ts).
 import { CLOSE } from "./close-codes.js";
-import { ackFrame, messageBody, messageFrame, parseFrame, resetFrame } from "./frames.js";
+import { ackFrame, messageBody, parseFrame, resetFrame } from "./frames.js";
 import type { ClientFrame } from "./frames.js";
-import type { ErrorContext, MessageContext, ResolvedOptions, SendResult, SessionContext } from "./options.js";
-import type { AttachOwner, Fence, ResetReason, Store } from "./store.js";
-import type { TopicConnection, TopicHub } from "./topics/hub.js";
-
-/** What a runtime adapter gives the core: a way to write a text frame and to close. */
-export interface Transport {
-  /** Writes one text frame (the adapter drops it when the socket is no longer open). */
-  send(text: string): void;
-  /** Closes the socket with this code and reason. */
-  close(code: number, reason: string): void;
-  /**
-   * Bytes written and not yet sent, where the runtime tells. With
-   * `whenDrained`, the core stops writing messages above `limits.bufferedBytes`.
-   */
-  buffered?(): number;
-  /** Calls `resume` (once) when the socket has sent what it held, or closed. */
-  whenDrained?(resume: () => void): void;
-}
-
-/** Per-connection choices of the embedder. */
-export interface ConnectOptions {
-  /**
-   * The user this connection was authenticated as (the application's own
-   * auth, at the upgrade). Its sessions belong to that user: another user's
-   * connection cannot read or take them.
-   * @default the anonymous namespace
-   */
-  user?: string;
-  /**
-   * A text frame that is not protocol v2 in this state (not JSON, unknown
-   * `t`, bad fields, no `hello` first, a second `hello`). Return true when
-   * the embedder took it; otherwise the connection is closed with 4400.
-   * @default none: every such frame closes with 4400
-   */
-  foreign?: (text: string, problem: string) => boolean;
-  /**
-   * Called each time a `hello` was accepted and the connection speaks for
-   * `session` with `fence`. An adapter whose sockets outlive the connection
-   * object (Durable Object hibernation) saves both with the socket and
-   * hands them to `resume()` when it wakes.
-   */
-  bound?: (session: string, fence: Fence) => void;
-}
-
-/** The core's handle on one connection; an adapter feeds it frames and tells it when the socket closed. */
-export interface ProtocolConnection {
-  /** Handles one text frame (`ping` is answered with `pong`, `pong` is ignored). */
-  receive(text: string, bytes?: number): void;
-  /** The socket closed (for whatever reason): finish in-flight work, then release the session. */
-  end(): void;
-  /** The session this connection speaks for, once its `hello` was accepted. */
-  readonly session: string | undefined;
-  /** The user it was accepted for; `undefined`: anonymous. */
-  readonly user: string | undefined;
-  /**
-   * For a socket that outlived its connection object (a hibernated Durable
-   * Object woke up): speak for `session` again with the `fence` its hello got,
-   * without a new hello. Frames received after this call wait for it. When a
-   * newer connection took the session over, the socket is closed with 4409;
-   * when the session is gone, the client is told `reset`.
-   */
-  resume(session: string, fence: Fence): void;
-}
-
-/** What a connection needs from its server (implemented by `server.ts`). */
-export interface Hub {
-  readonly store: Store;
-  readonly node: string;
-  readonly maxPayload: number;
-  readonly limits: ResolvedOptions["limits"];
-  /** Resolves once the store delivers this node's events. */
-  readonly ready: Promise<void>;
-  onMessage(context: MessageContext, data: unknown): void | Promise<void>;
-  onError(error: unknown, context: ErrorContext): void;
-  /** Stores an encoded message body for `session` (see `Entry.body`). */
-  sendBody(session: string, body: string): Promise<SendResult>;
-  /**
-   * Makes `conn` the session's connection on this node; returns the one it
-   * replaces, or `"refused"` (and changes nothing) when that one is another user's.
-   */
-  claim(session: string, conn: Connection): Connection | undefined | "refused";
-  /** A connection now speaks for a session (onConnect). */
-  connected(context: SessionContext & { readonly resumed: boolean }): void;
-  /** …and no longer does (onDisconnect). */
-  disconnected(context: SessionContext): void;
-  /** `conn` no longer speaks for `session`. */
-  unbind(conn: Connection, session: string | undefined): void;
-  /** `conn` ended. */
-  ended(conn: Connection): void;
-  /** The client of `session` acknowledged messages: there is room in its replay buffer. */
-  acknowledged(session: string): void;
-  count(what: "delivered" | "duplicates" | "resets"): void;
-  /** Topic subscriptions (topics/hub.ts). */
-  readonly topics: TopicHub;
-}
+import type { ErrorContext, MessageContext } from "./options.js";
+import { Outbound } from "./outbound.js";
+import type { AttachOwner, Entry, Fence, ResetReason } from "./store.js";
+import type { TopicConnection } from "./topics/hub.js";
+import type { ConnectOptions, Hub, ProtocolConnection, Transport } from "./transport.js";
+import { turnBudget } from "./turn-budget.js";
 
 /** Commit (store the high-water mark, ack) at least this often while frames keep coming. */
 const COMMIT_EVERY = 64;
-/** Entries read from the store per step of the pump. */
-const READ_BATCH = 256;
 
 type Phase =
   /** Waiting for the first `hello`. */
@@ -141,13 +47,9 @@ export class Connection implements ProtocolConnection, TopicConnection {
   #recorded = 0;
   #sinceCommit = 0;
   #ackDue = false;
-  /** Highest server seq written to this socket, and acknowledged by the client. */
-  #written = 0;
+  /** Highest server seq acknowledged by the client. */
   #clientAcked = 0;
-  #pumping = false;
-  #pumpAgain = false;
-  /** The socket held more than `limits.bufferedBytes`: nothing is written until it drained. */
-  #stalled = false;
+  readonly #out: Outbound;
   /** The session `onConnect` was told about, until `onDisconnect` is. */
   #announced: string | undefined;
   /** `end()` ran: the socket is gone or going. */
@@ -159,6 +61,10 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#foreign = options.foreign;
     this.#bound = options.bound;
     this.#user = options.user ?? "";
+    this.#out = new Outbound(hub, transport, {
+      current: () => this.session,
+      fail: (error) => this.#fail(error, "store"),
+    });
   }
 
   get session(): string | undefined {
@@ -211,10 +117,10 @@ export class Connection implements ProtocolConnection, TopicConnection {
       this.#phase = "bound";
       this.#handled = this.#recorded = found.inbound;
       // what the socket got beyond the client's last ack is written again: the client drops it by seq
-      this.#written = this.#clientAcked = found.acked;
+      this.#out.reset((this.#clientAcked = found.acked));
       // the object's memory is new after a wake: the application hears of the connection again
       this.#announce(session, true);
-      this.#pump();
+      this.#out.pump();
     });
   }
 
@@ -271,9 +177,11 @@ export class Connection implements ProtocolConnection, TopicConnection {
   }
 
   /** A store event for this connection's session. */
-  notify(event: { type: "append" } | { type: "takeover"; fence: Fence } | { type: "reset"; reason: ResetReason }): void {
+  notify(
+    event: { type: "append"; entries?: readonly Entry[] } | { type: "takeover"; fence: Fence } | { type: "reset"; reason: ResetReason },
+  ): void {
     if (this.#phase !== "bound") return;
-    if (event.type === "append") return this.#pump();
+    if (event.type === "append") return this.#out.appended(event.entries);
     if (event.type === "takeover") {
       if (event.fence > this.#fence) void this.close(CLOSE.TAKEN_OVER, "session taken over");
       return;
@@ -292,6 +200,8 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#pending++;
     this.#tail = this.#tail.then(async () => {
       try {
+        const wait = turnBudget();
+        if (wait) await wait;
         await step();
         // commit when the chain runs dry, or every COMMIT_EVERY messages while it does not
         if (this.#pending === 1 || this.#sinceCommit >= COMMIT_EVERY) await this.#commit(true);
@@ -346,14 +256,14 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#phase = "bound";
     this.#bound?.(session, this.#fence);
     this.#handled = this.#recorded = found.inbound;
-    this.#written = this.#clientAcked = Math.max(ack, found.acked);
+    this.#out.reset((this.#clientAcked = Math.max(ack, found.acked)));
     if (ack > found.acked) {
       const acknowledged = await store.acknowledge(session, this.#fence, ack);
       if (acknowledged !== "ok") return this.#lost(acknowledged);
     }
     this.#transport.send(ackFrame(this.#handled));
     this.#announce(session, !found.created);
-    this.#pump();
+    this.#out.pump();
   }
 
   async #message(seq: number, id: string | undefined, data: unknown): Promise<void> {
@@ -387,7 +297,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
 
   async #acknowledge(seq: number): Promise<void> {
     if (this.#phase !== "bound" || seq <= this.#clientAcked) return;
-    if (seq > this.#written) return this.#reset("ack-ahead", true);
+    if (seq > this.#out.written) return this.#reset("ack-ahead", true);
     this.#clientAcked = seq;
     const session = this.#session as string;
     const result = await this.#hub.store.acknowledge(session, this.#fence, seq);
@@ -441,7 +351,8 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#unannounce();
     this.#session = undefined;
     this.#fence = 0;
-    this.#handled = this.#recorded = this.#written = this.#clientAcked = this.#sinceCommit = 0;
+    this.#handled = this.#recorded = this.#clientAcked = this.#sinceCommit = 0;
+    this.#out.reset(0);
     this.#ackDue = false;
     this.#phase = "reset";
     this.#hub.count("resets");
@@ -459,53 +370,5 @@ export class Connection implements ProtocolConnection, TopicConnection {
     if (session === undefined) return;
     this.#announced = undefined;
     this.#hub.disconnected({ session, user: this.user });
-  }
-
-  // ---- outbound -------------------------------------------------------------
-
-  /** Writes every stored message above `#written`, in order; one pump at a time. */
-  #pump(): void {
-    if (this.#stalled) return;
-    if (this.#pumping) {
-      this.#pumpAgain = true;
-      return;
-    }
-    this.#pumping = true;
-    void this.#drain()
-      .catch((error: unknown) => this.#fail(error, "store"))
-      .finally(() => {
-        this.#pumping = false;
-      });
-  }
-
-  async #drain(): Promise<void> {
-    do {
-      this.#pumpAgain = false;
-      for (;;) {
-        const session = this.#session;
-        if (this.#phase !== "bound" || session === undefined) return;
-        const entries = await this.#hub.store.read(session, this.#written, READ_BATCH);
-        if (!entries || this.#session !== session || this.#phase !== "bound") return;
-        for (const entry of entries) {
-          if (entry.seq !== this.#written + 1) break;
-          this.#transport.send(messageFrame(entry.seq, entry.body));
-          this.#written = entry.seq;
-          if (this.#congested()) return;
-        }
-        if (entries.length < READ_BATCH) break;
-      }
-    } while (this.#pumpAgain);
-  }
-
-  /** True (and a pump scheduled for when it drained) when the socket holds more than `limits.bufferedBytes`. */
-  #congested(): boolean {
-    const transport = this.#transport;
-    if (!transport.whenDrained || !transport.buffered || transport.buffered() <= this.#hub.limits.bufferedBytes) return false;
-    this.#stalled = true;
-    transport.whenDrained(() => {
-      this.#stalled = false;
-      this.#pump();
-    });
-    return true;
   }
 }

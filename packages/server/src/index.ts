@@ -24,7 +24,7 @@ export type {
   Store,
   StoreEvent,
 } from "./store.js";
-export type { ConnectOptions, ProtocolConnection, Transport } from "./connection.js";
+export type { ConnectOptions, ProtocolConnection, Transport } from "./transport.js";
 export type { Connector, NodeWebSocket } from "./adapters/ws.js";
 export { CLOSE } from "./close-codes.js";
 export type { PublishResult } from "./topics/hub.js";

@@ -135,7 +135,8 @@ class Memory implements MemoryStore {
     }
     s.entries.push(body);
     const seq = ++s.sent;
-    this.#owners.tell(s, { type: "append", session, seq });
+    // the owner shares this process: it gets the entry and writes it without a read
+    this.#owners.tell(s, { type: "append", session, seq, entries: [{ seq, body }] });
     return { status: "stored", seq };
   }
 

@@ -6,7 +6,7 @@ import { acceptNodeWebSocket } from "./adapters/ws.js";
 import type { NodeWebSocket } from "./adapters/ws.js";
 import { CLOSE } from "./close-codes.js";
 import { Connection } from "./connection.js";
-import type { ConnectOptions, Hub, ProtocolConnection, Transport } from "./connection.js";
+import type { ConnectOptions, Hub, ProtocolConnection, Transport } from "./transport.js";
 import { messageBody } from "./frames.js";
 import { resolveOptions } from "./options.js";
 import type {

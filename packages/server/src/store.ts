@@ -152,7 +152,17 @@ export type FencedResult =
 /** What the store tells the node that owns a session. */
 export type StoreEvent =
   /** A message was appended: the owner's connection should write everything up to `seq`. */
-  | { readonly type: "append"; readonly session: string; readonly seq: number }
+  | {
+      readonly type: "append";
+      readonly session: string;
+      readonly seq: number;
+      /**
+       * The entries appended, up to `seq`, where the store has them at hand
+       * (the append was made on the owner's node): the connection writes them
+       * without reading them back when they follow what it wrote.
+       */
+      readonly entries?: readonly Entry[];
+    }
   /** A newer connection attached with `fence`: the owner's connection with an older fence must close. */
   | { readonly type: "takeover"; readonly session: string; readonly fence: Fence }
   /** The session was given up while attached (e.g. overflow): the owner's connection announces `reset`. */

@@ -43,7 +43,7 @@ describe.skipIf(SKIP_REDIS)("redisStore: appends of one tick", () => {
     await redis?.stop();
   });
 
-  it("100 sends to one session in one tick are one script call, one RPUSH and one event; each gets its own seq, in order", async () => {
+  it("100 sends to one session in one tick are one script call, one RPUSH and one local event with the entries (no PUBLISH); each gets its own seq, in order", async () => {
     const store = makeStore();
     const events: StoreEvent[] = [];
     await store.subscribe("n1", (event) => events.push(event));
@@ -55,15 +55,35 @@ describe.skipIf(SKIP_REDIS)("redisStore: appends of one tick", () => {
     const counted = await calls();
     expect(counted["evalsha"]).toBe(1);
     expect(counted["rpush"]).toBe(1);
-    expect(counted["publish"]).toBe(1);
+    // the session's owner is the node this store listens for: told in process, not over Pub/Sub
+    expect(counted["publish"]).toBeUndefined();
     const entries = await store.read("s", 0, 1_000);
     expect(entries?.map((e) => e.body)).toEqual(Array.from({ length: 101 }, (_, i) => `"data":${i}`));
-    // one event per call, carrying the last seq: the owner reads everything up to it
-    await expect.poll(() => events.at(-1)).toEqual({ type: "append", session: "s", seq: 101 });
+    // one event per call, carrying the last seq and the call's entries: the owner writes them without a read
     expect(events).toEqual([
-      { type: "append", session: "s", seq: 1 },
-      { type: "append", session: "s", seq: 101 },
+      { type: "append", session: "s", seq: 1, entries: [{ seq: 1, body: '"data":0' }] },
+      { type: "append", session: "s", seq: 101, entries: entries?.slice(1) },
     ]);
+  });
+
+  it("sends to a session owned by another node: one PUBLISH per call, carrying the last seq only", async () => {
+    const owner = makeStore();
+    const sender = makeStore({ keyPrefix: `b${prefixes}:` }); // the same fleet: the owner's keys
+    const heard: StoreEvent[] = [];
+    const sent: StoreEvent[] = [];
+    await owner.subscribe("n1", (event) => heard.push(event));
+    await sender.subscribe("n2", (event) => sent.push(event));
+    await owner.attach("s", "n1", true);
+    await sender.append("s", '"data":0'); // loads the script
+    await admin.config("RESETSTAT");
+    await Promise.all(Array.from({ length: 10 }, (_, i) => sender.append("s", `"data":${i + 1}`)));
+    expect((await calls())["publish"]).toBe(1);
+    await expect.poll(() => heard.at(-1)).toEqual({ type: "append", session: "s", seq: 11 });
+    expect(heard).toEqual([
+      { type: "append", session: "s", seq: 1 },
+      { type: "append", session: "s", seq: 11 },
+    ]);
+    expect(sent).toEqual([]);
   });
 
   it("sends to several sessions in one tick: one call per session, each session's seqs its own", async () => {

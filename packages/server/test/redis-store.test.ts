@@ -188,7 +188,8 @@ describe.skipIf(SKIP_REDIS)("redisStore", () => {
       for (let i = 0; i < 300 && events.length === 1; i++) await sleep(10);
       expect(events).toEqual([
         { type: "append", session: "s", seq: 0 },
-        { type: "append", session: "s", seq: 1 },
+        // appended on the owner's node: told directly, with the entry (no Pub/Sub, no read)
+        { type: "append", session: "s", seq: 1, entries: [{ seq: 1, body: '"data":3' }] },
       ]);
       await store.close();
     });

@@ -22,8 +22,10 @@ function recorder() {
   return { sent, closes, transport };
 }
 
-/** Lets the core's promise chains run (the memory store never waits on a timer). */
+/** Lets the core's promise chains run (the memory store never waits on a timer; past a budget of frames per turn, the chains wait for the next turn: setImmediate, not faked here). */
 const settle = async () => {
+  for (let i = 0; i < 100; i++) await Promise.resolve();
+  await new Promise<void>((resolve) => setImmediate(resolve));
   for (let i = 0; i < 100; i++) await Promise.resolve();
 };
 

@@ -1,7 +1,7 @@
 // The Bun adapter: the `websocket` handlers of `Bun.serve`, each socket
 // served by the core. Typed structurally: no Bun types needed.
 import { CLOSE } from "../close-codes.js";
-import type { ProtocolConnection } from "../connection.js";
+import type { ProtocolConnection } from "../transport.js";
 import { pollDrained } from "./drain.js";
 import type { Connector } from "./ws.js";
 

@@ -3,7 +3,7 @@
 // `Deno.upgradeWebSocket` and workerd's `WebSocketPair` hand out, becomes a
 // Transport for the core. Typed structurally: no DOM or Deno types needed.
 import { CLOSE } from "../close-codes.js";
-import type { ConnectOptions, ProtocolConnection } from "../connection.js";
+import type { ConnectOptions, ProtocolConnection } from "../transport.js";
 import { pollDrained } from "./drain.js";
 import type { Connector } from "./ws.js";
 

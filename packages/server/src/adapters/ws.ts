@@ -3,7 +3,7 @@
 import { CLOSE } from "../close-codes.js";
 import { platform } from "../platform.js";
 import { pollDrained } from "./drain.js";
-import type { ConnectOptions, ProtocolConnection, Transport } from "../connection.js";
+import type { ConnectOptions, ProtocolConnection, Transport } from "../transport.js";
 
 /** The part of a `ws` WebSocket (v8) the adapter uses. */
 export interface NodeWebSocket {
@@ -14,6 +14,11 @@ export interface NodeWebSocket {
   /** A protocol ping; `callback` runs once it (and everything written before it) left the process. */
   ping?(data?: undefined, mask?: undefined, callback?: (error?: Error) => void): void;
   close(code?: number, reason?: string): void;
+  /**
+   * The underlying `net.Socket` (`ws` keeps it there, not as documented API):
+   * corked for the rest of a turn once written to, so that its frames leave in one `writev`.
+   */
+  readonly _socket?: { cork?(): void; uncork?(): void } | null;
   on(event: "message", listener: (data: unknown, isBinary: boolean) => void): unknown;
   on(event: "close", listener: () => void): unknown;
   on(event: "error", listener: (error: unknown) => void): unknown;
@@ -53,13 +58,29 @@ function decode(data: unknown): { text: string; bytes: number } | undefined {
  */
 class WsTransport implements Transport {
   readonly #ws: NodeWebSocket;
+  /** The socket is corked until the microtasks of this turn ran. */
+  #corked = false;
 
   constructor(ws: NodeWebSocket) {
     this.#ws = ws;
   }
 
   send(text: string): void {
-    if (this.#ws.readyState === OPEN) this.#ws.send(text);
+    const ws = this.#ws;
+    if (ws.readyState !== OPEN) return;
+    // the frames of one turn (a pump's batch, a producer's loop, acks) leave in one writev, not one each
+    if (!this.#corked) {
+      const socket = ws._socket;
+      if (socket?.cork && socket.uncork) {
+        socket.cork();
+        this.#corked = true;
+        queueMicrotask(() => {
+          this.#corked = false;
+          socket.uncork?.();
+        });
+      }
+    }
+    ws.send(text);
   }
 
   close(code: number, reason: string): void {

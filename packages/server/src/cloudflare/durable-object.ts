@@ -4,7 +4,7 @@
 // the object's storage. A socket that outlives the object's memory carries its
 // session and fence as its attachment, and its connection resumes on wake.
 import { CLOSE } from "../close-codes.js";
-import type { ProtocolConnection } from "../connection.js";
+import type { ProtocolConnection } from "../transport.js";
 import type { ErrorContext, Limits, MessageContext, SessionContext } from "../options.js";
 import { createLifelineServer } from "../server.js";
 import type { LifelineServer } from "../server.js";

@@ -17,7 +17,7 @@ export type WhenFull = "overflow" | "refuse";
  * "overflow": the first of them overflowed the buffer, the session is gone
  * and the rest are "absent").
  */
-export type AppendReply = [stored: number, first: number, rest: "" | "absent" | "full" | "overflow"];
+export type AppendReply = [stored: number, first: number, rest: "" | "absent" | "full" | "overflow", local?: 0 | 1];
 
 /** Writes one batch: the bodies of one session, in order, with one `whenFull`. */
 export type WriteBatch = (session: string, bodies: readonly string[], whenFull: WhenFull) => Promise<AppendReply>;
@@ -48,11 +48,14 @@ export function appendResults(reply: AppendReply, count: number): AppendResult[]
 /** The appends waiting for the end of the current tick, per session key. */
 export class AppendBatches {
   readonly #write: WriteBatch;
+  readonly #together: (writeAll: () => void) => void;
   readonly #queues = new Map<string, { session: string; items: Pending[] }>();
   #scheduled = false;
 
-  constructor(write: WriteBatch) {
+  /** `together` runs the writes of one tick's batches (the store sends them as one write to Redis). */
+  constructor(write: WriteBatch, together: (writeAll: () => void) => void = (writeAll) => writeAll()) {
     this.#write = write;
+    this.#together = together;
   }
 
   /** Queues one append; it is written at the end of the tick (or before the session's next other command). */
@@ -65,7 +68,9 @@ export class AppendBatches {
       this.#scheduled = true;
       queueMicrotask(() => {
         this.#scheduled = false;
-        for (const key of [...this.#queues.keys()]) this.flush(key);
+        this.#together(() => {
+          for (const key of [...this.#queues.keys()]) this.flush(key);
+        });
       });
     });
   }

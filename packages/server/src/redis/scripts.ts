@@ -152,17 +152,19 @@ return 'ok'
  * Appends a batch of bodies (one session's `send()`s of one tick, see appends.ts).
  * ARGV: session, replay max, channel prefix, sessionTtl ms, user-index prefix,
  * refuse ("1": a connected session's full buffer refuses instead of overflowing),
- * then the bodies in order.
- * → {stored, first seq, rest}: the first `stored` bodies got seqs first, first + 1, …;
+ * the calling node's channel ("" when it listens for none), then the bodies in order.
+ * → {stored, first seq, rest, local}: the first `stored` bodies got seqs first, first + 1, …;
  * the others got `rest`: "absent" | "full" | "overflow" (the first of them
  * overflowed: the session became a tombstone, so the ones after it are "absent").
- * One PUBLISH per batch: the owner reads every new entry on one event.
+ * One PUBLISH per batch: the owner reads every new entry on one event; none
+ * when the owner is the calling node (`local` 1): that node has the bodies
+ * and tells its connection itself, without a Pub/Sub event or a read.
  */
 export const APPEND = script(
   "append",
   `
-local session, max, prefix, ttl, users, refuse = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6] == '1'
-local n = #ARGV - 6
+local session, max, prefix, ttl, users, refuse, caller = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6] == '1', ARGV[7]
+local n = #ARGV - 7
 local r = redis.call('HMGET', h, 'sent', 'acked', 'attached', 'owner', 'reset', 'user')
 if not r[1] or r[5] then return {0, 0, 'absent'} end
 local sent = tonumber(r[1])
@@ -179,13 +181,16 @@ if stored < n and not (live and refuse) then
 end
 if stored > 0 then
   -- unpack() puts its values on Lua's stack: the batch is at most 1,000 bodies (appends.ts)
-  redis.call('RPUSH', q, unpack(ARGV, 7, 6 + stored))
+  redis.call('RPUSH', q, unpack(ARGV, 8, 7 + stored))
   redis.call('HSET', h, 'sent', num(sent + stored))
   local left = redis.call('PTTL', h)
   if left > 0 then redis.call('PEXPIRE', q, left) end
+  if live and prefix .. r[4] == caller then
+    return {stored, sent + 1, stored < n and 'full' or '', 1}
+  end
   if live then event(prefix .. r[4], 'append', session, 'seq', num(sent + stored)) end
 end
-return {stored, sent + 1, stored < n and 'full' or ''}
+return {stored, sent + 1, stored < n and 'full' or '', 0}
 `,
 );
 

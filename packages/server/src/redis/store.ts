@@ -91,7 +91,10 @@ class RedisSessions implements Store {
   /** Scripts being loaded: the calls of a burst wait for one SCRIPT LOAD instead of each sending its own. */
   readonly #loading = new Map<Script, Promise<string>>();
   /** This tick's appends, one script call per session (appends.ts). */
-  readonly #appends = new AppendBatches((session, bodies, whenFull) => this.#appendBatch(session, bodies, whenFull));
+  readonly #appends = new AppendBatches(
+    (session, bodies, whenFull) => this.#appendBatch(session, bodies, whenFull),
+    (writeAll) => this.#corked(writeAll),
+  );
   #subscriber: Redis | undefined;
   readonly #listeners = new Map<string, (event: StoreEvent) => void>();
   /** Sessions attached through this store object, with their fences: their leases are renewed here. */
@@ -194,8 +197,16 @@ class RedisSessions implements Store {
   }
 
   async #appendBatch(session: string, bodies: readonly string[], whenFull: WhenFull): Promise<AppendReply> {
-    const args = [session, this.#max, this.#prefix + "node:", this.#ttl, this.#prefix + "user:", whenFull === "refuse" ? "1" : "0", ...bodies];
-    return (await this.#run(APPEND, this.#keys(session), args)) as AppendReply;
+    // the one node this store object listens for: its own sessions' appends skip Pub/Sub
+    const local = this.#listeners.size === 1 ? (this.#listeners.keys().next().value as string) : "";
+    const args = [session, this.#max, this.#prefix + "node:", this.#ttl, this.#prefix + "user:", whenFull === "refuse" ? "1" : "0", local, ...bodies];
+    const reply = (await this.#run(APPEND, this.#keys(session), args)) as AppendReply;
+    const [stored, first, , here] = reply;
+    if (here === 1 && stored > 0) {
+      const entries = bodies.slice(0, stored).map((body, i) => ({ seq: first + i, body }));
+      this.#listeners.get(local)?.({ type: "append", session, seq: first + stored - 1, entries });
+    }
+    return reply;
   }
 
   async acknowledge(session: string, fence: Fence, seq: number): Promise<FencedResult> {
@@ -299,6 +310,23 @@ class RedisSessions implements Store {
       if (!(error instanceof Error && error.message.startsWith("NOSCRIPT"))) throw error;
       // EVAL runs it and caches it in Redis again
       return this.#settled(this.#client.eval(script.lua, keys.length, ...keys, ...args));
+    }
+  }
+
+  /**
+   * Runs `write` with the connection's socket corked: the commands it sends
+   * (the script calls of all sessions' appends of one tick) leave in one
+   * write instead of one syscall each. Unlike ioredis's pipelines, each
+   * command keeps its own promise, so a dropped connection still rejects
+   * every one in flight (`#settled`).
+   */
+  #corked(write: () => void): void {
+    const stream = this.#client.status === "ready" ? this.#client.stream : undefined;
+    stream?.cork();
+    try {
+      write();
+    } finally {
+      stream?.uncork();
     }
   }
 

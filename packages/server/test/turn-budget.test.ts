@@ -1,0 +1,62 @@
+// Inbound frames that arrive together on many connections are not all
+// handled in one turn of the event loop: past a budget per turn, the
+// connections' handler chains wait for the next turn. Nothing is lost,
+// reordered or handled twice on the way.
+import { describe, expect, it } from "vitest";
+import { createLifelineServer, memoryStore } from "../src/index.js";
+
+/** Runs microtasks until `count()` stopped moving for 100 of them (bounded): what this turn handles. */
+const microtasks = async (count: () => number = () => 0) => {
+  for (let i = 0, still = 0, last = -1; i < 200_000 && still < 100; i++) {
+    await Promise.resolve();
+    const now = count();
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+};
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe("inbound frames per turn", () => {
+  it("8 connections × 512 frames received at once: at most a budget handled per turn, all of them in order, once, in the turns after", async () => {
+    const handled = new Map<string, number[]>();
+    const lifeline = createLifelineServer({
+      store: memoryStore(),
+      onMessage: ({ session }, data) => void handled.get(session)?.push(data as number),
+    });
+    const acks = new Map<string, number>();
+    const sessions = Array.from({ length: 8 }, (_, i) => `burst-${i}`);
+    const conns = sessions.map((session) => {
+      handled.set(session, []);
+      const conn = lifeline.connect({
+        send: (text) => {
+          const frame = JSON.parse(text) as { t: string; seq: number };
+          if (frame.t === "ack") acks.set(session, frame.seq);
+        },
+        close: () => {},
+      });
+      conn.receive(JSON.stringify({ t: "hello", session, ack: 0 }));
+      return conn;
+    });
+    await nextTurn();
+    await microtasks();
+    conns.forEach((conn) => {
+      for (let seq = 1; seq <= 512; seq++) conn.receive(JSON.stringify({ t: "msg", seq, data: seq }));
+    });
+    const total = () => [...handled.values()].reduce((n, list) => n + list.length, 0);
+    await microtasks(total);
+    const firstTurn = total();
+    expect(firstTurn).toBeGreaterThan(0);
+    expect(firstTurn).toBeLessThanOrEqual(1_024);
+    for (let turn = 0; turn < 50 && [...acks.values()].some((seq) => seq < 512); turn++) {
+      await nextTurn();
+      await microtasks(total);
+    }
+    const all = Array.from({ length: 512 }, (_, i) => i + 1);
+    for (const session of sessions) {
+      expect(handled.get(session)).toEqual(all);
+      expect(acks.get(session)).toBe(512);
+    }
+    conns.forEach((conn) => conn.end());
+    await lifeline.close();
+  });
+});
