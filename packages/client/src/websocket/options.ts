@@ -64,7 +64,7 @@ function invalid(message: string): LifelineError {
 export function checkProtocols(protocols: unknown): void {
   if (protocols === undefined || protocols === null || typeof protocols === "string" || typeof protocols === "function") return;
   if (Array.isArray(protocols) && protocols.every((p) => typeof p === "string")) return;
-  throw invalid(`protocols must be a string, an array of strings or a function, got ${typeof protocols}`);
+  throw invalid((typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `protocols must be a string, an array of strings or a function, got ${typeof protocols}` : `protocols ${typeof protocols}`);
 }
 
 /**
@@ -93,7 +93,7 @@ export function checkUrl(url: unknown): void {
   if (protocol !== "ws:" && protocol !== "wss:" && protocol !== "http:" && protocol !== "https:") {
     // the URL itself is not quoted: it may carry a token
     const got = protocol ? `a ${protocol} URL` : typeof url === "string" ? "a string that is not a URL" : typeof url;
-    throw invalid(`url must be a ws:, wss:, http: or https: URL or a function returning one, got ${got}`);
+    throw invalid((typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `url must be a ws:, wss:, http: or https: URL or a function returning one, got ${got}` : `url ${got}`);
   }
 }
 
@@ -115,11 +115,11 @@ const WRITTEN: Record<string, string> = {
  * option lifeline refuses is reported under the user's name for it.
  */
 export function clientFor(options: LifelineWebSocketOptions, own: Pick<ClientOptions, "url" | "WebSocket" | "codec">): Client {
-  if (typeof options !== "object" || options === null) throw invalid(`options must be an object, got ${String(options)}`);
+  if (typeof options !== "object" || options === null) throw invalid((typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `options must be an object, got ${String(options)}` : `options ${String(options)}`);
   if (options.startClosed !== undefined && typeof options.startClosed !== "boolean") {
-    throw invalid(`startClosed must be a boolean, got ${String(options.startClosed)}`);
+    throw invalid((typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `startClosed must be a boolean, got ${String(options.startClosed)}` : `startClosed ${String(options.startClosed)}`);
   }
-  if (options.debugLogger !== undefined && typeof options.debugLogger !== "function") throw invalid("debugLogger must be a function");
+  if (options.debugLogger !== undefined && typeof options.debugLogger !== "function") throw invalid((typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? "debugLogger must be a function" : "debugLogger");
   try {
     return createClient({
       ...own,
