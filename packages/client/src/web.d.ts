@@ -47,7 +47,5 @@ declare class AbortController {
 }
 declare function queueMicrotask(callback: () => void): void;
 declare var process: { env: { NODE_ENV?: string } };
-/** Present in Deno only, whose `process.env` throws without --allow-env. */
-declare var Deno: unknown;
 declare var crypto: { getRandomValues<T extends Uint8Array>(array: T): T };
 declare function btoa(data: string): string;
