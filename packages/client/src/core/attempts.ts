@@ -33,7 +33,7 @@ export abstract class Attempts {
   constructor(options: ClientOptions<any, any>) {
     const o = (this.o = resolveOptions(options));
     this.#url = options.url;
-    if (typeof process < "u" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production" && o.debug) this.events.log = o.debug === true ? (line) => console.debug(line) : o.debug;
+    if ((typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" && o.debug) this.events.log = o.debug === true ? (line) => console.debug(line) : o.debug;
   }
 
   /** The socket opened. */
@@ -70,7 +70,7 @@ export abstract class Attempts {
   }
 
   #urlFailed(cause: unknown): void {
-    this.events.emit("error", cause instanceof LifelineError ? cause : new LifelineError("URL_ERROR", `the url function failed: ${describe(cause)}`, { cause }));
+    this.events.emit("error", cause instanceof LifelineError ? cause : new LifelineError("URL_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `the url function failed: ${describe(cause)}` : describe(cause), { cause }));
     this.onLost(lostWith(ABNORMAL, "url error"));
   }
 

@@ -101,7 +101,7 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
   }
 
   #later(step: () => unknown): void {
-    (this.#order ??= new InOrder((cause) => this.events.emit("error", new LifelineError("HANDLER_ERROR", `reading a message failed: ${describe(cause)}`, { cause })))).then(step);
+    (this.#order ??= new InOrder((cause) => this.events.emit("error", new LifelineError("HANDLER_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `reading a message failed: ${describe(cause)}` : describe(cause), { cause })))).then(step);
   }
 
   #read(data: unknown): void | Promise<void> {
@@ -129,7 +129,7 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
     this.#expire();
     entry.at = o.clock.now();
     const result = queue.push(entry);
-    if (result.kind === "full") throw new LifelineError("QUEUE_FULL", `queue.max (${o.queue.max}) reached and queue.overflow is "error"`);
+    if (result.kind === "full") throw new LifelineError("QUEUE_FULL", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `queue.max (${o.queue.max}) reached and queue.overflow is "error"` : `queue.max ${o.queue.max}`);
     const dropped = result.kind === "dropped" ? entry : result.dropped;
     if (dropped) this.events.emit("drop", { message: dropped.message, reason: "overflow" });
     return result.kind;

@@ -86,7 +86,7 @@ export abstract class Connection extends Attempts {
 
   close(code = 1000, reason = ""): void {
     if (!(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
-      throw new LifelineError("INVALID_OPTIONS", `close code must be 1000 or 3000–4999, got ${describe(code)}`);
+      throw new LifelineError("INVALID_OPTIONS", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `close code must be 1000 or 3000–4999, got ${describe(code)}` : `close code ${describe(code)}`);
     }
     this.events.batch(() => {
       if (this.isOpen()) this.#each("closing");
@@ -205,7 +205,7 @@ export abstract class Connection extends Attempts {
       try {
         again = o.shouldReconnect(info);
       } catch (cause) {
-        this.events.emit("error", new LifelineError("HANDLER_ERROR", `shouldReconnect threw: ${describe(cause)}`, { cause }));
+        this.events.emit("error", new LifelineError("HANDLER_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `shouldReconnect threw: ${describe(cause)}` : describe(cause), { cause }));
       }
     }
     const willReconnect = again && attempt <= o.maxRetries;

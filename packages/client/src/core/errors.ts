@@ -3,10 +3,10 @@
 // Messages come in two lengths. Development builds explain (what was
 // expected, what fixes it); production builds say the code, the option and
 // the value. Every long message sits behind the literal
-//   typeof process < "u" && !globalThis.Deno && process.env.NODE_ENV !== "production"
+//   (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production"
 // written out at its use site: bundlers replace `process.env.NODE_ENV` and
 // drop the branch in production builds (a constant of our own would not be
-// folded across modules). The guards let the files run unbundled: where no
+// folded across modules; in this shape esbuild folds the whole condition). The guards let the files run unbundled: where no
 // `process` exists (a page without a bundler), and in Deno, whose
 // `process.env` throws without --allow-env, they get the short messages.
 

@@ -80,7 +80,7 @@ export class Events {
    */
   #dispatch(type: string, payload: unknown): void {
     // never for a message: reading process.env costs per read where nothing folded it (Node running dist/ as it is)
-    if (type !== "message" && typeof process < "u" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production") tell(this, !!this.#mitt.all.get("error")?.length, type, payload);
+    if (type !== "message" && (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production") tell(this, !!this.#mitt.all.get("error")?.length, type, payload);
     const handlers = this.#mitt.all.get(type);
     if (handlers) for (let i = 0, n = handlers.length; i < n; i++) isolated(this, handlers[i] as Handler, type, payload);
   }
@@ -104,7 +104,7 @@ function isolated(events: Events, handler: Handler, type: string, payload: unkno
   try {
     handler(payload);
   } catch (cause) {
-    if (type !== "error") events.emit("error", new LifelineError("HANDLER_ERROR", `a "${type}" handler threw: ${describe(cause)}`, { cause }));
+    if (type !== "error") events.emit("error", new LifelineError("HANDLER_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `a "${type}" handler threw: ${describe(cause)}` : `${type} ${describe(cause)}`, { cause }));
   }
 }
 

@@ -31,8 +31,8 @@ export function isDead(now: number, due: number, secondPing: boolean): boolean {
 export function unanswered({ ping, pong }: ResolvedHeartbeat): LifelineError {
   return new LifelineError(
     "HEARTBEAT_UNANSWERED",
-    typeof process < "u" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production"
+    (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production"
       ? `the server never answered the heartbeat: no "${pong}" came back for "${ping}", so the client stopped pinging and keeps the line. Answer "${ping}" with "${pong}" on the server (docs/heartbeat.md), set the heartbeat option's ping and pong to what it speaks, or pass heartbeat: false`
-      : `heartbeat "${ping}"/"${pong}" unanswered: see the heartbeat option`,
+      : `heartbeat "${ping}"/"${pong}"`,
   );
 }

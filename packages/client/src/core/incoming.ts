@@ -20,7 +20,7 @@ export function decode(events: Emitter, codec: Codec, data: string | ArrayBuffer
   try {
     return codec.decode(data);
   } catch (cause) {
-    invalid(events, data, `could not decode the message: ${describe(cause)}`, cause);
+    invalid(events, data, (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `could not decode the message: ${describe(cause)}` : describe(cause), cause);
     return UNREADABLE;
   }
 }
@@ -45,7 +45,7 @@ export function check(
 
 function settle(events: Emitter, data: unknown, result: StandardResult<unknown>, done?: (value: unknown) => void, fail?: (error: LifelineError) => void): void {
   if (!result.issues) return done ? done(result.value) : events.emit("message", result.value);
-  const error = invalid(events, data, `the message does not match its schema: ${describeIssues(result.issues)}`, result.issues);
+  const error = invalid(events, data, (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `the message does not match its schema: ${describeIssues(result.issues)}` : describeIssues(result.issues), result.issues);
   fail?.(error);
 }
 

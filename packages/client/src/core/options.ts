@@ -136,9 +136,8 @@ function expected(name: string, key: string, fallback: unknown): string {
 
 /** Throws `INVALID_OPTIONS`: the option and the value as given, and in development builds what was expected. */
 function refuse(name: string, value: unknown, fallback?: unknown): never {
-  const key = name.split(".").pop()!;
   throw invalidOption(
-    typeof process < "u" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production" ? `${name} ${expected(name, key, fallback)}, got ${show(value)}` : `${name} got ${show(value)}`,
+    (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `${name} ${expected(name, name.split(".").pop()!, fallback)}, got ${show(value)}` : `${name} got ${show(value)}`,
   );
 }
 
@@ -159,7 +158,7 @@ export function resolveOptions(options: ClientOptions<any, any>): ResolvedOption
   if (typeof options !== "object" || options === null) refuse("options", options);
   if (typeof options.url !== "function") checkUrl(options.url);
   const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (typeof WebSocket !== "function") throw new LifelineError("NO_WEBSOCKET", `WebSocket ${options.WebSocket === undefined ? "missing: pass the WebSocket option" : show(WebSocket)}`);
+  if (typeof WebSocket !== "function") throw new LifelineError("NO_WEBSOCKET", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `WebSocket ${options.WebSocket === undefined ? "missing: pass the WebSocket option" : show(WebSocket)}` : `WebSocket ${show(WebSocket)}`);
   // what was not given is read through the prototype from DEFAULTS: a client holds only what it was given
   const o = Object.create(DEFAULTS) as Record<string, any>;
   for (const [name, value] of Object.entries(options)) {
@@ -171,11 +170,11 @@ export function resolveOptions(options: ClientOptions<any, any>): ResolvedOption
   const { initial, max } = o.backoff;
   if (initial > max) {
     throw invalidOption(
-      typeof process < "u" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production"
+      (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production"
         ? `backoff.initial (${initial}) must not be above backoff.max (${max}): the first delay would exceed the largest`
         : `backoff.initial ${initial} > backoff.max ${max}`,
     );
   }
-  if (options.delivery && options.codec) throw invalidOption("codec cannot be combined with delivery (its envelopes are JSON)");
+  if (options.delivery && options.codec) throw invalidOption((typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? "codec cannot be combined with delivery (its envelopes are JSON)" : "codec + delivery");
   return o as ResolvedOptions;
 }

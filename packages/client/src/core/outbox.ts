@@ -58,8 +58,8 @@ export class OutboundQueue<T> {
 /** The `outgoing` schema's output for `message`; throws `INVALID_MESSAGE` (nothing is sent or queued). */
 export function checkOutgoing(schema: StandardSchemaV1, message: unknown): unknown {
   const result = schema["~standard"].validate(message);
-  if (result instanceof Promise) throw new LifelineError("INVALID_MESSAGE", "the outgoing schema must validate synchronously");
-  if (result.issues) throw new LifelineError("INVALID_MESSAGE", `the message does not match its schema: ${describeIssues(result.issues)}`, { cause: result.issues });
+  if (result instanceof Promise) throw new LifelineError("INVALID_MESSAGE", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? "the outgoing schema must validate synchronously" : "async outgoing");
+  if (result.issues) throw new LifelineError("INVALID_MESSAGE", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `the message does not match its schema: ${describeIssues(result.issues)}` : describeIssues(result.issues), { cause: result.issues });
   return result.value;
 }
 
@@ -68,6 +68,6 @@ export function encode(codec: Codec, value: unknown): string | ArrayBuffer | Uin
   try {
     return codec.encode(value);
   } catch (cause) {
-    throw new LifelineError("INVALID_MESSAGE", `could not encode the message: ${describe(cause)}`, { cause });
+    throw new LifelineError("INVALID_MESSAGE", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `could not encode the message: ${describe(cause)}` : describe(cause), { cause });
   }
 }

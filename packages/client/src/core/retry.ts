@@ -47,10 +47,10 @@ export function advisedDelay({ code, reason }: CloseInfo): number {
 /** The `error` of an attempt that did not open (`CONNECT_TIMEOUT` after `connectTimeout`, else `CONNECT_FAILED`); `where`: the url without its secrets. */
 export function attemptFailed(reason: string, where: string, connectTimeout: number, attempt: number): LifelineError {
   const timeout = reason === "connect timeout";
-  return new LifelineError(timeout ? "CONNECT_TIMEOUT" : "CONNECT_FAILED", `${timeout ? `not open after ${connectTimeout} ms` : "could not connect"}: ${where}, attempt ${attempt}`);
+  return new LifelineError(timeout ? "CONNECT_TIMEOUT" : "CONNECT_FAILED", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `${timeout ? `not open after ${connectTimeout} ms` : "could not connect"}: ${where}, attempt ${attempt}` : `${where} ${attempt}`);
 }
 
 /** Why `opened()` rejects when the client stops on its own: how many attempts, and the last close. */
 export function gaveUp(attempts: number, { code, reason }: CloseInfo): LifelineError {
-  return new LifelineError("GAVE_UP", `gave up after ${attempts} attempt${attempts > 1 ? "s" : ""}; last close ${code}${reason ? ` "${reason}"` : ""}`);
+  return new LifelineError("GAVE_UP", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `gave up after ${attempts} attempt${attempts > 1 ? "s" : ""}; last close ${code}${reason ? ` "${reason}"` : ""}` : `${attempts} ${code} ${reason}`);
 }

@@ -23,7 +23,7 @@ export function dial(href: string, { WebSocket, protocols }: ResolvedOptions, fe
     return supplied ?? new WebSocket(href, protocols);
   } catch (cause) {
     const said = redactIn(describe(cause), href);
-    throw new LifelineError("URL_ERROR", `cannot open a WebSocket to ${redactUrl(href)}: ${said}`, said === describe(cause) ? { cause } : undefined);
+    throw new LifelineError("URL_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `cannot open a WebSocket to ${redactUrl(href)}: ${said}` : said, said === describe(cause) ? { cause } : undefined);
   }
 }
 

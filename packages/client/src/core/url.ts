@@ -44,5 +44,5 @@ export function checkUrl(value: unknown, code: "INVALID_OPTIONS" | "URL_ERROR" =
     return parsed!.href;
   }
   const given = typeof href === "string" ? `${parsed ? `${parsed.protocol} ` : ""}${redactUrl(href)}` : show(value);
-  throw new LifelineError(code, typeof process < "u" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production" ? `url must be a ws: or wss: URL, got ${given}` : `url ${given}`);
+  throw new LifelineError(code, (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `url must be a ws: or wss: URL, got ${given}` : `url ${given}`);
 }

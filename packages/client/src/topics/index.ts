@@ -45,7 +45,7 @@ export function subscribe<S extends StandardSchemaV1 | undefined = undefined>(
   if (!topics || !(topic?.length <= 256 && topic)) {
     throw new LifelineError(
       "INVALID_OPTIONS",
-      typeof process < "u" && process.env.NODE_ENV !== "production"
+      (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production"
         ? `subscribe() needs a client with delivery: atLeastOnce() (topics ride on acknowledged delivery) and no share (not across tabs yet), and a topic of 1-256 chars, got ${JSON.stringify(topic)}`
         : `subscribe: delivery, share or topic ${JSON.stringify(topic)}`,
     );

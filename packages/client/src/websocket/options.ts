@@ -106,7 +106,7 @@ export function clientFor(o: LifelineWebSocketOptions, own: Pick<ClientOptions, 
     random: o.random,
   } as ClientOptions;
   // Deno: process.env needs a permission there, so the development check does not read it (as in the core)
-  if (typeof process !== "undefined" && !(globalThis as { Deno?: unknown }).Deno && process.env.NODE_ENV !== "production") {
+  if ((typeof process < "u" && typeof Deno > "u" ? process!.env.NODE_ENV : "production") !== "production") {
     try {
       return createClient(lifeline);
     } catch (error) {
