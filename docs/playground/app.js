@@ -148,7 +148,6 @@ async function createPlaygroundClient() {
     for (const off of unsubscribers.splice(0)) off();
   }
   client = next;
-  topic.clientChanged();
   $("role").textContent = shared ? "…" : "own socket";
   $("role").dataset.role = "";
   describe(options, acknowledged);
@@ -486,7 +485,7 @@ $("fault-thaw").addEventListener("click", () => control("thaw"));
 $("fault-restart").addEventListener("click", () => control("restart", { downForMs: num("restart-ms") }));
 $("fault-reject").addEventListener("click", () => control("rejectNext", { n: num("reject-n"), status: num("reject-status") }));
 
-const topic = topicPanel({ $, log, control, client: () => client });
+topicPanel({ $, log, control, url: wsUrl });
 
 void createPlaygroundClient();
 render();

@@ -1,42 +1,41 @@
-// The playground's topic panel: one topic, subscribed from the page's
-// client (acknowledged mode), published through the test server's
-// POST /control/publish. Shows every publication with its offset, and each
-// subscribed (recovered or not), gap and error in the log.
+// The playground's topic panel: a client of its own (acknowledged delivery,
+// no tab sharing: topics are not shared across tabs yet) subscribed to one
+// topic, published through the test server's POST /control/publish. Shows
+// every publication with its offset, and each subscribed (recovered or
+// not), gap and error in the log. The server's faults hit its line too.
 
 const TOPIC = "playground:news";
 
 /**
- * @param {{ $: (id: string) => HTMLElement, log: (kind: string, text: string) => void, control: (fault: string, body?: unknown) => Promise<void>, client: () => any }} page
+ * @param {{ $: (id: string) => HTMLElement, log: (kind: string, text: string) => void, control: (fault: string, body?: unknown) => Promise<void>, url: string }} page
  */
 export function topicPanel(page) {
   const { $, log, control } = page;
-  /** @type {import("../../packages/client/dist/topics.js") | undefined} */
-  let lib;
-  let handle;
+  let client;
   let published = 0;
 
   const status = (text) => ($("topic-status").textContent = text);
 
-  function drop() {
-    handle?.unsubscribe();
-    handle = undefined;
+  function stop() {
+    client?.close();
+    client = undefined;
     status("not subscribed");
     $("topic-subscribe").textContent = "subscribe";
   }
 
   async function subscribe() {
-    if (handle) return drop();
-    if (document.body.dataset.delivery !== "acknowledged") {
-      log("error", "topics ride on acknowledged delivery: switch it on first");
-      return;
-    }
+    if (client) return stop();
+    let libs;
     try {
-      lib ??= await import("/lib/topics.js");
+      libs = await Promise.all([import("/lib/index.js"), import("/lib/at-least-once.js"), import("/lib/topics.js")]);
     } catch (error) {
-      log("error", `could not load /lib/topics.js: ${error instanceof Error ? error.message : String(error)}`);
+      log("error", `could not load the client from /lib/: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
-    handle = lib.subscribe(page.client(), TOPIC);
+    const [lib, acknowledged, topics] = libs;
+    client = lib.createClient({ url: page.url, delivery: acknowledged.atLeastOnce(), heartbeat: { interval: 2_000, timeout: 2_000 } });
+    client.on("error", () => {}); // the page's own client reports the line's troubles in the log
+    const handle = topics.subscribe(client, TOPIC);
     $("topic-subscribe").textContent = "unsubscribe";
     status("subscribing…");
     handle.on("subscribed", ({ recovered }) => {
@@ -62,6 +61,4 @@ export function topicPanel(page) {
   $("topic-subscribe").addEventListener("click", () => void subscribe());
   $("topic-publish").addEventListener("click", () => publish(1));
   $("topic-publish-10").addEventListener("click", () => publish(10));
-  // a new client (settings, the acknowledged switch): the old subscription went with the old one
-  return { clientChanged: drop };
 }
