@@ -14,12 +14,14 @@
 // 1 for a quick look.
 // BENCH_ONLY=throughput,roundTrip runs only those measures (sizes, hotPath,
 // throughput, roundTrip, memory, herd, halfOpen; the server's serverIdle,
-// serverIn, serverOut, serverChurn, serverCapacity; "client" and "server"
-// name either whole part) and prints their tables. Files are written for a
+// serverIn, serverOut, serverChurn, serverCapacity, serverTopics; "client" and
+// "server" name either whole part) and prints their tables. Files are written for a
 // part that ran whole: `npm run bench:server` (BENCH_ONLY=server) updates the
 // server's block of docs/performance.md and the "server" key of results.json.
 // BENCH_QUICK=1 divides the server bench's counts by 10 (server/measure.mjs).
-import { fork, spawnSync } from "node:child_process";
+// serverTopics (one topic, 1,000 subscribers) runs server/topics.mjs in a child
+// process, as `npm run bench:topics` does; it writes its own block and key.
+import { fork, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -50,8 +52,9 @@ const DOC = file("../docs/performance.md");
 // BENCH_ROUNDS sets every measure's count of rounds.
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const CLIENT_MEASURES = ["sizes", "hotPath", "throughput", "roundTrip", "memory", "herd", "halfOpen"];
-const MEASURES = [...CLIENT_MEASURES, ...SERVER_MEASURES];
-const PARTS = { client: CLIENT_MEASURES, server: SERVER_MEASURES };
+const TOPICS_MEASURE = "serverTopics";
+const MEASURES = [...CLIENT_MEASURES, ...SERVER_MEASURES, TOPICS_MEASURE];
+const PARTS = { client: CLIENT_MEASURES, server: [...SERVER_MEASURES, TOPICS_MEASURE] };
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",").flatMap((m) => PARTS[m.trim()] ?? [m.trim()]) : MEASURES;
 const unknown = ONLY.filter((m) => !MEASURES.includes(m));
 if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown measure(s) ${unknown.join(", ")}; known: ${MEASURES.join(", ")}, client, server`);
@@ -315,6 +318,14 @@ const SERVER_ROUNDS = process.env.BENCH_ROUNDS ? ROUNDS : 3;
 const server = SERVER_MEASURES.some(wanted) ? await measureServer({ rounds: SERVER_ROUNDS, wanted, progress }) : undefined;
 failures.push(...(server?.failures ?? []));
 
+// the topics bench: its own child (server/topics.mjs), which prints its table and verdict
+if (wanted(TOPICS_MEASURE)) {
+  progress("topics: one topic, 1,000 subscribers (server/topics.mjs)");
+  const child = spawn(process.execPath, [file("./server/topics.mjs")], { stdio: "inherit" });
+  const code = await new Promise((resolve) => child.once("exit", (exit, signal) => resolve(exit ?? signal)));
+  if (code !== 0) failures.push(`serverTopics: server/topics.mjs exited with ${code} (budget not met, or a failure)`);
+}
+
 // ---- report ------------------------------------------------------------------------------
 
 const cpus = os.cpus();
@@ -576,8 +587,8 @@ function writeResults(part) {
   } catch {
     // first run: nothing to keep
   }
-  // the client's keys are the whole file but "server"; a client run replaces all of them
-  const kept = part.server ? previous : { server: previous.server };
+  // the client's keys are the whole file but "server" and "topics" (server/topics.mjs); a client run replaces all of them
+  const kept = part.server ? previous : { server: previous.server, topics: previous.topics };
   writeFileSync(file("./results.json"), JSON.stringify({ ...kept, ...part }, null, 2) + "\n");
 }
 
