@@ -1,26 +1,22 @@
-// The base of the client: its options and events, and the one socket with
-// how an attempt gets it (the url, kept private and resolved per attempt,
-// then dialling, listening and letting go). What the socket's events mean
-// for the phase is connection.ts's to decide (the abstract hooks below).
+// The base of the client: its options, and the one socket with how an
+// attempt gets it (the url, kept private and resolved per attempt, then
+// dialling, listening and letting go). What the socket's events mean for
+// the phase is connection.ts's to decide (the abstract hooks below). The
+// client is its own emitter (events.ts).
 import { LifelineError, describe } from "./errors.js";
 import { Events } from "./events.js";
 import { resolveOptions } from "./options.js";
-import { closeCode, dial, listen, listenWhileOpen, releaseSocket } from "./socket.js";
+import { closeCode, dial, releaseSocket } from "./socket.js";
 import type { SocketEvent } from "./socket.js";
-import type { ClientOptions, CloseInfo, Extension, Frame, ResolvedOptions, UrlSource, WebSocketLike } from "./types.js";
+import type { ClientOptions, Extension, Frame, ResolvedOptions, UrlSource, WebSocketLike } from "./types.js";
 import { checkUrl, redactUrl } from "./url.js";
 
-const ABNORMAL = 1006;
-const OPEN = 1;
 /** Shared by every client without features, so such a client allocates no list of its own. */
 const NONE: Extension[] = [];
 
-export const lostWith = (code: number, reason: string, wasClean = false): CloseInfo => ({ code, reason, wasClean });
-
-export abstract class Attempts {
+export abstract class Attempts extends Events {
   protected readonly o: ResolvedOptions;
-  protected readonly events = new Events();
-  protected features: Extension[] = NONE;
+  protected features = NONE;
   /** The url (and the token in it) is kept private, out of `o`: nothing that prints the client shows it. */
   readonly #url: UrlSource;
   /** The one socket open or opening; never more than one. */
@@ -31,15 +27,16 @@ export abstract class Attempts {
   #token = 0;
 
   constructor(options: ClientOptions<any, any>) {
+    super();
     const o = (this.o = resolveOptions(options));
     this.#url = options.url;
-    if ((typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" && o.debug) this.events.log = o.debug === true ? (line) => console.debug(line) : o.debug;
+    if ((typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" && o.debug) this.log = o.debug === true ? (line) => console.debug(line) : o.debug;
   }
 
   /** The socket opened. */
   protected abstract onOpen(): void;
-  /** The socket (or the attempt) is finished: failed, closed, refused, or its url failed. */
-  protected abstract onLost(info: CloseInfo): void;
+  /** The socket (or the attempt) is finished: `code` and `reason` as a close gives them; `force`: reconnect whatever the policy says. */
+  protected abstract onLost(code: number, reason: string, wasClean?: boolean, force?: boolean): void;
   /** A frame came in. */
   protected abstract onFrame(data: unknown): void;
 
@@ -56,22 +53,24 @@ export abstract class Attempts {
     }
     if (typeof (target as Promise<unknown> | null)?.then !== "function") return this.#open(target as string | URL);
     (target as Promise<string | URL>).then(
-      (resolved) => token === this.#token && this.events.batch(() => this.#open(resolved)),
-      (cause: unknown) => token === this.#token && this.events.batch(() => this.#urlFailed(cause)),
+      (resolved) => token === this.#token && this.run(() => this.#open(resolved)),
+      (cause: unknown) => token === this.#token && this.run(() => this.#urlFailed(cause)),
     );
   }
 
   #open(url: string | URL): void {
     try {
-      this.#socket = listen(dial((this.#href = checkUrl(url, "URL_ERROR")), this.o, this.features), this.#listener);
+      const ws = (this.#socket = dial((this.#href = checkUrl(url, "URL_ERROR")), this.o, this.features));
+      ws.binaryType = "arraybuffer";
+      for (const type of ["open", "close", "error", "message"]) ws.addEventListener(type, this.#listener);
     } catch (cause) {
       this.#urlFailed(cause);
     }
   }
 
   #urlFailed(cause: unknown): void {
-    this.events.emit("error", cause instanceof LifelineError ? cause : new LifelineError("URL_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `the url function failed: ${describe(cause)}` : describe(cause), { cause }));
-    this.onLost(lostWith(ABNORMAL, "url error"));
+    this.emit("error", cause instanceof LifelineError ? cause : new LifelineError("URL_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `the url function failed: ${describe(cause)}` : describe(cause), { cause }));
+    this.onLost(1006, "url error");
   }
 
   /** Where the attempt went, without credentials or query (for messages). */
@@ -81,15 +80,17 @@ export abstract class Attempts {
 
   /** One listener function per client for every socket it opens (an object's `handleEvent` costs more per event in Node). */
   readonly #listener = (event: SocketEvent): void => {
+    const ws = this.#socket!;
     // late events of a socket already let go are ignored
-    if (event.target !== undefined && event.target !== this.#socket) return;
+    if (event.target !== undefined && event.target !== ws) return;
     if (event.type === "message") return this.onFrame(event.data);
-    this.events.batch(() => {
-      if (event.type !== "open") {
-        // Node 22 fires only `error` for a refused attempt, and browsers fire `error` just before an abnormal `close`: either way the socket is finished
-        return this.onLost(event.type === "close" ? lostWith(closeCode(event.code), String(event.reason ?? ""), Boolean(event.wasClean)) : lostWith(ABNORMAL, ""));
-      }
-      listenWhileOpen(this.#socket!, this.#listener);
+    this.run(() => {
+      // Node 22 fires only `error` for a refused attempt, and browsers fire `error` just before an abnormal `close`: either way the socket is finished
+      if (event.type !== "open") return this.onLost(event.type === "close" ? closeCode(event.code) : 1006, String(event.reason ?? ""), !!event.wasClean);
+      // open, its `open` and `error` listeners are no longer needed (each costs ~200 B in Node's EventTarget): every
+      // runtime follows an `error` with a `close` once open, and a line gone silent is the heartbeat's to find
+      ws.removeEventListener("open", this.#listener);
+      ws.removeEventListener("error", this.#listener);
       this.onOpen();
     });
   };
@@ -114,12 +115,12 @@ export abstract class Attempts {
     const ws = this.#socket!;
     // the server's close frame is in but its `close` event is not: the frame stays queued for the next line
     // (and a browser would log an error for the write), while the event still brings the server's code
-    if (ws.readyState > OPEN) return false;
+    if (ws.readyState > 1) return false;
     try {
       ws.send(frame);
       return true;
     } catch {
-      this.events.batch(() => this.onLost(lostWith(ABNORMAL, "send failed")));
+      this.run(() => this.onLost(1006, "send failed"));
       return false;
     }
   }

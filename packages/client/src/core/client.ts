@@ -1,29 +1,31 @@
 // The client as the application meets it: the connection (connection.ts,
-// over attempts.ts) plus the outbound queue, the incoming pipeline, events
-// and features.
+// over attempts.ts and events.ts) plus the outbound queue, the incoming
+// pipeline and the features.
 //
-// The lean core's plan: one class (methods on the prototype, private
-// fields the minifier shortens), one timer whose meaning is the phase and
-// one due time; no branch for what is absent (an identity schema, a shared
-// empty feature list); pure decisions in files of their own (retry.ts,
-// heartbeat.ts, outbox.ts, incoming.ts, url.ts, socket.ts, browser.ts);
-// options checked against the defaults table (options.ts); events on mitt
-// (events.ts); long messages in development builds only (errors.ts).
-// Opt-in features plug in through extension.ts and nothing else.
+// The lean core's plan: one object per client (a class chain, methods on
+// the prototype, private fields the minifier shortens), one timer whose
+// meaning is the phase; no branch for what is absent (an identity schema, a
+// shared empty feature list); pure decisions in files of their own
+// (retry.ts, heartbeat.ts, incoming.ts, outgoing.ts, url.ts, socket.ts,
+// browser.ts); options checked against the defaults table (options.ts);
+// long messages in development builds only (errors.ts). Opt-in features
+// plug in through extension.ts and nothing else.
 import type { Client, SendResult } from "./api.js";
 import { Connection } from "./connection.js";
 import { LifelineError, describe } from "./errors.js";
 import type { Handler } from "./events.js";
 import { EXTEND } from "./extension.js";
-import { InOrder, UNREADABLE, check, decode } from "./incoming.js";
+import { UNREADABLE, check, decode } from "./incoming.js";
 import { iterate } from "./iterate.js";
-import { OutboundQueue, checkOutgoing, encode } from "./outbox.js";
+import { checkOutgoing, encode } from "./outgoing.js";
 import { frameData } from "./socket.js";
 import type { ClientOptions, Entry, Extension, Feature, InferInput, InferOutput, Line, Meta, Next, StandardSchemaV1 } from "./types.js";
 
 class LifelineClient<I, O> extends Connection implements Client<I, O> {
-  #queue: OutboundQueue<O> | undefined;
-  #order: InOrder | undefined;
+  /** What send() accepted while the line was down, oldest first (a plain array: a queue holds a few hundred at most). */
+  #queue: Entry<O>[] | undefined;
+  /** The last step of reading frames that wait behind a Blob or an asynchronous schema, while there is one. */
+  #tail: Promise<void> | undefined;
   #line: Line | undefined;
   /** `next` of each feature's `receive`: made once per feature, so nothing is allocated per message. */
   #nexts: Next[] | undefined;
@@ -34,12 +36,12 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
     for (const feature of [o.share, o.delivery]) if (feature) this[EXTEND](feature);
     if (o.autoConnect) this.connect();
     // the first attempt's events wait for handlers attached right after createClient returns
-    this.events.hold();
+    this.hold();
   }
 
   get pending(): readonly O[] {
-    this.events.batch(() => this.#expire());
-    return [...this.features.flatMap((x) => x.pending?.() ?? []), ...(this.#queue?.messages() ?? [])] as O[];
+    this.run(() => this.#expire());
+    return [...this.features.flatMap((x) => x.pending?.() ?? []), ...(this.#queue ?? []).map((entry) => entry.message)] as O[];
   }
 
   send(message: O, meta?: Meta): SendResult {
@@ -47,17 +49,8 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
     for (const x of this.features) if (x.outgoing) value = x.outgoing(value, meta);
     const entry: Entry<O> = { message, wire: encode(this.o.codec, value), at: 0, meta };
     // what waited goes first; a socket that refuses the frame is finished and the message waits for the next one
-    if (this.isOpen() && !this.#queue?.size && this.#transmit(entry)) return "sent";
-    return this.events.batch(() => this.#enqueue(entry));
-  }
-
-  on(type: string, handler: Handler): () => void {
-    this.events.on(type, handler);
-    return () => this.off(type, handler);
-  }
-
-  off(type: string, handler: Handler): void {
-    this.events.off(type, handler);
+    if (this.isOpen() && !this.#queue?.length && this.#transmit(entry)) return "sent";
+    return this.run(() => this.#enqueue(entry));
   }
 
   onType(type: unknown, handler: Handler): () => void {
@@ -93,26 +86,31 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
       // a Blob: only when something reset binaryType; read it in order
       if (typeof (data as Blob | null)?.arrayBuffer === "function") return this.#later(() => (data as Blob).arrayBuffer().then((buffer) => this.#read(buffer)));
     }
-    const order = this.#order;
-    if (order?.busy) return order.then(() => this.#read(data));
+    if (this.#tail) return this.#later(() => this.#read(data));
     const pending = this.#read(data);
     // an asynchronous schema: frames after this one wait for it
     if (pending) this.#later(() => pending);
   }
 
+  /** Runs `step` after every step queued before it; made only when the first such frame comes. */
   #later(step: () => unknown): void {
-    (this.#order ??= new InOrder((cause) => this.events.emit("error", new LifelineError("HANDLER_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `reading a message failed: ${describe(cause)}` : describe(cause), { cause })))).then(step);
+    const tail: Promise<void> = (this.#tail = (this.#tail ?? Promise.resolve())
+      .then(step)
+      .then(undefined, (cause) => this.emit("error", new LifelineError("HANDLER_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `reading a message failed: ${describe(cause)}` : describe(cause), { cause })))
+      .then(() => {
+        if (this.#tail === tail) this.#tail = undefined;
+      }));
   }
 
   #read(data: unknown): void | Promise<void> {
-    const value = decode(this.events, this.o.codec, data as string | ArrayBuffer);
+    const value = decode(this, this.o.codec, data as string | ArrayBuffer);
     if (value !== UNREADABLE) return this.#pass(0, data, value);
   }
 
   /** Hands a value to the features in turn (each may consume it), then validates it and emits `message`; `data` is what `invalid` shows. */
   #pass(index: number, data: unknown, value: unknown, re?: unknown): void | Promise<void> {
     const x = this.features[index];
-    if (!x) return check(this.events, data, value, this.o.incoming);
+    if (!x) return check(this, data, value, this.o.incoming);
     return x.receive ? x.receive(data, value, this.#nexts![index]!, re) : this.#pass(index + 1, data, value, re);
   }
 
@@ -123,26 +121,31 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
     return this.write(entry.wire);
   }
 
+  /** Queues an entry, applying `queue.overflow` when the queue holds `queue.max` already. */
   #enqueue(entry: Entry<O>): SendResult {
-    const o = this.o;
-    const queue = (this.#queue ??= new OutboundQueue<O>(o.queue));
+    const { max, overflow } = this.o.queue;
+    const queue = (this.#queue ??= []);
     this.#expire();
-    entry.at = o.clock.now();
-    const result = queue.push(entry);
-    if (result.kind === "full") throw new LifelineError("QUEUE_FULL", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `queue.max (${o.queue.max}) reached and queue.overflow is "error"` : `queue.max ${o.queue.max}`);
-    const dropped = result.kind === "dropped" ? entry : result.dropped;
-    if (dropped) this.events.emit("drop", { message: dropped.message, reason: "overflow" });
-    return result.kind;
+    entry.at = this.o.clock.now();
+    if (queue.length < max) return queue.push(entry), "queued";
+    if (overflow === "error") throw new LifelineError("QUEUE_FULL", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `queue.max (${max}) reached and queue.overflow is "error"` : `queue.max ${max}`);
+    // drop-oldest with max 0 leaves nothing to drop but the entry itself
+    const dropped = overflow === "drop-newest" || !max ? entry : (queue.push(entry), queue.shift()!);
+    this.emit("drop", { message: dropped.message, reason: "overflow" });
+    return dropped === entry ? "dropped" : "queued";
   }
 
+  /** Drops what waited longer than `queue.ttl` (they are in arrival order: the old ones are at the front). */
   #expire(): void {
-    for (const entry of this.#queue?.expire(this.o.clock.now()) ?? []) this.events.emit("drop", { message: entry.message, reason: "expired" });
+    const queue = this.#queue;
+    const now = this.o.clock.now();
+    while (queue?.length && now - queue[0]!.at >= this.o.queue.ttl) this.emit("drop", { message: queue.shift()!.message, reason: "expired" });
   }
 
   protected flush(): void {
     this.#expire();
     const queue = this.#queue;
-    for (let entry = queue?.peek(); entry && this.isOpen() && this.#transmit(entry); entry = queue!.peek()) queue!.shift();
+    while (queue?.length && this.isOpen() && this.#transmit(queue[0]!)) queue.shift();
   }
 
   /** What the core lends its features (extension.ts); made once, when the first feature plugs in. */
@@ -150,7 +153,7 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
     const client = this;
     return (this.#line ??= {
       options: this.o,
-      events: this.events,
+      events: this,
       get isOpen() {
         return client.isOpen();
       },
@@ -158,11 +161,11 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
         return client.features.some((x) => x.framed);
       },
       get queued() {
-        return client.#queue?.size ?? 0;
+        return client.#queue?.length ?? 0;
       },
       write: (frame) => this.write(frame),
-      flush: () => this.events.batch(() => this.flush()),
-      check: (data, value, schema, done, fail) => check(this.events, data, value, schema, done, fail),
+      flush: () => this.run(() => this.flush()),
+      check: (data, value, schema, done, fail) => check(this, data, value, schema, done, fail),
       send: (message, meta) => this.send(message as O, meta),
       reconnect: () => this.reconnect(),
       claim: (value) => this.features.some((x) => x.claim?.(value)),

@@ -3,27 +3,24 @@
 // due time, what the socket's events mean (attempts.ts holds the socket),
 // the heartbeat with its calibration, retries and giving up, and the
 // lifecycle (connect, reconnect, close, opened). client.ts extends it with
-// what the application touches (events, queue, incoming pipeline, features).
+// what the application touches (queue, incoming pipeline, features).
 //
-// Phases: idle → connecting → open ⇄ pinging; a failure → waiting →
-// retrying → open …; closed after close() or giving up. Public states:
-// retrying and waiting are "reconnecting", pinging is "open".
+// Phases, numbered so the public state is a lookup and "open" a comparison:
+// 0 idle, 1 closed, 2 connecting, 3 retrying, 4 waiting (a backoff), 5 open,
+// 6 pinging (a ping is out). idle → connecting → open ⇄ pinging; a failure →
+// waiting → retrying → open …; closed after close() or giving up.
 import type { State } from "./api.js";
-import { Attempts, lostWith } from "./attempts.js";
+import { Attempts } from "./attempts.js";
 import { isOnline, watchBrowser } from "./browser.js";
 import { LifelineError, closedError, describe } from "./errors.js";
 import { isDead, unanswered, untilPing } from "./heartbeat.js";
 import { advisedDelay, attemptFailed, backoffDelay, gaveUp } from "./retry.js";
-import type { CloseInfo, ResolvedHeartbeat } from "./types.js";
+import type { ResolvedHeartbeat } from "./types.js";
 
-type Phase = "idle" | "connecting" | "retrying" | "waiting" | "open" | "pinging" | "closed";
-
-const ABNORMAL = 1006;
-/** While offline, how often `navigator.onLine` is re-read at most (a drawn delay of 0 would otherwise spin). */
-const OFFLINE_RECHECK_MS = 1_000;
+const STATES: State[] = ["idle", "closed", "connecting", "reconnecting", "reconnecting", "open", "open"];
 
 export abstract class Connection extends Attempts {
-  #phase: Phase = "idle";
+  #phase = 0;
   #timer: unknown;
   #due = 0;
   /** Failed (or short-lived) connections in a row. */
@@ -33,12 +30,10 @@ export abstract class Connection extends Attempts {
   #heard = 0;
   #pingAt = 0;
   #secondPing = false;
-  /** Heartbeat calibration: a pong was ever heard; reconnects spent on a server never heard; pinging given up. */
-  #answered = false;
-  #unanswered = 0;
-  #muted = false;
+  /** Heartbeat calibration: 0 no pong heard yet, 1 one reconnect spent on a server never heard, 2 a pong was heard, 3 pinging given up. */
+  #calibration = 0;
   #latency: number | undefined;
-  #waiters: Array<{ resolve(): void; reject(error: LifelineError): void }> | undefined;
+  #waiters: Array<[() => void, (error: LifelineError) => void]> | undefined;
   #unwatch: (() => void) | undefined;
   /** Why the client stopped: `CLOSED`, or `GAVE_UP` with its story. */
   #ended: LifelineError | undefined;
@@ -49,38 +44,38 @@ export abstract class Connection extends Attempts {
   protected abstract read(data: unknown): void;
 
   get state(): State {
-    const p = this.#phase;
-    return p === "retrying" || p === "waiting" ? "reconnecting" : p === "pinging" ? "open" : p;
+    return STATES[this.#phase]!;
   }
 
   get latency(): number | undefined {
     return this.#latency;
   }
 
+  protected isOpen(): boolean {
+    return this.#phase > 4;
+  }
+
   opened(): Promise<void> {
-    if (this.isOpen()) return Promise.resolve();
-    if (this.#phase === "closed") return Promise.reject(this.#ended ?? closedError());
-    return new Promise((resolve, reject) => (this.#waiters ??= []).push({ resolve, reject }));
+    return this.#phase > 4 ? Promise.resolve() : this.#phase === 1 ? Promise.reject(this.#ended ?? closedError()) : new Promise((resolve, reject) => (this.#waiters ??= []).push([resolve, reject]));
   }
 
   connect(): void {
-    this.events.batch(() => {
-      if (this.#phase !== "idle" && this.#phase !== "closed") return;
-      this.#retries = this.#unanswered = 0;
-      this.#answered = this.#muted = false;
+    this.run(() => {
+      if (this.#phase > 1) return;
+      this.#retries = this.#calibration = 0;
       this.#each("start");
       this.#unwatch?.();
       // `online`, or the page becoming visible, cuts a pending backoff short
-      this.#unwatch = watchBrowser(() => this.events.batch(() => this.#phase === "waiting" && this.#attempt("retrying")));
-      this.#attempt("connecting");
+      this.#unwatch = watchBrowser(() => this.run(() => this.#phase === 4 && this.#attempt(3)));
+      this.#attempt(2);
     });
   }
 
   reconnect(): void {
-    this.events.batch(() => {
-      if (this.#phase === "idle" || this.#phase === "closed") return this.connect();
-      if (this.#release()) this.events.emit("close", { ...lostWith(1000, "reconnect", true), willReconnect: true });
-      this.#attempt("retrying");
+    this.run(() => {
+      if (this.#phase < 2) return this.connect();
+      if (this.#release()) this.emit("close", { code: 1000, reason: "reconnect", wasClean: true, willReconnect: true });
+      this.#attempt(3);
     });
   }
 
@@ -88,35 +83,27 @@ export abstract class Connection extends Attempts {
     if (!(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
       throw new LifelineError("INVALID_OPTIONS", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `close code must be 1000 or 3000–4999, got ${describe(code)}` : `close code ${describe(code)}`);
     }
-    this.events.batch(() => {
-      if (this.isOpen()) this.#each("closing");
-      const hadSocket = this.#release(code, reason);
-      if (this.#phase === "closed") return;
-      if (hadSocket) this.events.emit("close", { ...lostWith(code, reason, true), willReconnect: false });
+    this.run(() => {
+      if (this.#phase > 4) this.#each("closing");
+      if (this.#release(code, reason) && this.#phase !== 1) this.emit("close", { code, reason, wasClean: true, willReconnect: false });
       this.#stop(closedError());
     });
   }
 
   /** Calls one hook of every feature. */
-  #each(hook: "start" | "closing" | "open" | "lost" | "stop"): void {
+  #each(hook: "start" | "closing" | "open" | "stop"): void {
     for (const x of this.features) x[hook]?.();
   }
 
-  // ---- the phase and its one timer ----------------------------------------
-
-  protected isOpen(): boolean {
-    return this.#phase === "open" || this.#phase === "pinging";
-  }
-
   /** Enters `phase`; the phase left takes its timer with it, `ms` arms the new one. */
-  #go(phase: Phase, ms?: number): void {
+  #go(phase: number, ms?: number): void {
     this.o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     const from = this.state;
     this.#phase = phase;
     if (ms !== undefined) this.#arm(ms);
     const to = this.state;
-    if (from !== to) this.events.emit("state", { from, to });
+    if (from !== to) this.emit("state", { from, to });
   }
 
   #arm(ms: number): void {
@@ -127,36 +114,33 @@ export abstract class Connection extends Attempts {
   /** The heartbeat's interval while it runs. */
   #beat(): number | undefined {
     const { heartbeat } = this.o;
-    return heartbeat && !this.#muted ? heartbeat.interval : undefined;
+    return heartbeat && this.#calibration < 3 ? heartbeat.interval : undefined;
   }
 
   /** The phase's timer fired: connect timeout, end of the backoff wait, heartbeat interval or heartbeat timeout. */
-  readonly #fire = () => {
-    this.events.batch(() => {
-      this.#timer = undefined;
+  readonly #fire = () =>
+    this.run(() => {
+      const phase = this.#phase;
       const now = this.o.clock.now();
       const heartbeat = this.o.heartbeat as ResolvedHeartbeat;
-      switch (this.#phase) {
-        case "connecting":
-        case "retrying":
-          return this.onLost(lostWith(ABNORMAL, "connect timeout"));
-        case "waiting":
-          // while the browser says it is offline, no attempt is spent; `online` cuts the wait short
-          return isOnline() ? this.#attempt("retrying") : this.#arm(Math.max(this.#delay, OFFLINE_RECHECK_MS));
-        case "open": {
-          const wait = untilPing(heartbeat, now, this.#due, this.#heard);
-          return wait ? this.#arm(wait) : this.#ping(false);
-        }
-        case "pinging":
-          if (!isDead(now, this.#due, this.#secondPing)) return this.#ping(true);
-          // a server never heard answering costs one reconnect; after that it does not speak the heartbeat
-          if (this.#answered || this.#unanswered++ === 0) return this.onLost(lostWith(ABNORMAL, "heartbeat timeout"), true);
-          this.#muted = true;
-          this.#go("open");
-          this.events.emit("error", unanswered(heartbeat));
+      this.#timer = undefined;
+      if (phase < 4) return this.onLost(1006, "connect timeout");
+      // while the browser says it is offline, no attempt is spent; `online` cuts the wait short
+      if (phase < 5) return isOnline() ? this.#attempt(3) : this.#arm(Math.max(this.#delay, 1_000));
+      if (phase < 6) {
+        const wait = untilPing(heartbeat, now, this.#due, this.#heard);
+        return wait ? this.#arm(wait) : this.#ping(false);
       }
+      if (!isDead(now, this.#due, this.#secondPing)) return this.#ping(true);
+      // a server never heard answering costs one reconnect; after that it does not speak the heartbeat
+      if (this.#calibration !== 1) {
+        this.#calibration ||= 1;
+        return this.onLost(1006, "heartbeat timeout", false, true);
+      }
+      this.#calibration = 3;
+      this.#go(5);
+      this.emit("error", unanswered(heartbeat));
     });
-  };
 
   #ping(second: boolean): void {
     const heartbeat = this.o.heartbeat as ResolvedHeartbeat;
@@ -164,12 +148,10 @@ export abstract class Connection extends Attempts {
     this.#secondPing = second;
     this.write(heartbeat.ping);
     // the timeout runs even when the ping could not go out: the line is then given up as for any silence
-    if (this.isOpen()) this.#go("pinging", heartbeat.timeout);
+    if (this.#phase > 4) this.#go(6, heartbeat.timeout);
   }
 
-  // ---- the socket ------------------------------------------------------------
-
-  #attempt(phase: "connecting" | "retrying"): void {
+  #attempt(phase: number): void {
     this.#release();
     this.#go(phase, this.o.connectTimeout);
     this.dial();
@@ -177,56 +159,55 @@ export abstract class Connection extends Attempts {
 
   protected onOpen(): void {
     const attempt = this.#retries + 1;
-    this.#go("open", this.#beat());
+    this.#go(5, this.#beat());
     this.#openedAt = this.#heard = this.o.clock.now();
     this.#each("open");
     this.flush();
     // a handshake or the flush may have found the socket dead already
-    if (!this.isOpen()) return;
-    this.events.emit("open", { attempt });
-    for (const waiter of this.#waiters?.splice(0) ?? []) waiter.resolve();
+    if (this.#phase < 5) return;
+    this.emit("open", { attempt });
+    for (const [resolve] of this.#waiters?.splice(0) ?? []) resolve();
   }
 
   /** Lets the socket go (attempts.ts); a connection that lasted `resetAfter` was stable, so the retry count starts over. */
   #release(code?: number, reason?: string): boolean {
-    if (this.isOpen() && this.o.clock.now() - this.#openedAt >= this.o.backoff.resetAfter) this.#retries = 0;
+    if (this.#phase > 4 && this.o.clock.now() - this.#openedAt >= this.o.backoff.resetAfter) this.#retries = 0;
     return this.release(code, reason);
   }
 
   /** The socket failed, closed, timed out or was declared dead (`force`: reconnect whatever the policy says). */
-  protected onLost(info: CloseInfo, force = false): void {
-    const failed = this.#phase === "connecting" || this.#phase === "retrying";
-    this.#release(1000, info.reason === "heartbeat timeout" ? info.reason : "");
+  protected onLost(code: number, reason: string, wasClean = false, force = false): void {
+    const info = { code, reason, wasClean };
+    const failed = this.#phase > 1 && this.#phase < 4;
+    this.#release(1000, reason === "heartbeat timeout" ? reason : "");
     const o = this.o;
     const attempt = ++this.#retries;
-    if (failed && info.reason !== "url error") this.events.emit("error", attemptFailed(info.reason, this.where(), o.connectTimeout, attempt));
+    if (failed && reason !== "url error") this.emit("error", attemptFailed(reason, this.where(), o.connectTimeout, attempt));
     let again = force;
     if (!force) {
       try {
         again = o.shouldReconnect(info);
       } catch (cause) {
-        this.events.emit("error", new LifelineError("HANDLER_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `shouldReconnect threw: ${describe(cause)}` : describe(cause), { cause }));
+        this.emit("error", new LifelineError("HANDLER_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `shouldReconnect threw: ${describe(cause)}` : describe(cause), { cause }));
       }
     }
     const willReconnect = again && attempt <= o.maxRetries;
-    this.events.emit("close", { ...info, willReconnect });
-    if (!willReconnect) {
-      return this.#stop(gaveUp(attempt, info));
-    }
+    this.emit("close", { ...info, willReconnect });
+    if (!willReconnect) return this.#stop(gaveUp(attempt, info));
     // a server under load may ask for a longer wait (1013 with retryAfter): at least that, plus the jittered delay
     const delay = (this.#delay = advisedDelay(info) + backoffDelay(o.backoff, attempt, o.random));
-    this.#go("waiting", delay);
-    this.events.emit("reconnecting", { attempt, delay });
+    this.#go(4, delay);
+    this.emit("reconnecting", { attempt, delay });
   }
 
   #stop(error: LifelineError): void {
-    if (this.#phase === "closed") return;
+    if (this.#phase === 1) return;
     this.#ended = error;
-    this.#go("closed");
+    this.#go(1);
     this.#unwatch?.();
     this.#unwatch = undefined;
     this.#each("stop");
-    for (const waiter of this.#waiters?.splice(0) ?? []) waiter.reject(error);
+    for (const [, reject] of this.#waiters?.splice(0) ?? []) reject(error);
   }
 
   /** The heartbeat's share of every incoming frame, then the application's (`read`). */
@@ -235,16 +216,15 @@ export abstract class Connection extends Attempts {
     if (heartbeat) {
       // any frame proves the line is alive; only a pong proves the server speaks the heartbeat
       const now = (this.#heard = this.o.clock.now());
-      const pinging = this.#phase === "pinging";
-      if (pinging) this.#go("open", this.#beat());
+      const pinging = this.#phase > 5;
+      if (pinging) this.#go(5, this.#beat());
       if (data === heartbeat.pong) {
-        this.#answered = true;
-        if (pinging) this.events.emit("heartbeat", { rtt: (this.#latency = now - this.#pingAt) });
+        if (this.#calibration < 3) this.#calibration = 2;
+        if (pinging) this.emit("heartbeat", { rtt: (this.#latency = now - this.#pingAt) });
         return;
       }
       if (data === heartbeat.ping) return void this.write(heartbeat.pong);
     }
     this.read(data);
   }
-
 }

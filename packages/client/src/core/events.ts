@@ -7,6 +7,9 @@
 // (the next microtask, or the client's next change, whichever is first).
 // An `error` that no handler hears is written to the console in
 // development builds, once per code per client; `debug` logs there too.
+//
+// The client is its own emitter (it extends this class): one object per
+// client, and the features get the client's emit/on/off as their Emitter.
 import mitt from "mitt";
 import { LifelineError, describe } from "./errors.js";
 
@@ -19,32 +22,34 @@ export class Events {
   readonly #mitt = mitt<Record<string, unknown>>();
   /** Events waiting for the change under way (or the hold) to end, in order. */
   #queue: Array<[string, unknown]> | undefined;
-  /** Batches open + 1 while dispatching + 1 while creating or holding; events wait while it is above 0. */
+  /** Changes open + 1 while dispatching + 1 while creating or holding; events wait while it is above 0. */
   #depth = 1;
   #held = false;
   /** Development builds: codes already written to the console as unheard, and `debug`'s writer. */
-  warned: string[] | undefined;
-  log: ((line: string) => void) | undefined;
+  declare warned: string[] | undefined;
+  declare log: ((line: string) => void) | undefined;
 
-  on(type: string, handler: Handler): void {
-    // once per type and handler, as before mitt
+  /** Subscribes (once per type and handler); returns the unsubscribe function. */
+  on(type: string, handler: Handler): () => void {
     if (!this.#mitt.all.get(type)?.includes(handler)) this.#mitt.on(type, handler);
+    return () => this.off(type, handler);
   }
 
   off(type: string, handler: Handler): void {
     const handlers = this.#mitt.all.get(type);
+    // a new list rather than a splice: a dispatch under way walks the old one unchanged
     if (handlers?.includes(handler)) this.#mitt.all.set(type, handlers.filter((h) => h !== handler));
   }
 
-  /** Delivers now, or after the current change, dispatch or hold. */
+  /** Delivers now, or after the current change, dispatch or hold. @internal */
   emit(type: string, payload: unknown): void {
     if (this.#depth) (this.#queue ??= []).push([type, payload]);
     else this.#run(type, payload);
   }
 
-  /** Runs `change`; events it raises are delivered when it (and any outer batch) returns. */
-  batch<T>(change: () => T): T {
-    this.release();
+  /** Runs `change`; events it raises are delivered when it (and any outer change) returns. @internal */
+  protected run<T>(change: () => T): T {
+    this.#release();
     this.#depth++;
     try {
       return change();
@@ -54,12 +59,12 @@ export class Events {
   }
 
   /** createClient is done: its events wait for the next microtask, or the client's next change, whichever is first. */
-  hold(): void {
+  protected hold(): void {
     this.#held = true;
-    queueMicrotask(() => this.release());
+    queueMicrotask(() => this.#release());
   }
 
-  release(): void {
+  #release(): void {
     if (this.#held) {
       this.#held = false;
       this.#end();
@@ -71,40 +76,37 @@ export class Events {
     if (next) this.#run(next[0], next[1]);
   }
 
-  /**
-   * Calls the handlers of one event: our own loop, not mitt's emit, so a
-   * handler that throws does not stop the others (its error becomes an
-   * `error` event). `off()` replaces a list rather than splicing it and
-   * `on()` appends, so walking the list as it was at the start (its length
-   * then) is safe against both without a copy per event.
-   */
-  #dispatch(type: string, payload: unknown): void {
-    // never for a message: reading process.env costs per read where nothing folded it (Node running dist/ as it is)
-    if (type !== "message" && (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production") tell(this, !!this.#mitt.all.get("error")?.length, type, payload);
-    const handlers = this.#mitt.all.get(type);
-    if (handlers) for (let i = 0, n = handlers.length; i < n; i++) isolated(this, handlers[i] as Handler, type, payload);
-  }
-
   /** Dispatches one event, then every event raised meanwhile, in order. */
   #run(type: string, payload: unknown): void {
     this.#depth++;
     try {
-      this.#dispatch(type, payload);
-      for (let next = this.#queue?.shift(); next; next = this.#queue?.shift()) this.#dispatch(next[0], next[1]);
+      for (let next: [string, unknown] | undefined = [type, payload]; next; next = this.#queue?.shift()) this.#dispatch(next[0], next[1]);
     } finally {
       this.#depth--;
       // an idle client keeps no grown array behind
       if (!this.#queue?.length) this.#queue = undefined;
     }
   }
-}
 
-/** Calls one handler; an error handler that throws has nowhere left to report to. */
-function isolated(events: Events, handler: Handler, type: string, payload: unknown): void {
-  try {
-    handler(payload);
-  } catch (cause) {
-    if (type !== "error") events.emit("error", new LifelineError("HANDLER_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `a "${type}" handler threw: ${describe(cause)}` : `${type} ${describe(cause)}`, { cause }));
+  /**
+   * Calls the handlers of one event: our own loop, not mitt's emit, so a
+   * handler that throws does not stop the others. `off()` replaces a list
+   * and `on()` appends, so walking the list as it was at the start (its
+   * length then) is safe against both without a copy per event.
+   */
+  #dispatch(type: string, payload: unknown): void {
+    // never for a message: reading process.env costs per read where nothing folded it (Node running dist/ as it is)
+    if (type !== "message" && (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production") tell(this, !!this.#mitt.all.get("error")?.length, type, payload);
+    const handlers = this.#mitt.all.get(type) as Handler[] | undefined;
+    if (handlers)
+      for (let i = 0, n = handlers.length; i < n; i++) {
+        try {
+          handlers[i]!(payload);
+        } catch (cause) {
+          // an error handler that throws has nowhere left to report to
+          if (type !== "error") this.emit("error", new LifelineError("HANDLER_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `a "${type}" handler threw: ${describe(cause)}` : `${type} ${describe(cause)}`, { cause }));
+        }
+      }
   }
 }
 

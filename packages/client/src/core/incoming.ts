@@ -1,6 +1,6 @@
-// Incoming messages: decoding, validation against a Standard Schema (the
-// identity schema when none is given), and the order of delivery when a
-// schema validates asynchronously.
+// Incoming messages: decoding, and validation against a Standard Schema
+// (the identity schema when none is given). The order of delivery behind an
+// asynchronous schema is client.ts's (#later).
 import { LifelineError, describe } from "./errors.js";
 import { describeIssues } from "./schema.js";
 import type { Codec, Emitter, StandardResult, StandardSchemaV1 } from "./types.js";
@@ -47,31 +47,4 @@ function settle(events: Emitter, data: unknown, result: StandardResult<unknown>,
   if (!result.issues) return done ? done(result.value) : events.emit("message", result.value);
   const error = invalid(events, data, (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `the message does not match its schema: ${describeIssues(result.issues)}` : describeIssues(result.issues), result.issues);
   fail?.(error);
-}
-
-/**
- * Keeps frames in order behind one that is still being read (a Blob) or
- * validated (an async schema). Made only when the first such frame comes.
- */
-export class InOrder {
-  #tail: Promise<unknown> | undefined;
-  readonly #report: (cause: unknown) => void;
-
-  constructor(report: (cause: unknown) => void) {
-    this.#report = report;
-  }
-
-  /** Something is still pending: later frames must queue behind it. */
-  get busy(): boolean {
-    return this.#tail !== undefined;
-  }
-
-  /** Runs `step` after everything queued before it. */
-  then(step: () => unknown): void {
-    const next = (this.#tail ?? Promise.resolve()).then(step).catch(this.#report);
-    this.#tail = next;
-    void next.then(() => {
-      if (this.#tail === next) this.#tail = undefined;
-    });
-  }
 }

@@ -7,9 +7,6 @@ import { redactIn, redactUrl } from "./url.js";
 export type SocketEvent = { type: string; target?: unknown; data?: unknown; code?: number; reason?: string; wasClean?: boolean };
 export type SocketListener = (event: SocketEvent) => void;
 
-const EVENTS = ["open", "close", "error", "message"] as const;
-const ABNORMAL = 1006;
-
 /**
  * The socket for an attempt: a feature's (a relay to another tab) or a new
  * `options.WebSocket`. A constructor that throws gives `URL_ERROR`; its
@@ -27,32 +24,12 @@ export function dial(href: string, { WebSocket, protocols }: ResolvedOptions, fe
   }
 }
 
-/** Listens to a socket (made by `options.WebSocket` or supplied by a feature) that delivers binary frames as `ArrayBuffer`. */
-export function listen(ws: WebSocketLike, listener: SocketListener): WebSocketLike {
-  ws.binaryType = "arraybuffer";
-  for (const type of EVENTS) ws.addEventListener(type, listener);
-  return ws;
-}
-
-/**
- * The socket opened: its `open` and `error` listeners are no longer needed
- * (each costs ~200 B in Node's EventTarget). Once open, every runtime follows
- * an `error` with a `close` (WHATWG's "fail the WebSocket connection"; Node,
- * Deno, Bun, browsers and the `ws` package alike), and a line that goes
- * silent without either is the heartbeat's to find. Only a failed attempt
- * fires `error` alone (Node 22), so `error` matters while connecting.
- */
-export function listenWhileOpen(ws: WebSocketLike, listener: SocketListener): void {
-  ws.removeEventListener("open", listener);
-  ws.removeEventListener("error", listener);
-}
-
 /**
  * Stops listening and closes; never waits for the socket's `close` (a
  * half-open peer may never send one).
  */
 export function releaseSocket(ws: WebSocketLike, listener: SocketListener, code: number, reason: string): void {
-  for (const type of EVENTS) ws.removeEventListener(type, listener);
+  for (const type of ["open", "close", "error", "message"]) ws.removeEventListener(type, listener);
   try {
     ws.close(code, reason);
   } catch {
@@ -81,7 +58,7 @@ function letGo(ws: object): void {
 
 /** A close code as lifeline reports it: Deno says 0 for a refused handshake; anything outside 1000–4999 is 1006. */
 export function closeCode(code: unknown): number {
-  return typeof code === "number" && code >= 1000 && code <= 4999 ? code : ABNORMAL;
+  return typeof code === "number" && code >= 1000 && code <= 4999 ? code : 1006;
 }
 
 /** A binary frame as `ArrayBuffer` (Bun hands out Node Buffers); text stays text. A Blob is left for the caller to read. */

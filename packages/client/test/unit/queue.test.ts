@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { isLifelineError } from "../../src/index.js";
-import { OutboundQueue } from "../../src/core/outbox.js";
 import { sentJson, setup } from "./helpers.js";
 
 describe("outbound queue", () => {
@@ -194,37 +193,57 @@ describe("outbound queue", () => {
   });
 });
 
-describe("OutboundQueue (pure)", () => {
-  const entry = (message: string, at = 0) => ({ message, wire: message, at });
-
+describe("the queue's order (through the client)", () => {
   it("is FIFO and reports what it dropped", () => {
-    const q = new OutboundQueue<string>({ max: 2, overflow: "drop-oldest", ttl: Infinity });
-    q.push(entry("a"));
-    q.push(entry("b"));
-    expect(q.push(entry("c"))).toEqual({ kind: "queued", dropped: entry("a") });
-    expect(q.messages()).toEqual(["b", "c"]);
-    expect(q.shift()?.message).toBe("b");
-    expect(q.size).toBe(1);
+    const { fake, client, log } = setup({ heartbeat: false, queue: { max: 2 } });
+    for (const m of ["a", "b", "c"]) client.send(m);
+    expect(log.of("drop")).toEqual([{ message: "a", reason: "overflow" }]);
+    expect(client.pending).toEqual(["b", "c"]);
+    fake.last().open();
+    expect(sentJson(fake.last())).toEqual(["b", "c"]);
+    expect(client.pending).toEqual([]);
+    client.close();
   });
 
-  it("stays FIFO across its internal compaction", () => {
-    const q = new OutboundQueue<string>({ max: 10_000, overflow: "error", ttl: Infinity });
+  it("stays FIFO across lines that take part of it", () => {
+    const { fake, client } = setup({ heartbeat: false, queue: { max: 10_000 } });
     const out: string[] = [];
     for (let i = 0; i < 5_000; i++) {
-      q.push(entry(String(i)));
-      if (i % 3 === 0) out.push(q.shift()!.message);
+      client.send(String(i));
+      if (i % 1_000 === 999) {
+        // a line that takes two messages and dies refusing the third
+        const ws = fake.last();
+        const send = ws.send.bind(ws);
+        let n = 0;
+        ws.send = (data: string) => {
+          if (++n > 2) throw new Error("gone");
+          send(data);
+        };
+        ws.open();
+        out.push(...(sentJson(ws) as string[]));
+        client.reconnect();
+      }
     }
-    while (q.size > 0) out.push(q.shift()!.message);
+    fake.last().open();
+    out.push(...(sentJson(fake.last()) as string[]));
     expect(out).toEqual(Array.from({ length: 5_000 }, (_, i) => String(i)));
+    client.close();
   });
 
   it("expires only from the front, in arrival order", () => {
-    const q = new OutboundQueue<string>({ max: 10, overflow: "error", ttl: 100 });
-    q.push(entry("a", 0));
-    q.push(entry("b", 50));
-    q.push(entry("c", 120));
-    expect(q.expire(150).map((e) => e.message)).toEqual(["a", "b"]);
-    expect(q.messages()).toEqual(["c"]);
+    const { clock, client, log } = setup({ queue: { ttl: 100 } });
+    client.send("a");
+    clock.advance(50);
+    client.send("b");
+    clock.advance(70);
+    client.send("c");
+    clock.advance(30);
+    expect(client.pending).toEqual(["c"]);
+    expect(log.of("drop")).toEqual([
+      { message: "a", reason: "expired" },
+      { message: "b", reason: "expired" },
+    ]);
+    client.close();
   });
 });
 
