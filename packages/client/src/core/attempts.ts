@@ -21,7 +21,7 @@ export abstract class Attempts extends Events {
   readonly #url: UrlSource;
   /** The one socket open or opening; never more than one. */
   #socket: WebSocketLike | undefined;
-  /** What this attempt dialled, for its error message (redacted there). */
+  /** What this attempt dialled, for its error message (redacted there); forgotten once open. */
   #href: string | undefined;
   /** Bumped whenever a socket is let go, so a url that resolves late for an abandoned attempt is ignored. */
   #token = 0;
@@ -39,6 +39,8 @@ export abstract class Attempts extends Events {
   protected abstract onLost(code: number, reason: string, wasClean?: boolean, force?: boolean): void;
   /** A frame came in. */
   protected abstract onFrame(data: unknown): void;
+  /** The client's one timer fired (connection.ts arms it with {@link listener}). */
+  protected abstract onTimer(): void;
 
   /** Resolves the url (a function is called now; a promise is waited for) and opens the attempt's socket. */
   protected dial(): void {
@@ -62,7 +64,7 @@ export abstract class Attempts extends Events {
     try {
       const ws = (this.#socket = dial((this.#href = checkUrl(url, "URL_ERROR")), this.o, this.features));
       ws.binaryType = "arraybuffer";
-      for (const type of ["open", "close", "error", "message"]) ws.addEventListener(type, this.#listener);
+      for (const type of ["open", "close", "error", "message"]) ws.addEventListener(type, this.listener);
     } catch (cause) {
       this.#urlFailed(cause);
     }
@@ -78,8 +80,13 @@ export abstract class Attempts extends Events {
     return this.#href ? redactUrl(this.#href) : "the url";
   }
 
-  /** One listener function per client for every socket it opens (an object's `handleEvent` costs more per event in Node). */
-  readonly #listener = (event: SocketEvent): void => {
+  /**
+   * The one callback of a client: the listener of every socket it opens (an
+   * object's `handleEvent` costs more per event in Node) and, called with no
+   * event, its timer's. One closure per client rather than two.
+   */
+  protected readonly listener = (event?: SocketEvent): void => {
+    if (!event) return this.onTimer();
     const ws = this.#socket!;
     // late events of a socket already let go are ignored
     if (event.target !== undefined && event.target !== ws) return;
@@ -89,8 +96,9 @@ export abstract class Attempts extends Events {
       if (event.type !== "open") return this.onLost(event.type === "close" ? closeCode(event.code) : 1006, String(event.reason ?? ""), !!event.wasClean);
       // open, its `open` and `error` listeners are no longer needed (each costs ~200 B in Node's EventTarget): every
       // runtime follows an `error` with a `close` once open, and a line gone silent is the heartbeat's to find
-      ws.removeEventListener("open", this.#listener);
-      ws.removeEventListener("error", this.#listener);
+      ws.removeEventListener("open", this.listener);
+      ws.removeEventListener("error", this.listener);
+      this.#href = undefined;
       this.onOpen();
     });
   };
@@ -105,7 +113,7 @@ export abstract class Attempts extends Events {
     if (!ws) return false;
     // forgotten first: a socket that dispatches `close` from inside close() (no standard one does) is already stale
     this.#socket = undefined;
-    releaseSocket(ws, this.#listener, code, reason);
+    releaseSocket(ws, this.listener, code, reason);
     for (const x of this.features) x.lost?.();
     return true;
   }

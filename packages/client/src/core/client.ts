@@ -26,7 +26,6 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
   #queue: Entry<O>[] | undefined;
   /** The last step of reading frames that wait behind a Blob or an asynchronous schema, while there is one. */
   #tail: Promise<void> | undefined;
-  #line: Line | undefined;
   /** `next` of each feature's `receive`: made once per feature, so nothing is allocated per message. */
   #nexts: Next[] | undefined;
 
@@ -148,10 +147,10 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
     while (queue?.length && this.isOpen() && this.#transmit(queue[0]!)) queue.shift();
   }
 
-  /** What the core lends its features (extension.ts); made once, when the first feature plugs in. */
+  /** What the core lends a feature (extension.ts); made when a feature plugs in, so a client without any holds none. */
   #lend(): Line {
     const client = this;
-    return (this.#line ??= {
+    return {
       options: this.o,
       events: this,
       get isOpen() {
@@ -169,7 +168,7 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
       send: (message, meta) => this.send(message as O, meta),
       reconnect: () => this.reconnect(),
       claim: (value) => this.features.some((x) => x.claim?.(value)),
-    });
+    };
   }
 }
 

@@ -7,8 +7,9 @@
 //
 // Phases, numbered so the public state is a lookup and "open" a comparison:
 // 0 idle, 1 closed, 2 connecting, 3 retrying, 4 waiting (a backoff), 5 open,
-// 6 pinging (a ping is out). idle → connecting → open ⇄ pinging; a failure →
-// waiting → retrying → open …; closed after close() or giving up.
+// 6 pinging (a ping is out), 7 pinging again (the first timed out late: the
+// device slept). idle → connecting → open ⇄ pinging; a failure → waiting →
+// retrying → open …; closed after close() or giving up.
 import type { State } from "./api.js";
 import { Attempts } from "./attempts.js";
 import { isOnline, watchBrowser } from "./browser.js";
@@ -17,7 +18,7 @@ import { isDead, unanswered, untilPing } from "./heartbeat.js";
 import { advisedDelay, attemptFailed, backoffDelay, gaveUp } from "./retry.js";
 import type { ResolvedHeartbeat } from "./types.js";
 
-const STATES: State[] = ["idle", "closed", "connecting", "reconnecting", "reconnecting", "open", "open"];
+const STATES: State[] = ["idle", "closed", "connecting", "reconnecting", "reconnecting", "open", "open", "open"];
 
 export abstract class Connection extends Attempts {
   #phase = 0;
@@ -28,8 +29,6 @@ export abstract class Connection extends Attempts {
   #delay = 0;
   #openedAt = 0;
   #heard = 0;
-  #pingAt = 0;
-  #secondPing = false;
   /** Heartbeat calibration: 0 no pong heard yet, 1 one reconnect spent on a server never heard, 2 a pong was heard, 3 pinging given up. */
   #calibration = 0;
   #latency: number | undefined;
@@ -108,7 +107,7 @@ export abstract class Connection extends Attempts {
 
   #arm(ms: number): void {
     this.#due = this.o.clock.now() + ms;
-    this.#timer = this.o.clock.setTimeout(this.#fire, ms);
+    this.#timer = this.o.clock.setTimeout(this.listener, ms);
   }
 
   /** The heartbeat's interval while it runs. */
@@ -118,7 +117,7 @@ export abstract class Connection extends Attempts {
   }
 
   /** The phase's timer fired: connect timeout, end of the backoff wait, heartbeat interval or heartbeat timeout. */
-  readonly #fire = () =>
+  protected onTimer(): void {
     this.run(() => {
       const phase = this.#phase;
       const now = this.o.clock.now();
@@ -129,9 +128,9 @@ export abstract class Connection extends Attempts {
       if (phase < 5) return isOnline() ? this.#attempt(3) : this.#arm(Math.max(this.#delay, 1_000));
       if (phase < 6) {
         const wait = untilPing(heartbeat, now, this.#due, this.#heard);
-        return wait ? this.#arm(wait) : this.#ping(false);
+        return wait ? this.#arm(wait) : this.#ping(6);
       }
-      if (!isDead(now, this.#due, this.#secondPing)) return this.#ping(true);
+      if (!isDead(now, this.#due, phase > 6)) return this.#ping(7);
       // a server never heard answering costs one reconnect; after that it does not speak the heartbeat
       if (this.#calibration !== 1) {
         this.#calibration ||= 1;
@@ -141,14 +140,14 @@ export abstract class Connection extends Attempts {
       this.#go(5);
       this.emit("error", unanswered(heartbeat));
     });
+  }
 
-  #ping(second: boolean): void {
+  /** Sends a ping and enters `phase` (6, or 7 for the second ping after a late timer), due `timeout` ms from now. */
+  #ping(phase: number): void {
     const heartbeat = this.o.heartbeat as ResolvedHeartbeat;
-    this.#pingAt = this.o.clock.now();
-    this.#secondPing = second;
     this.write(heartbeat.ping);
     // the timeout runs even when the ping could not go out: the line is then given up as for any silence
-    if (this.#phase > 4) this.#go(6, heartbeat.timeout);
+    if (this.#phase > 4) this.#go(phase, heartbeat.timeout);
   }
 
   #attempt(phase: number): void {
@@ -166,7 +165,7 @@ export abstract class Connection extends Attempts {
     // a handshake or the flush may have found the socket dead already
     if (this.#phase < 5) return;
     this.emit("open", { attempt });
-    for (const [resolve] of this.#waiters?.splice(0) ?? []) resolve();
+    this.#settle();
   }
 
   /** Lets the socket go (attempts.ts); a connection that lasted `resetAfter` was stable, so the retry count starts over. */
@@ -207,7 +206,14 @@ export abstract class Connection extends Attempts {
     this.#unwatch?.();
     this.#unwatch = undefined;
     this.#each("stop");
-    for (const [, reject] of this.#waiters?.splice(0) ?? []) reject(error);
+    this.#settle(error);
+  }
+
+  /** Resolves every `opened()` waiting, or rejects them with `error`; an idle client keeps no empty list. */
+  #settle(error?: LifelineError): void {
+    const waiters = this.#waiters;
+    this.#waiters = undefined;
+    for (const [resolve, reject] of waiters ?? []) error ? reject(error) : resolve();
   }
 
   /** The heartbeat's share of every incoming frame, then the application's (`read`). */
@@ -217,10 +223,12 @@ export abstract class Connection extends Attempts {
       // any frame proves the line is alive; only a pong proves the server speaks the heartbeat
       const now = (this.#heard = this.o.clock.now());
       const pinging = this.#phase > 5;
+      // the ping went out `timeout` ms before the pinging phase's due time
+      const rtt = pinging ? now - this.#due + heartbeat.timeout : 0;
       if (pinging) this.#go(5, this.#beat());
       if (data === heartbeat.pong) {
         if (this.#calibration < 3) this.#calibration = 2;
-        if (pinging) this.emit("heartbeat", { rtt: (this.#latency = now - this.#pingAt) });
+        if (pinging) this.emit("heartbeat", { rtt: (this.#latency = rtt) });
         return;
       }
       if (data === heartbeat.ping) return void this.write(heartbeat.pong);

@@ -28,8 +28,10 @@ export const jsonCodec: Codec = {
 const EPOCH = /* @__PURE__ */ Date.now();
 
 const systemClock: Clock = {
-  // looked up at call time so fake timers installed later still apply; only differences are ever used
-  now: () => Date.now() - EPOCH,
+  // looked up at call time so fake timers installed later still apply; only differences are ever used.
+  // Math.round of a whole number: V8 then stores it as a small integer in the client's fields, where a
+  // subtraction's result would be boxed (16 B for each of the client's time fields)
+  now: () => Math.round(Date.now() - EPOCH),
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
@@ -56,6 +58,10 @@ export const DEFAULTS = {
   clock: systemClock,
   random: Math.random,
   debug: false,
+  /** The runtime's global `WebSocket`, read at each attempt (a polyfill installed later counts). */
+  get WebSocket(): WebSocketConstructor {
+    return (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket!;
+  },
 } as const;
 
 /** Numbers with a floor above 0 (5e-324, the smallest number above 0: anything above 0). */
@@ -157,16 +163,21 @@ function take(name: string, key: string, value: unknown, fallback: any): unknown
 export function resolveOptions(options: ClientOptions<any, any>): ResolvedOptions {
   if (typeof options !== "object" || options === null) refuse("options", options);
   if (typeof options.url !== "function") checkUrl(options.url);
-  const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (typeof WebSocket !== "function") throw new LifelineError("NO_WEBSOCKET", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `WebSocket ${options.WebSocket === undefined ? "missing: pass the WebSocket option" : show(WebSocket)}` : `WebSocket ${show(WebSocket)}`);
-  // what was not given is read through the prototype from DEFAULTS: a client holds only what it was given
-  const o = Object.create(DEFAULTS) as Record<string, any>;
+  // what was not given is read through the prototype from DEFAULTS, and a client given nothing but its url shares
+  // DEFAULTS itself: a client holds only what it was given
+  let o = DEFAULTS as Record<string, any>;
   for (const [name, value] of Object.entries(options)) {
     if (!(name in KNOWN)) refuse(name, value);
     // the url is not kept here: the client holds it privately (tokens travel in it)
-    if (value !== undefined && name !== "url") o[name] = name === "WebSocket" ? value : take(name, name, value, (DEFAULTS as Record<string, unknown>)[name]);
+    if (value !== undefined && name !== "url") {
+      if (o === DEFAULTS) o = Object.create(DEFAULTS);
+      // (the WebSocket given is defined over DEFAULTS' getter, which an assignment would call)
+      if (name === "WebSocket") Object.defineProperty(o, name, { value });
+      else o[name] = take(name, name, value, (DEFAULTS as Record<string, unknown>)[name]);
+    }
   }
-  o.WebSocket = WebSocket;
+  const { WebSocket } = o;
+  if (typeof WebSocket !== "function") throw new LifelineError("NO_WEBSOCKET", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `WebSocket ${options.WebSocket === undefined ? "missing: pass the WebSocket option" : show(WebSocket)}` : `WebSocket ${show(WebSocket)}`);
   const { initial, max } = o.backoff;
   if (initial > max) {
     throw invalidOption(
