@@ -20,7 +20,6 @@
 import { invalid } from "../core/incoming.js";
 import type { Extension, Line } from "../core/extension.js";
 import { invalidOption, show } from "../core/errors.js";
-import { feature } from "../core/extension.js";
 import type { Entry, Feature } from "../core/types.js";
 import { randomId } from "../random-id.js";
 
@@ -45,7 +44,7 @@ export function atLeastOnce(options: AtLeastOnceOptions = {}): Feature {
   const { ackEvery = 32, ackDelay = 200 } = options;
   if (!(Number.isInteger(ackEvery) && ackEvery > 0)) throw invalidOption(`atLeastOnce ackEvery must be a positive integer, got ${show(ackEvery)}`);
   if (!(ackDelay >= 0 && ackDelay < Infinity)) throw invalidOption(`atLeastOnce ackDelay must be a non-negative finite number of ms, got ${show(ackDelay)}`);
-  return feature((line) => acknowledged(line, ackEvery, ackDelay));
+  return (line) => acknowledged(line, ackEvery, ackDelay);
 }
 
 function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension {

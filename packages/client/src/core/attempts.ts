@@ -8,11 +8,15 @@ import { Events } from "./events.js";
 import { resolveOptions } from "./options.js";
 import { closeCode, dial, releaseSocket } from "./socket.js";
 import type { SocketEvent } from "./socket.js";
-import type { ClientOptions, Frame, ResolvedOptions, UrlSource, WebSocketLike } from "./types.js";
+import type { ClientOptions, Extension, Frame, ResolvedOptions, UrlSource, WebSocketLike } from "./types.js";
 import { checkUrl, redactUrl } from "./url.js";
+
+/** Shared by every client without features, so such a client allocates no list of its own. */
+const NONE: Extension[] = [];
 
 export abstract class Attempts extends Events {
   protected readonly o: ResolvedOptions;
+  protected features = NONE;
   /** The url (and the token in it) is kept private, out of `o`: nothing that prints the client shows it. */
   readonly #url: UrlSource;
   /** The one socket open or opening; never more than one. */
@@ -58,7 +62,7 @@ export abstract class Attempts extends Events {
 
   #open(url: string | URL): void {
     try {
-      const ws = (this.#socket = dial((this.#href = checkUrl(url, "URL_ERROR")), this));
+      const ws = (this.#socket = dial((this.#href = checkUrl(url, "URL_ERROR")), this.o, this.features));
       ws.binaryType = "arraybuffer";
       for (const type of ["open", "close", "error", "message"]) ws.addEventListener(type, this.listener);
     } catch (cause) {
@@ -110,18 +114,8 @@ export abstract class Attempts extends Events {
     // forgotten first: a socket that dispatches `close` from inside close() (no standard one does) is already stale
     this.#socket = undefined;
     releaseSocket(ws, this.listener, code, reason);
-    this.hook("lost");
+    for (const x of this.features) x.lost?.();
     return true;
-  }
-
-  // ---- seams: what a client without features does (extension.ts replaces them on a client with features) ----
-
-  /** A feature hook at a step of the client's life: `start`, `open`, `closing`, `lost`, `stop`. @internal */
-  hook(_name: string): void {}
-
-  /** The socket for an attempt. @internal */
-  socket(href: string): WebSocketLike {
-    return new this.o.WebSocket(href, this.o.protocols);
   }
 
   /** Writes a frame to the open socket; false (and the line given up) if the socket refuses it. */

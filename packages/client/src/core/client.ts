@@ -9,31 +9,30 @@
 // (retry.ts, heartbeat.ts, incoming.ts, outgoing.ts, url.ts, socket.ts,
 // browser.ts); options checked against the defaults table (options.ts);
 // long messages in development builds only (errors.ts). Opt-in features
-// plug in through extension.ts and nothing else: the core has seams
-// (`hook`, `socket` in attempts.ts, `outgoing`, `transmit`, `pass`, `held`
-// here) that do what a client without features does, and an app without
-// features bundles nothing else of them.
+// plug in through extension.ts and nothing else.
 import type { Client, SendResult } from "./api.js";
 import { Connection } from "./connection.js";
 import { LifelineError, describe } from "./errors.js";
 import type { Handler } from "./events.js";
+import { EXTEND } from "./extension.js";
 import { UNREADABLE, check, decode } from "./incoming.js";
 import { iterate } from "./iterate.js";
 import { checkOutgoing, encode } from "./outgoing.js";
 import { frameData } from "./socket.js";
-import type { ClientOptions, Entry, InferInput, InferOutput, Meta, StandardSchemaV1 } from "./types.js";
+import type { ClientOptions, Entry, Extension, Feature, InferInput, InferOutput, Line, Meta, Next, StandardSchemaV1 } from "./types.js";
 
 class LifelineClient<I, O> extends Connection implements Client<I, O> {
   /** What send() accepted while the line was down, oldest first (a plain array: a queue holds a few hundred at most). */
   #queue: Entry<O>[] | undefined;
   /** The last step of reading frames that wait behind a Blob or an asynchronous schema, while there is one. */
   #tail: Promise<void> | undefined;
+  /** `next` of each feature's `receive`: made once per feature, so nothing is allocated per message. */
+  #nexts: Next[] | undefined;
 
   constructor(options: ClientOptions<any, any>) {
     super(options);
     const o = this.o;
-    // each plugs itself in (extension.ts)
-    for (const feature of [o.share, o.delivery]) feature?.(this);
+    for (const feature of [o.share, o.delivery]) if (feature) this[EXTEND](feature);
     if (o.autoConnect) this.connect();
     // the first attempt's events wait for handlers attached right after createClient returns
     this.hold();
@@ -41,13 +40,15 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
 
   get pending(): readonly O[] {
     this.run(() => this.#expire());
-    return [...this.held(), ...(this.#queue ?? []).map((entry) => entry.message)] as O[];
+    return [...this.features.flatMap((x) => x.pending?.() ?? []), ...(this.#queue ?? []).map((entry) => entry.message)] as O[];
   }
 
   send(message: O, meta?: Meta): SendResult {
-    const entry: Entry<O> = { message, wire: encode(this.o.codec, this.outgoing(checkOutgoing(this.o.outgoing, message), meta)), at: 0, meta };
+    let value = checkOutgoing(this.o.outgoing, message);
+    for (const x of this.features) if (x.outgoing) value = x.outgoing(value, meta);
+    const entry: Entry<O> = { message, wire: encode(this.o.codec, value), at: 0, meta };
     // what waited goes first; a socket that refuses the frame is finished and the message waits for the next one
-    if (this.isOpen() && !this.#queue?.length && this.transmit(entry)) return "sent";
+    if (this.isOpen() && !this.#queue?.length && this.#transmit(entry)) return "sent";
     return this.run(() => this.#enqueue(entry));
   }
 
@@ -65,6 +66,15 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
 
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
+  }
+
+  /** Plugs a feature in (see extension.ts). @internal */
+  [EXTEND](feature: Feature): Extension {
+    const x = feature(this.#lend());
+    const index = this.features.length;
+    this.features = [...this.features, x];
+    (this.#nexts ??= [])[index] = (value, re, data) => this.#pass(index + 1, data, value, re);
+    return x;
   }
 
   // ---- incoming ----------------------------------------------------------------
@@ -93,10 +103,22 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
 
   #read(data: unknown): void | Promise<void> {
     const value = decode(this, this.o.codec, data as string | ArrayBuffer);
-    if (value !== UNREADABLE) return this.pass(data, value);
+    if (value !== UNREADABLE) return this.#pass(0, data, value);
+  }
+
+  /** Hands a value to the features in turn (each may consume it), then validates it and emits `message`; `data` is what `invalid` shows. */
+  #pass(index: number, data: unknown, value: unknown, re?: unknown): void | Promise<void> {
+    const x = this.features[index];
+    if (!x) return check(this, data, value, this.o.incoming);
+    return x.receive ? x.receive(data, value, this.#nexts![index]!, re) : this.#pass(index + 1, data, value, re);
   }
 
   // ---- outgoing ----------------------------------------------------------------
+
+  #transmit(entry: Entry<O>): boolean {
+    for (const x of this.features) if (x.transmit) return x.transmit(entry);
+    return this.write(entry.wire);
+  }
 
   /** Queues an entry, applying `queue.overflow` when the queue holds `queue.max` already. */
   #enqueue(entry: Entry<O>): SendResult {
@@ -122,34 +144,31 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
   protected flush(): void {
     this.#expire();
     const queue = this.#queue;
-    while (queue?.length && this.isOpen() && this.transmit(queue[0]!)) queue.shift();
+    while (queue?.length && this.isOpen() && this.#transmit(queue[0]!)) queue.shift();
   }
 
-  // ---- seams: what a client without features does (extension.ts replaces them on a client with features) ----
-
-  /** Messages the features hold beyond the queue (sent, not yet acknowledged). @internal */
-  held(): unknown[] {
-    return [];
-  }
-
-  /** What a message turns into before encoding. @internal */
-  outgoing(value: unknown, _meta: Meta | undefined): unknown {
-    return value;
-  }
-
-  /** Writes a message to the open socket; false leaves it queued. @internal */
-  transmit(entry: Entry): boolean {
-    return this.write(entry.wire);
-  }
-
-  /** A decoded incoming value: validated, then emitted as `message` (`data` is what `invalid` shows). @internal */
-  pass(data: unknown, value: unknown): void | Promise<void> {
-    return check(this, data, value, this.o.incoming);
-  }
-
-  /** Messages waiting in the queue. @internal */
-  get queued(): number {
-    return this.#queue?.length ?? 0;
+  /** What the core lends a feature (extension.ts); made when a feature plugs in, so a client without any holds none. */
+  #lend(): Line {
+    const client = this;
+    return {
+      options: this.o,
+      events: this,
+      get isOpen() {
+        return client.isOpen();
+      },
+      get framed() {
+        return client.features.some((x) => x.framed);
+      },
+      get queued() {
+        return client.#queue?.length ?? 0;
+      },
+      write: (frame) => this.write(frame),
+      flush: () => this.run(() => this.flush()),
+      check: (data, value, schema, done, fail) => check(this, data, value, schema, done, fail),
+      send: (message, meta) => this.send(message as O, meta),
+      reconnect: () => this.reconnect(),
+      claim: (value) => this.features.some((x) => x.claim?.(value)),
+    };
   }
 }
 

@@ -242,5 +242,5 @@ export interface Extension {
   readonly framed?: boolean;
 }
 
-/** An opt-in feature (`atLeastOnce()`, `acrossTabs()`), made by its entry point with `feature()` (extension.ts): the client calls it once and it plugs itself in. */
-export type Feature = (client: object) => Extension;
+/** An opt-in feature (`atLeastOnce()`, `acrossTabs()`): a factory the client calls once with the line it lends. */
+export type Feature = (line: Line) => Extension;

@@ -10,7 +10,7 @@
  */
 import type { Client } from "../core/api.js";
 import { LifelineError, closedError } from "../core/errors.js";
-import { plug } from "../core/extension.js";
+import { EXTEND } from "../core/extension.js";
 import type { Extension, Line } from "../core/extension.js";
 import type { InferOutput, StandardSchemaV1 } from "../core/types.js";
 
@@ -63,7 +63,7 @@ function requestsOf(client: Client<any, any>): Requests {
         },
       };
     };
-    plug(client, feature);
+    (client as unknown as { [EXTEND](feature: (line: Line) => Extension): Extension })[EXTEND](feature);
     byClient.set(client, (requests = { line, waiting, count: 0 }));
   }
   return requests;

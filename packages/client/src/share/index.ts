@@ -24,7 +24,6 @@
  * });
  */
 import { invalidOption, show } from "../core/errors.js";
-import { feature } from "../core/extension.js";
 import type { Feature } from "../core/types.js";
 import type { LockManagerLike } from "./election.js";
 import { joinTabs } from "./tabs.js";
@@ -59,10 +58,10 @@ export function acrossTabs(options: AcrossTabsOptions): Feature {
   if (onRole !== undefined && typeof onRole !== "function") throw invalidOption(`acrossTabs onRole must be a function, got ${show(onRole)}`);
   const locks = options.locks ?? (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
   const Channel = options.BroadcastChannel ?? (globalThis as unknown as { BroadcastChannel?: ChannelConstructor }).BroadcastChannel;
-  return feature((line) => {
+  return (line) => {
     if (typeof locks?.request !== "function" || typeof Channel !== "function") {
       return { start: () => onRole?.("solo") };
     }
     return joinTabs(line, { name, locks, Channel, onRole });
-  });
+  };
 }

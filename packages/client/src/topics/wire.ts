@@ -6,7 +6,7 @@
 // (acknowledged delivery offers it the envelopes it does not know), `stop`.
 import type { Client } from "../core/api.js";
 import { LifelineError } from "../core/errors.js";
-import { plug } from "../core/extension.js";
+import { EXTEND } from "../core/extension.js";
 import type { Extension, Line } from "../core/extension.js";
 import type { StandardSchemaV1 } from "../core/types.js";
 import { createHandle } from "./subscription.js";
@@ -83,7 +83,7 @@ export function topicsOf(client: Client<any, any>): Topics | undefined {
     return false;
   };
   if (byClient.has(client)) return byClient.get(client);
-  plug(client, (lent) => {
+  (client as unknown as { [EXTEND](feature: (line: Line) => Extension): Extension })[EXTEND]((lent) => {
     line = lent;
     return {
       // after the hello (acknowledged delivery opens first): every topic again, from its position
