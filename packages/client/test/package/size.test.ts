@@ -3,10 +3,8 @@
 // one importing every opt-in entry point. zod is the user's own dependency
 // and must never be pulled in by the client itself.
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
+import { bundle, DIST } from "./bundle.js";
 
 /**
  * Ceilings that fail on growth, min+gzip, of an app bundled for production
@@ -20,7 +18,6 @@ import { describe, expect, it } from "vitest";
 const CEILINGS = { core: 5_850, share: 10_610, everything: 12_750 };
 /** Each entry point over the core. */
 const OVER_CORE = { "at-least-once": 850, request: 590 };
-const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
 
 const APPS = {
   // createClient with its defaults: reconnect, jittered backoff, heartbeat, queue, validation, typed events
@@ -59,23 +56,6 @@ const OVER_CORE_APPS = {
     client.send({ type: "chat", text: "hi" });
     request(client, { type: "get" }).then(console.log);`,
 };
-
-async function bundle(contents: string) {
-  const result = await build({
-    stdin: { contents, resolveDir: DIST, loader: "js" },
-    bundle: true,
-    minify: true,
-    format: "esm",
-    platform: "browser",
-    external: ["zod"],
-    define: { "process.env.NODE_ENV": '"production"' },
-    write: false,
-    metafile: true,
-    logLevel: "silent",
-  });
-  const code = result.outputFiles[0]!.contents;
-  return { code, inputs: Object.keys(result.metafile.inputs), gzip: gzipSync(code, { level: 9 }).length };
-}
 
 describe("bundle size", () => {
   it("bundles the client and mitt, its one dependency: nothing else, no zod", async () => {

@@ -1,28 +1,9 @@
 // What ./topics adds to an app that already uses acknowledged delivery:
 // DESIGN.md's budget is +1.0 kB min+gzip over the core with atLeastOnce().
-import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
 import { expect, it } from "vitest";
+import { bundle } from "./bundle.js";
 
-const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
 const BUDGET_OVER_DELIVERY = 1_000;
-
-async function gzipped(contents: string): Promise<{ gzip: number; text: string }> {
-  const result = await build({
-    stdin: { contents, resolveDir: DIST, loader: "js" },
-    bundle: true,
-    minify: true,
-    format: "esm",
-    platform: "browser",
-    external: ["zod"],
-    write: false,
-    logLevel: "silent",
-    define: { "process.env.NODE_ENV": '"production"' },
-  });
-  const code = result.outputFiles[0]!.contents;
-  return { gzip: gzipSync(code, { level: 9 }).length, text: new TextDecoder().decode(code) };
-}
 
 const DELIVERY = `import { createClient } from "./index.js";
   import { atLeastOnce } from "./at-least-once.js";
@@ -30,8 +11,8 @@ const DELIVERY = `import { createClient } from "./index.js";
   client.on("message", (m) => console.log(m));`;
 
 it(`./topics adds at most ${BUDGET_OVER_DELIVERY} B min+gzip to the core with atLeastOnce(), and nothing to an app without it`, async () => {
-  const delivery = await gzipped(DELIVERY);
-  const topics = await gzipped(`${DELIVERY}
+  const delivery = await bundle(DELIVERY);
+  const topics = await bundle(`${DELIVERY}
     import { subscribe } from "./topics.js";
     const room = subscribe(client, "room:1");
     room.on("message", (m, { offset }) => console.log(m, offset));

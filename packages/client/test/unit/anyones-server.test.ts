@@ -11,6 +11,16 @@ import { flushMicrotasks, record, sentJson, setup, TEST_URL } from "./helpers.js
 
 const HB = { heartbeat: { interval: 1_000, timeout: 500 }, backoff: { jitter: "none" as const, initial: 100 } };
 
+/** A client whose server never answered two pings in a row (one reconnect spent on the first): it stopped pinging. */
+function silenced() {
+  const kit = setup(HB);
+  kit.fake.last().open();
+  kit.clock.advance(1_000 + 500 + 100);
+  kit.fake.last().open();
+  kit.clock.advance(1_000 + 500);
+  return kit;
+}
+
 describe("heartbeat against a server that does not speak it", () => {
   it("costs at most one reconnect, then one HEARTBEAT_UNANSWERED, no more pings, and the line is kept", () => {
     const { clock, fake, client, log } = setup(HB);
@@ -65,12 +75,7 @@ describe("heartbeat against a server that does not speak it", () => {
   });
 
   it("stays quiet on the next connections too (until close() + connect())", () => {
-    const { clock, fake, client, log } = setup(HB);
-    fake.last().open();
-    clock.advance(1_500);
-    clock.advance(100);
-    fake.last().open();
-    clock.advance(1_500);
+    const { clock, fake, client, log } = silenced();
     expect(log.of("error").map((e) => e.code)).toEqual(["HEARTBEAT_UNANSWERED"]);
     // the server restarts: a new line to the same server, which still does not speak the heartbeat
     fake.last().serverClose(1012, "restart");
@@ -84,12 +89,7 @@ describe("heartbeat against a server that does not speak it", () => {
   });
 
   it("close() + connect() starts the heartbeat again", () => {
-    const { clock, fake, client, log } = setup(HB);
-    fake.last().open();
-    clock.advance(1_500);
-    clock.advance(100);
-    fake.last().open();
-    clock.advance(1_500);
+    const { clock, fake, client, log } = silenced();
     expect(log.of("error")).toHaveLength(1);
     client.close();
     client.connect();
