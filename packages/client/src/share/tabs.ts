@@ -9,7 +9,6 @@ import type { Tab } from "./attempt.js";
 import { elect } from "./election.js";
 import type { Election, LockManagerLike } from "./election.js";
 import { createLeader } from "./leader.js";
-import type { Leader } from "./leader.js";
 import { TAKEOVER_GAP, acknowledge, newSession, record } from "./session.js";
 import type { SessionState } from "./session.js";
 import { newId } from "./wire.js";

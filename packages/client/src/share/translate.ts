@@ -6,17 +6,14 @@
 // accounted for, and starts a fresh shared session when the server lost it.
 import type { Frame } from "../core/types.js";
 import type { Filter, Relay } from "./relay.js";
-import { CATCH_UP_MS, acknowledge, assign, envelopeOf, heardUpTo, newSession, record } from "./session.js";
+import { CATCH_UP_MS, ack, acknowledge, assign, envelopeOf, heardUpTo, hello, newSession, parse, record, requestId } from "./session.js";
 import type { Assigned, SessionState } from "./session.js";
+import { tabTopics } from "./topics.js";
+import type { TopicFrame } from "./topics.js";
 import { SELF, newId, route, routed } from "./wire.js";
 import type { Routes } from "./wire.js";
 import type { Post } from "./wire.js";
 import type { Line } from "../core/extension.js";
-
-type ServerFrame = { t?: unknown; seq?: unknown; re?: unknown } | null;
-
-const ack = (n: number | undefined) => `{"t":"ack","seq":${n ?? 0}}`;
-const hello = (state: SessionState) => JSON.stringify({ t: "hello", session: state.id, ack: state.received });
 
 /**
  * The acknowledged-mode half of leader `me`: `gen` reads its line's
@@ -47,6 +44,21 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
   let reset: unknown;
   let stale = new Set<string>();
   const greeted = new Set<string>();
+
+  /** The tabs' topics (topics.ts): one server subscription per topic for every tab. */
+  const topics = tabTopics(
+    (frame) => gate?.raw(frame),
+    (to, frame, now) => {
+      let self = false;
+      for (const source of to) {
+        const relay = relays.get(source);
+        // this tab's client: a server frame goes on its way now (the caller hands it over), an answer made here just after
+        if (relay === SELF && now) self = true;
+        else if (relay !== undefined) toTab(relay, frame);
+      }
+      return !self;
+    },
+  );
 
   /** Sends a frame to a tab's client: this tab's through its socket, a follower's through the channel. */
   const toTab = (relay: string, frame: string) => {
@@ -120,19 +132,13 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
     reset = frame;
     stale = new Set(sources.values());
     greeted.clear();
+    topics.clear();
   };
 
   /** A frame from the server; true when no client of this tab should see it. */
   const fromServer = (data: unknown): boolean => {
     const { state } = session;
-    let frame: ServerFrame = null;
-    if (typeof data === "string" && data.startsWith('{"t":')) {
-      try {
-        frame = JSON.parse(data) as ServerFrame;
-      } catch {
-        // not ours to judge: the clients report it as invalid
-      }
-    }
+    const frame = parse(data);
     if (!ready && frame?.t === "reset") {
       // the answer to the hello: the server has no state for the shared session (it lost it). A fresh one, said hello
       // to on this socket; each tab hears the reset in answer to its own hello (see fromTab) and resends under a new session
@@ -160,6 +166,9 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
       case "msg":
         if (typeof frame.seq === "number" && frame.seq > state.received) state.received = frame.seq;
     }
+    // a topic's answer goes to the tabs that asked for it
+    const topical = typeof frame?.topic === "string" ? topics.fromServer(frame as TopicFrame, data as string) : undefined;
+    if (topical !== undefined) return topical;
     const to = routed(routes, frame?.re);
     if (to !== SELF) post({ k: "in", l: me, g: gen(), f: data, to, K: session.state.received });
     return to !== undefined && to !== SELF;
@@ -179,8 +188,8 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
         // every tab hears of the assignment before the server gets the frame: whoever leads next can resend it
         post({ k: "seq", a: result });
         record(state, result);
-        const id = /^\{"t":"req","seq":\d+,"id":("(?:[^"\\]|\\.)*")/.exec(result[3])?.[1];
-        if (id !== undefined) route(routes, JSON.parse(id) as string, relay);
+        const id = requestId(result[3]);
+        if (id !== undefined) route(routes, id, relay);
         write(result);
       }
       return true;
@@ -199,6 +208,11 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
       }
       if (reset !== undefined) greeted.add(source);
       toTab(relay, ack(state.sources[source]));
+      return true;
+    }
+    if (typeof frame === "string" && /^\{"t":"(un)?sub"/.test(frame)) {
+      const source = sources.get(relay);
+      if (source !== undefined && !stale.has(source)) topics.fromTab(source, frame);
       return true;
     }
     // acks of server messages: this tab's stand for all (every tab hears the same messages), unless its session is reset
@@ -229,6 +243,7 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
           top = 0;
           sources.clear();
           relays.clear();
+          topics.clear();
           whenReady = ready_;
           // the shared session's hello, then everything the server has not acknowledged, with the seqs it had
           socket.raw(hello(state));
