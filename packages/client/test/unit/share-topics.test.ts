@@ -119,6 +119,26 @@ describe("topics with acrossTabs(): one subscription for every tab", () => {
     closeAll();
   });
 
+  it("a follower's own reconnect() while publications stream: it resumes from its position, the other tabs' subscription goes on untouched", async () => {
+    const { fake, up, pump, publish, delivery, closeAll } = topicsSession();
+    const [, b, c] = await up(3);
+    const inB = listen(subscribe(b.client, "room"));
+    const inC = listen(subscribe(c.client, "room"));
+    await pump();
+    await publish("room", 1, 2);
+    c.client.reconnect();
+    // published while c's relay is down
+    await delivery.server.publish("room", 3);
+    await pump();
+    await publish("room", 4);
+    expect(inB.offsets()).toEqual([1, 2, 3, 4]);
+    expect(inC.offsets()).toEqual([1, 2, 3, 4]);
+    expect(c.client.state).toBe("open");
+    expect(fake.sockets).toHaveLength(1);
+    expect(inB.events).toEqual([["subscribed", false]]);
+    closeAll();
+  });
+
   it("a crashed leader mid-stream: the new leader resubscribes from the last offset delivered; what was published during the takeover arrives once, in order, in every tab", async () => {
     const { fake, up, pump, publish, crash, delivery, closeAll } = topicsSession();
     const [a, b, c] = await up(3);
