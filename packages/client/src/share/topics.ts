@@ -55,7 +55,8 @@ export function tabTopics(write: (frame: string) => void, answer: (to: Iterable<
       case "subscribed":
         return held.waiting.shift()?.to ?? held.tabs;
       case "gap":
-        // the first half of an answer (then `subscribed`), or news for every tab of a live subscription
+        // the first half of an answer (then `subscribed`), or news for every tab of a live subscription. (A live
+        // gap that comes while a sub is unanswered reaches only the tabs that wait: the frames do not tell the two apart.)
         return held.waiting[0]?.to ?? held.tabs;
       case "refused":
         // no subscription is left on the server: over for every tab
