@@ -54,14 +54,22 @@ export interface AcrossTabsOptions {
  */
 export function acrossTabs(options: AcrossTabsOptions): Feature {
   const { name, onRole } = (options ?? {}) as Partial<AcrossTabsOptions>;
-  if (typeof name !== "string" || name === "") throw invalidOption(`acrossTabs name must be a non-empty string, got ${show(name)}`);
-  if (onRole !== undefined && typeof onRole !== "function") throw invalidOption(`acrossTabs onRole must be a function, got ${show(onRole)}`);
+  const bad = typeof name !== "string" || name === "" ? "name" : onRole !== undefined && typeof onRole !== "function" ? "onRole" : "";
+  if (bad) {
+    throw invalidOption(
+      `acrossTabs ${bad} ${
+        (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production"
+          ? `must be ${bad === "name" ? "a non-empty string" : "a function"}, got `
+          : ""
+      }${show(bad === "name" ? name : onRole)}`,
+    );
+  }
   const locks = options.locks ?? (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
   const Channel = options.BroadcastChannel ?? (globalThis as unknown as { BroadcastChannel?: ChannelConstructor }).BroadcastChannel;
   return (line) => {
     if (typeof locks?.request !== "function" || typeof Channel !== "function") {
       return { start: () => onRole?.("solo") };
     }
-    return joinTabs(line, { name, locks, Channel, onRole });
+    return joinTabs(line, { name: name!, locks, Channel, onRole });
   };
 }

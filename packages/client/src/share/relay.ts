@@ -12,7 +12,6 @@ import type { Listener, Listeners } from "../listeners.js";
 import { newId } from "./wire.js";
 import type { Post } from "./wire.js";
 
-
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 3;
@@ -103,10 +102,10 @@ export class Relay implements WebSocketLike {
   }
 
   /** The leader's line dropped (or the leader is gone): the relay closes as a socket would. */
-  drop(reason: string): void {
+  drop(): void {
     if (this.#state === CLOSED || this.#real) return;
     this.#state = CLOSED;
-    this.#emit({ type: "close", code: 1006, reason, wasClean: false });
+    this.#emit({ type: "close", code: 1006, reason: "the leader tab lost the line", wasClean: false });
   }
 
   /** Hands a user message to the leader; false when the relay is not open (it stays queued). */
@@ -121,7 +120,7 @@ export class Relay implements WebSocketLike {
   /** Frames the core writes itself: the heartbeat ping (answered by the leader) and anything else, unnumbered. */
   send(frame: Frame): void {
     if (this.#real) return void (this.#filter?.out(frame) || this.#real.send(frame));
-    if (this.#state !== OPEN) throw new Error("the relay to the leader tab is not open");
+    if (this.#state !== OPEN) throw new Error("relay closed");
     if (frame === this.#ping) this.#post({ k: "ping", r: this.id, l: this.leader! });
     else this.#post({ k: "out", r: this.id, l: this.leader!, g: this.gen, f: frame });
   }

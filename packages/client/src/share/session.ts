@@ -52,6 +52,28 @@ export const CATCH_UP_MS = 1_000;
 
 const ENVELOPE = /^\{"t":"(msg|req)","seq":(\d+)/;
 
+/** A frame from the server, as far as the leader reads it. */
+export type ServerFrame = { t?: unknown; seq?: unknown; re?: unknown; topic?: unknown } | null;
+
+/** A server frame that is a lifeline envelope, parsed; null for anything else (the clients report it as invalid, not the leader). */
+export function parse(data: unknown): ServerFrame {
+  try {
+    return typeof data === "string" && data.startsWith('{"t":') ? (JSON.parse(data) as ServerFrame) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A tab's ack of its seq `n`, as the server would write it. */
+export const ack = (n: number | undefined): string => `{"t":"ack","seq":${n ?? 0}}`;
+/** The shared session's hello. */
+export const hello = (state: SessionState): string => JSON.stringify({ t: "hello", session: state.id, ack: state.received });
+/** The id of a request envelope, for routing its reply. */
+export function requestId(frame: string): string | undefined {
+  const id = /^\{"t":"req","seq":\d+,"id":("(?:[^"\\]|\\.)*")/.exec(frame)?.[1];
+  return id === undefined ? undefined : (JSON.parse(id) as string);
+}
+
 /** A session nobody has used yet. */
 export const newSession = (id: string): SessionState => ({ id, last: 0, acked: 0, received: 0, log: [], sources: {} });
 

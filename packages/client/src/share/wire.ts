@@ -35,6 +35,26 @@ export type Post =
   /** Acknowledged mode: a fresh shared session (the server reset the old one). */
   | { readonly k: "session"; readonly st: SessionState };
 
+/** The leader's own client, where a relay id is expected. */
+export const SELF = "";
+
+/** Request ids → the relay (or SELF) their reply goes to. */
+export type Routes = Map<string, string>;
+/** Request ids remembered for routing replies; beyond this the oldest are forgotten (a timed-out request's id). */
+const MAX_ROUTES = 1_024;
+
+export function route(routes: Routes, id: string, to: string): void {
+  routes.set(id, to);
+  if (routes.size > MAX_ROUTES) routes.delete(routes.keys().next().value!);
+}
+
+/** Where a reply goes: a relay id, SELF, or undefined (to everyone, or to no tab in particular). */
+export function routed(routes: Routes, id: unknown): string | undefined {
+  const to = typeof id === "string" ? routes.get(id) : undefined;
+  if (to !== undefined) routes.delete(id as string);
+  return to;
+}
+
 /** The part of `BroadcastChannel` used here. */
 export interface ChannelLike {
   postMessage(message: unknown): void;

@@ -32,9 +32,11 @@ export interface SubscribeOptions<S extends StandardSchemaV1 | undefined> {
 /**
  * Subscribes `client` to `topic`. Subscribing to one topic twice on a client
  * is one subscription on the wire; each handle gets every publication.
- * Throws `LifelineError` `INVALID_OPTIONS` for a client without
- * `delivery: atLeastOnce()` or with `share` (topics are not shared across
- * tabs yet), or a topic that is not a string of 1-256 characters.
+ * With `share: acrossTabs()`, the tabs share one server subscription per
+ * topic (held by the leader tab) and each tab's handles get every
+ * publication once, in order. Throws `LifelineError` `INVALID_OPTIONS` for a
+ * client without `delivery: atLeastOnce()`, or a topic that is not a string
+ * of 1-256 characters.
  */
 export function subscribe<S extends StandardSchemaV1 | undefined = undefined>(
   client: Client<any, any>,
@@ -46,8 +48,8 @@ export function subscribe<S extends StandardSchemaV1 | undefined = undefined>(
     throw new LifelineError(
       "INVALID_OPTIONS",
       (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production"
-        ? `subscribe() needs a client with delivery: atLeastOnce() (topics ride on acknowledged delivery) and no share (not across tabs yet), and a topic of 1-256 chars, got ${JSON.stringify(topic)}`
-        : `subscribe: delivery, share or topic ${JSON.stringify(topic)}`,
+        ? `subscribe() needs a client with delivery: atLeastOnce() (topics ride on acknowledged delivery) and a topic of 1-256 chars, got ${JSON.stringify(topic)}`
+        : `subscribe: delivery or topic ${JSON.stringify(topic)}`,
     );
   }
   return topics(topic, options.schema) as Subscription<any>;

@@ -102,8 +102,8 @@ export function topicsOf(client: Client<any, any>): Topics | undefined {
     t.handles.add(handle);
     return handle;
   };
-  // topics ride on acknowledged delivery; across tabs they are not shared yet (docs/topics.md)
-  const made = line.options.delivery && !line.options.share ? add : undefined;
+  // topics ride on acknowledged delivery (across tabs too: the leader tab holds one subscription per topic, share/topics.ts)
+  const made = line.options.delivery ? add : undefined;
   byClient.set(client, made);
   return made;
 }

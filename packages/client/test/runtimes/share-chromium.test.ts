@@ -23,7 +23,8 @@ interface TabGlobals {
   role(): string | undefined;
   burst(id: string, count: number): void;
   stream(id: string, count: number, everyMs: number): Promise<void>;
-  tab: { roles: Array<{ role: string; at: number }>; received: unknown[]; client: { state: string; pending: unknown[] } };
+  follow(topic: string): void;
+  tab: { roles: Array<{ role: string; at: number }>; received: unknown[]; client: { state: string; pending: unknown[] }; offsets: number[]; subscribed: number };
   lifelineReady?: boolean;
 }
 declare global {
@@ -37,7 +38,7 @@ async function preparePages(dir: string): Promise<void> {
   await bundleForBrowser(
     {
       stdin: {
-        contents: `export { createClient } from "./dist/index.js"; export { acrossTabs } from "./dist/share.js"; export { atLeastOnce } from "./dist/at-least-once.js";`,
+        contents: `export { createClient } from "./dist/index.js"; export { acrossTabs } from "./dist/share.js"; export { atLeastOnce } from "./dist/at-least-once.js"; export { subscribe } from "./dist/topics.js";`,
         resolveDir: CLIENT_DIR,
         loader: "js",
       },
@@ -163,6 +164,31 @@ withChromium("acrossTabs() in chromium", "the multi-tab suite", () => {
       await leader.waitForFunction(() => lifelineTab.role() === "follower", null, { timeout: WAIT_MS });
       await untilOpen(leader);
       await server.waitForClients(1);
+      expect(server.clients).toBe(1);
+    });
+
+    it.runIf(acknowledged)("topics: three tabs follow one topic; the leader page crashes mid-stream: every other tab gets each publication once, in order", async () => {
+      await fresh();
+      const pages = (await threeTabs()) as [Page, Page, Page];
+      const [leader, ...followers] = pages;
+      for (const page of pages) await page.evaluate(() => lifelineTab.follow("room"));
+      for (const page of pages) await page.waitForFunction(() => lifelineTab.tab.subscribed === 1, null, { timeout: WAIT_MS });
+      const count = 200;
+      const topics = server.delivery!.server;
+      const published = (async () => {
+        for (let n = 1; n <= count; n++) {
+          await topics.publish("room", { n });
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
+      await followers[0].waitForFunction(() => lifelineTab.tab.offsets.length >= 40, null, { timeout: WAIT_MS });
+      await leader.close({ runBeforeUnload: false });
+      await published;
+      for (const page of followers) await page.waitForFunction((n) => lifelineTab.tab.offsets.length >= n, count, { timeout: WAIT_MS });
+      // a publication more, after everything: one each, so nothing arrived twice meanwhile
+      await topics.publish("room", { n: count + 1 });
+      for (const page of followers) await page.waitForFunction((n) => lifelineTab.tab.offsets.includes(n), count + 1, { timeout: WAIT_MS });
+      for (const [i, page] of followers.entries()) expect(await page.evaluate(() => lifelineTab.tab.offsets), `follower ${i}`).toEqual(range(count + 1));
       expect(server.clients).toBe(1);
     });
 

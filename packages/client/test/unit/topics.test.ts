@@ -278,12 +278,12 @@ describe("subscribe()", () => {
     client.close();
   });
 
-  it("refuses a client without atLeastOnce(), one with share, or a bad topic, with INVALID_OPTIONS", () => {
+  it("refuses a client without atLeastOnce() or a bad topic with INVALID_OPTIONS; takes one with share (share-topics.test.ts)", () => {
     const fake = createFakeWebSocket();
     const plain = createClient({ url: "ws://test/ws", WebSocket: fake.WebSocket, autoConnect: false });
     expect(() => subscribe(plain, "room")).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS", message: expect.stringContaining("atLeastOnce()") }));
     const shared = createClient({ url: "ws://test/ws", WebSocket: fake.WebSocket, autoConnect: false, delivery: atLeastOnce(), share: acrossTabs({ name: "t" }) });
-    expect(() => subscribe(shared, "room")).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS", message: expect.stringContaining("no share") }));
+    expect(subscribe(shared, "room").topic).toBe("room");
     const { client } = setup();
     expect(() => subscribe(client, "")).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS" }));
     expect(() => subscribe(client, "x".repeat(257))).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS" }));
