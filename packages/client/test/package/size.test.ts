@@ -14,8 +14,11 @@ import { bundle, DIST } from "./bundle.js";
  * everything; the lean core (issue 21) measures above the first (see
  * docs/performance.md for the cost of each piece), so these guard what we
  * have: raising one is a decision for review, not a fix for a red test.
+ * Raised once on review: share 10,610 → 10,950 and everything → 13,350 when
+ * the share entry gained topics across tabs (issue 24, ~320 B) and was split
+ * by concern (~130 B).
  */
-const CEILINGS = { core: 5_850, share: 10_610, everything: 12_750 };
+const CEILINGS = { core: 5_850, share: 10_950, everything: 13_350 };
 /** Each entry point over the core. */
 const OVER_CORE = { "at-least-once": 850, request: 590 };
 
