@@ -72,7 +72,6 @@ export const MUTANTS = [
     what: "default shouldReconnect reconnects after 4499 (range end off by one)",
     edits: [["code <= 4499", "code < 4499"]],
   },
-  // ---- core/phases.ts -------------------------------------------------------
   // ---- core/events.ts -------------------------------------------------------
   // ---- core/url.ts ----------------------------------------------------------
   {
@@ -134,12 +133,12 @@ export const MUTANTS = [
     what: "issue path segments given as { key } print as [object Object]",
     edits: [["String(typeof p === \"object\" ? p.key : p)", "String(p)"]],
   },
-  // ---- core/socket.ts -------------------------------------------------------
+  // ---- core/socket.ts (and the socket listening in core/attempts.ts) --------
   {
     id: "socket-close-code-kept",
     file: "core/socket.ts",
     what: "a close code outside 1000–4999 (Deno's 0) is reported as is",
-    edits: [["typeof code === \"number\" && code >= 1000 && code <= 4999 ? code : ABNORMAL", "typeof code === \"number\" ? code : ABNORMAL"]],
+    edits: [["typeof code === \"number\" && code >= 1000 && code <= 4999 ? code : 1006", "typeof code === \"number\" ? code : 1006"]],
   },
   {
     id: "socket-view-not-sliced",
@@ -149,15 +148,15 @@ export const MUTANTS = [
   },
   {
     id: "socket-binarytype-unset",
-    file: "core/socket.ts",
+    file: "core/attempts.ts",
     what: "binaryType is not set to arraybuffer",
-    edits: [["ws.binaryType = \"arraybuffer\";", ""]],
+    edits: [["      ws.binaryType = \"arraybuffer\";\n", ""]],
   },
   {
     id: "socket-release-keeps-listening",
     file: "core/socket.ts",
     what: "a released socket keeps its listeners",
-    edits: [["for (const type of EVENTS) ws.removeEventListener(type, listener);", ""]],
+    edits: [["  for (const type of [\"open\", \"close\", \"error\", \"message\"]) ws.removeEventListener(type, listener);\n", ""]],
   },
   {
     id: "socket-release-no-close",
@@ -167,29 +166,29 @@ export const MUTANTS = [
   },
   {
     id: "socket-error-kept-once-open",
-    file: "core/socket.ts",
+    file: "core/attempts.ts",
     what: "an open socket keeps its error listener (~200 B per idle client in Node)",
-    edits: [["  ws.removeEventListener(\"error\", listener);\n", ""]],
+    edits: [["      ws.removeEventListener(\"error\", this.#listener);\n", ""]],
   },
   {
     id: "socket-error-not-heard",
-    file: "core/socket.ts",
+    file: "core/attempts.ts",
     what: "the client never listens to error, so a refused attempt (Node: error only) stalls",
-    edits: [["const EVENTS = [\"open\", \"close\", \"error\", \"message\"] as const;", "const EVENTS = [\"open\", \"close\", \"message\"] as const;"]],
+    edits: [["for (const type of [\"open\", \"close\", \"error\", \"message\"]) ws.addEventListener(type, this.#listener);", "for (const type of [\"open\", \"close\", \"message\"]) ws.addEventListener(type, this.#listener);"]],
   },
-  // ---- core/outbox.ts -------------------------------------------------------
+  // ---- core/outgoing.ts -----------------------------------------------------
   {
     id: "outbox-schema-output-ignored",
-    file: "core/outbox.ts",
+    file: "core/outgoing.ts",
     what: "the outgoing schema's output (transforms, defaults) is dropped; the raw message is sent",
     edits: [["  return result.value;\n}", "  return message;\n}"]],
   },
   // ---- core/incoming.ts -----------------------------------------------------
   {
     id: "incoming-never-busy",
-    file: "core/incoming.ts",
+    file: "core/client.ts",
     what: "frames after one behind an async schema overtake it",
-    edits: [["return this.#tail !== undefined;", "return false;"]],
+    edits: [["    if (this.#tail) return this.#later(() => this.#read(data));\n", ""]],
   },
   {
     id: "incoming-fail-not-called",
@@ -201,7 +200,7 @@ export const MUTANTS = [
     id: "incoming-decode-silent",
     file: "core/incoming.ts",
     what: "an undecodable frame is dropped without an invalid event",
-    edits: [["    invalid(events, data, `could not decode the message: ${describe(cause)}`, cause);\n", "    void cause;\n"]],
+    edits: [["    invalid(events, data, (typeof process < \"u\" && typeof Deno > \"u\" ? process.env.NODE_ENV : \"production\") !== \"production\" ? `could not decode the message: ${describe(cause)}` : describe(cause), cause);\n", "    void cause;\n"]],
   },
   // ---- core/options.ts ------------------------------------------------------
   // ---- core/client.ts -------------------------------------------------------
@@ -326,25 +325,25 @@ export const MUTANTS = [
     id: "phases-heard-ignored",
     file: "core/connection.ts",
     what: "a frame while a ping is out does not bring the phase back to open",
-    edits: [["if (pinging) this.#go(\"open\", this.#beat());", ""]],
+    edits: [["      if (pinging) this.#go(5, this.#beat());\n", ""]],
   },
   {
     id: "phases-pinging-leaks",
     file: "core/connection.ts",
     what: "the pinging phase shows as its own public state",
-    edits: [[": p === \"pinging\" ? \"open\" : p;", ": p;"]],
+    edits: [["\"reconnecting\", \"open\", \"open\"];", "\"reconnecting\", \"open\", \"pinging\"] as State[];"]],
   },
   {
     id: "phases-retrying-is-connecting",
     file: "core/connection.ts",
     what: "a retry's opening socket shows as connecting",
-    edits: [["p === \"retrying\" || p === \"waiting\" ? \"reconnecting\"", "p === \"retrying\" ? \"connecting\" : p === \"waiting\" ? \"reconnecting\""]],
+    edits: [["\"connecting\", \"reconnecting\", \"reconnecting\",", "\"connecting\", \"connecting\", \"reconnecting\","]],
   },
   {
     id: "events-throw-stops-others",
     file: "core/events.ts",
     what: "a throwing handler stops the others and throws into the client",
-    edits: [["for (let i = 0, n = handlers.length; i < n; i++) isolated(this, handlers[i] as Handler, type, payload);", "for (let i = 0, n = handlers.length; i < n; i++) (handlers[i] as Handler)(payload);"]],
+    edits: [["        } catch (cause) {\n          // an error handler that throws", "        } catch (cause) {\n          throw cause;\n          // an error handler that throws"]],
   },
   {
     id: "events-mid-change",
@@ -380,7 +379,7 @@ export const MUTANTS = [
     id: "events-no-hold",
     file: "core/events.ts",
     what: "createClient's own events are delivered before the caller can attach handlers",
-    edits: [["queueMicrotask(() => this.release());", "this.release();"]],
+    edits: [["queueMicrotask(() => this.#release());", "this.#release();"]],
   },
   {
     id: "events-unheard-silent",
@@ -412,41 +411,42 @@ export const MUTANTS = [
     what: "the async iterator yields the newest buffered message first",
     edits: [["yield buffer.shift()!", "yield buffer.pop()!"]],
   },
+  // the outbound queue is inlined in core/client.ts now (OutboundQueue is gone); the outbox-* ids are kept for the same behaviours
   {
     id: "outbox-drop-oldest-drops-newest",
-    file: "core/outbox.ts",
+    file: "core/client.ts",
     what: "drop-oldest drops the newest message instead",
-    edits: [["return { kind: \"queued\", dropped: this.items.shift()! };", "return { kind: \"queued\", dropped: this.items.pop()! };"]],
+    edits: [["(queue.push(entry), queue.shift()!)", "(queue.push(entry), queue.pop()!)"]],
   },
   {
     id: "outbox-ttl-never-expires",
-    file: "core/outbox.ts",
+    file: "core/client.ts",
     what: "queued messages never expire",
-    edits: [[">= this.#options.ttl) n++", ">= Infinity) n++"]],
+    edits: [[">= this.o.queue.ttl)", ">= Infinity)"]],
   },
   {
     id: "outbox-ttl-boundary",
-    file: "core/outbox.ts",
+    file: "core/client.ts",
     what: "a message exactly ttl old is kept",
-    edits: [[">= this.#options.ttl) n++", "> this.#options.ttl) n++"]],
+    edits: [[">= this.o.queue.ttl)", "> this.o.queue.ttl)"]],
   },
   {
     id: "outbox-max-off-by-one",
-    file: "core/outbox.ts",
+    file: "core/client.ts",
     what: "the queue holds max + 1 messages",
-    edits: [["if (this.items.length < max)", "if (this.items.length <= max)"]],
+    edits: [["if (queue.length < max)", "if (queue.length <= max)"]],
   },
   {
     id: "outbox-flush-reversed",
-    file: "core/outbox.ts",
+    file: "core/client.ts",
     what: "the queue is flushed newest first",
-    edits: [["  shift(): Entry<T> | undefined {\n    return this.items.shift();", "  shift(): Entry<T> | undefined {\n    return this.items.pop();"], ["    return this.items[0];", "    return this.items[this.items.length - 1];"]],
+    edits: [["this.#transmit(queue[0]!)) queue.shift();", "this.#transmit(queue[queue.length - 1]!)) queue.pop();"]],
   },
   {
     id: "outbox-messages-miss-oldest",
-    file: "core/outbox.ts",
+    file: "core/client.ts",
     what: "pending leaves out the oldest queued message",
-    edits: [["return this.items.map((entry) => entry.message);", "return this.items.slice(1).map((entry) => entry.message);"]],
+    edits: [["(this.#queue ?? []).map((entry) => entry.message)", "(this.#queue ?? []).slice(1).map((entry) => entry.message)"]],
   },
   {
     id: "incoming-schema-output-ignored",
@@ -512,19 +512,19 @@ export const MUTANTS = [
     id: "client-reset-after-always",
     file: "core/connection.ts",
     what: "any connection resets the retry count, however short",
-    edits: [["if (this.isOpen() && this.o.clock.now() - this.#openedAt >= this.o.backoff.resetAfter)", "if (this.isOpen())"]],
+    edits: [["if (this.#phase > 4 && this.o.clock.now() - this.#openedAt >= this.o.backoff.resetAfter)", "if (this.#phase > 4)"]],
   },
   {
     id: "client-stale-socket-heard",
     file: "core/attempts.ts",
     what: "events of a socket already let go are acted on",
-    edits: [["    if (event.target !== undefined && event.target !== this.#socket) return;\n", ""]],
+    edits: [["    if (event.target !== undefined && event.target !== ws) return;\n", ""]],
   },
   {
     id: "client-heartbeat-timeout-early",
     file: "core/connection.ts",
     what: "the heartbeat timeout is half what it should be",
-    edits: [["if (this.isOpen()) this.#go(\"pinging\", heartbeat.timeout);", "if (this.isOpen()) this.#go(\"pinging\", heartbeat.timeout / 2);"]],
+    edits: [["if (this.#phase > 4) this.#go(6, heartbeat.timeout);", "if (this.#phase > 4) this.#go(6, heartbeat.timeout / 2);"]],
   },
   {
     id: "client-traffic-not-heard",
@@ -554,31 +554,31 @@ export const MUTANTS = [
     id: "client-send-overtakes-queue",
     file: "core/client.ts",
     what: "send() while open overtakes what is queued",
-    edits: [["if (this.isOpen() && !this.#queue?.size && this.#transmit(entry))", "if (this.isOpen() && this.#transmit(entry))"]],
+    edits: [["if (this.isOpen() && !this.#queue?.length && this.#transmit(entry))", "if (this.isOpen() && this.#transmit(entry))"]],
   },
   {
     id: "client-no-closing-hook",
     file: "core/connection.ts",
     what: "close() gives features no last word (final ack)",
-    edits: [["      if (this.isOpen()) this.#each(\"closing\");\n", ""]],
+    edits: [["      if (this.#phase > 4) this.#each(\"closing\");\n", ""]],
   },
   {
     id: "client-offline-spends-attempts",
     file: "core/connection.ts",
     what: "attempts are spent while the browser is offline",
-    edits: [["return isOnline() ? this.#attempt(\"retrying\") : this.#arm(Math.max(this.#delay, OFFLINE_RECHECK_MS));", "return this.#attempt(\"retrying\");"]],
+    edits: [["return isOnline() ? this.#attempt(3) : this.#arm(Math.max(this.#delay, 1_000));", "return this.#attempt(3);"]],
   },
   {
     id: "client-pending-no-expire",
     file: "core/client.ts",
     what: "pending shows expired messages",
-    edits: [["    this.events.batch(() => this.#expire());\n    return [", "    return ["]],
+    edits: [["    this.run(() => this.#expire());\n", ""]],
   },
   {
     id: "client-waiters-not-rejected",
     file: "core/connection.ts",
     what: "opened() never settles when the client closes or gives up",
-    edits: [["for (const waiter of this.#waiters?.splice(0) ?? []) waiter.reject(error);", ""]],
+    edits: [["    for (const [, reject] of this.#waiters?.splice(0) ?? []) reject(error);\n", ""]],
   },
   {
     id: "client-no-connect-timeout",
@@ -590,7 +590,7 @@ export const MUTANTS = [
     id: "client-heartbeat-not-forced",
     file: "core/connection.ts",
     what: "a heartbeat timeout asks shouldReconnect (and may stop)",
-    edits: [["return this.onLost(lostWith(ABNORMAL, \"heartbeat timeout\"), true);", "return this.onLost(lostWith(ABNORMAL, \"heartbeat timeout\"));"]],
+    edits: [["return this.onLost(1006, \"heartbeat timeout\", false, true);", "return this.onLost(1006, \"heartbeat timeout\");"]],
   },
   {
     id: "client-rtt-wrong",
@@ -602,37 +602,37 @@ export const MUTANTS = [
     id: "client-late-url-not-ignored",
     file: "core/attempts.ts",
     what: "a url that resolves after its attempt was abandoned still opens a socket",
-    edits: [["(resolved) => token === this.#token && this.events.batch", "(resolved) => this.events.batch"]],
+    edits: [["(resolved) => token === this.#token && this.run(", "(resolved) => this.run("]],
   },
   {
     id: "heartbeat-calibration-off",
     file: "core/connection.ts",
     what: "a server that never answers is reconnected to forever",
-    edits: [["if (this.#answered || this.#unanswered++ === 0) return", "if (true) return"]],
+    edits: [["if (this.#calibration !== 1) {", "if (true) {"]],
   },
   {
     id: "heartbeat-any-frame-answers",
     file: "core/connection.ts",
     what: "any frame, not only a pong, counts as the server speaking the heartbeat",
-    edits: [["      const pinging = this.#phase === \"pinging\";\n", "      const pinging = this.#phase === \"pinging\";\n      this.#answered = true;\n"]],
+    edits: [["      const pinging = this.#phase > 5;\n", "      const pinging = this.#phase > 5;\n      if (this.#calibration < 3) this.#calibration = 2;\n"]],
   },
   {
     id: "heartbeat-keeps-pinging",
     file: "core/connection.ts",
     what: "after HEARTBEAT_UNANSWERED the client keeps pinging",
-    edits: [["          this.#muted = true;\n", ""]],
+    edits: [["      this.#calibration = 3;\n", ""]],
   },
   {
     id: "heartbeat-answered-forgotten",
     file: "core/connection.ts",
     what: "an answered server is still given the never-answered grace",
-    edits: [["        this.#answered = true;\n", ""]],
+    edits: [["        if (this.#calibration < 3) this.#calibration = 2;\n", ""]],
   },
   {
     id: "connect-failed-silent",
     file: "core/connection.ts",
     what: "a failed attempt emits no error",
-    edits: [["if (failed && info.reason !== \"url error\") this.events.emit(", "if (false) this.events.emit("]],
+    edits: [["if (failed && reason !== \"url error\") this.emit(", "if (false) this.emit("]],
   },
   {
     id: "gave-up-says-closed",
