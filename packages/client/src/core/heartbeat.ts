@@ -1,5 +1,5 @@
 // The heartbeat's decisions. Its two states are phases of the machine
-// (`open`: quiet so far, `pinging`: a ping is out, see phases.ts), each
+// (`open`: quiet so far, `pinging`: a ping is out, see connection.ts), each
 // owning one timer; these functions decide what a firing timer means.
 import { LifelineError } from "./errors.js";
 import type { ResolvedHeartbeat } from "./types.js";

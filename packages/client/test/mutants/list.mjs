@@ -168,13 +168,13 @@ export const MUTANTS = [
     id: "socket-error-kept-once-open",
     file: "core/attempts.ts",
     what: "an open socket keeps its error listener (~200 B per idle client in Node)",
-    edits: [["      ws.removeEventListener(\"error\", this.#listener);\n", ""]],
+    edits: [["      ws.removeEventListener(\"error\", this.listener);\n", ""]],
   },
   {
     id: "socket-error-not-heard",
     file: "core/attempts.ts",
     what: "the client never listens to error, so a refused attempt (Node: error only) stalls",
-    edits: [["for (const type of [\"open\", \"close\", \"error\", \"message\"]) ws.addEventListener(type, this.#listener);", "for (const type of [\"open\", \"close\", \"message\"]) ws.addEventListener(type, this.#listener);"]],
+    edits: [["for (const type of [\"open\", \"close\", \"error\", \"message\"]) ws.addEventListener(type, this.listener);", "for (const type of [\"open\", \"close\", \"message\"]) ws.addEventListener(type, this.listener);"]],
   },
   // ---- core/outgoing.ts -----------------------------------------------------
   {
@@ -331,7 +331,7 @@ export const MUTANTS = [
     id: "phases-pinging-leaks",
     file: "core/connection.ts",
     what: "the pinging phase shows as its own public state",
-    edits: [["\"reconnecting\", \"open\", \"open\"];", "\"reconnecting\", \"open\", \"pinging\"] as State[];"]],
+    edits: [["\"reconnecting\", \"open\", \"open\", \"open\"];", "\"reconnecting\", \"open\", \"pinging\", \"pinging\"] as State[];"]],
   },
   {
     id: "phases-retrying-is-connecting",
@@ -367,13 +367,13 @@ export const MUTANTS = [
     id: "events-duplicate-handler",
     file: "core/events.ts",
     what: "the same handler subscribed twice is called twice",
-    edits: [["if (!this.#mitt.all.get(type)?.includes(handler)) this.#mitt.on(type, handler);", "this.#mitt.on(type, handler);"]],
+    edits: [["if (!this.#all.get(type)?.includes(handler)) mitt", "mitt"]],
   },
   {
     id: "events-off-removes-neighbour",
     file: "core/events.ts",
     what: "off() removes the first handler of the type, not the one given",
-    edits: [["if (handlers?.includes(handler)) this.#mitt.all.set(type, handlers.filter((h) => h !== handler));", "if (handlers?.includes(handler)) this.#mitt.all.set(type, handlers.slice(1));"]],
+    edits: [["if (handlers?.includes(handler)) this.#all.set(type, handlers.filter((h) => h !== handler));", "if (handlers?.includes(handler)) this.#all.set(type, handlers.slice(1));"]],
   },
   {
     id: "events-no-hold",
@@ -524,7 +524,7 @@ export const MUTANTS = [
     id: "client-heartbeat-timeout-early",
     file: "core/connection.ts",
     what: "the heartbeat timeout is half what it should be",
-    edits: [["if (this.#phase > 4) this.#go(6, heartbeat.timeout);", "if (this.#phase > 4) this.#go(6, heartbeat.timeout / 2);"]],
+    edits: [["if (this.#phase > 4) this.#go(phase, heartbeat.timeout);", "if (this.#phase > 4) this.#go(phase, heartbeat.timeout / 2);"]],
   },
   {
     id: "client-traffic-not-heard",
@@ -578,7 +578,7 @@ export const MUTANTS = [
     id: "client-waiters-not-rejected",
     file: "core/connection.ts",
     what: "opened() never settles when the client closes or gives up",
-    edits: [["    for (const [, reject] of this.#waiters?.splice(0) ?? []) reject(error);\n", ""]],
+    edits: [["    this.#settle(error);\n", ""]],
   },
   {
     id: "client-no-connect-timeout",
@@ -596,7 +596,7 @@ export const MUTANTS = [
     id: "client-rtt-wrong",
     file: "core/connection.ts",
     what: "the round trip is measured from the wrong time",
-    edits: [["(this.#latency = now - this.#pingAt)", "(this.#latency = now - this.#openedAt)"]],
+    edits: [["now - this.#due + heartbeat.timeout : 0", "now - this.#openedAt : 0"]],
   },
   {
     id: "client-late-url-not-ignored",
