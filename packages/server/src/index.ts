@@ -1,5 +1,5 @@
 export { createLifelineServer } from "./server.js";
-export type { LifelineServer, ServerStats } from "./server.js";
+export type { LifelineServer, ServerStats } from "./api.js";
 export type {
   ErrorContext,
   LifelineServerOptions,

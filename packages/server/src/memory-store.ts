@@ -11,10 +11,9 @@ import type {
   Store,
   StoreEvent,
 } from "./store.js";
-import { platform } from "./platform.js";
+import { Expiry } from "./expiry.js";
 import { Owners, belongsTo, freshRecord, storeLimits, takeOver, victims } from "./session-record.js";
 import type { SessionRecord } from "./session-record.js";
-import type { TimerHandle } from "./platform.js";
 import { MemoryTopics } from "./topics/memory.js";
 
 /** Options of {@link memoryStore}. */
@@ -50,29 +49,24 @@ interface Session extends SessionRecord {
 }
 
 /** setTimeout's ceiling; a longer TTL is waited for in several steps. */
-const MAX_TIMER_MS = 2_147_483_647;
-
 class Memory implements MemoryStore {
   readonly #ttl: number;
   readonly #max: number;
   readonly #sessions = new Map<string, Session>();
-  /**
-   * Sessions waiting to expire, in expiry order: the TTL is the same for all,
-   * so the order of `detach` is the order of expiry (re-inserting moves a key
-   * to the end). One timer serves them all.
-   */
-  readonly #expiring = new Map<string, number>();
-  #timer: TimerHandle | undefined;
-  #timerAt = Infinity;
+  /** Sessions whose last connection ended, until they expire (expiry.ts). */
+  readonly #expiry: Expiry;
   readonly #owners = new Owners();
   /** The live sessions of each named user (no tombstones), to bound them and to send to a user. */
   readonly #users = new Map<string, Set<string>>();
-  #closed = false;
   /** Topic histories, beside the sessions. */
   readonly topics = new MemoryTopics();
 
   constructor(options: MemoryStoreOptions) {
     ({ ttl: this.#ttl, max: this.#max } = storeLimits(options));
+    this.#expiry = new Expiry(this.#ttl, (session) => {
+      this.#unindex(session, this.#sessions.get(session));
+      this.#sessions.delete(session);
+    });
   }
 
   get size(): number {
@@ -81,10 +75,9 @@ class Memory implements MemoryStore {
 
   clear(): void {
     this.#sessions.clear();
-    this.#expiring.clear();
+    this.#expiry.clear();
     this.#users.clear();
     this.topics.clear();
-    this.#schedule();
   }
 
   async subscribe(node: string, listener: (event: StoreEvent) => void): Promise<() => Promise<void>> {
@@ -104,7 +97,7 @@ class Memory implements MemoryStore {
     const s: Session = found ?? { ...freshRecord(now, owner.user), entries: [] };
     const attached = takeOver(s, session, node, now, this.#owners, !found);
     this.#sessions.set(session, s);
-    this.#unexpire(session);
+    this.#expiry.keep(session);
     if (!found && owner.user !== "") this.#index(session, owner);
     return attached;
   }
@@ -164,7 +157,7 @@ class Memory implements MemoryStore {
     if (typeof s === "string") return s;
     s.attached = false;
     s.seen = Date.now();
-    this.#expire(session, s.seen);
+    this.#expiry.expire(session, s.seen);
     return "ok";
   }
 
@@ -194,7 +187,7 @@ class Memory implements MemoryStore {
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
+    this.#expiry.close();
     this.#owners.clear();
     this.clear();
     await this.topics.close();
@@ -204,8 +197,7 @@ class Memory implements MemoryStore {
 
   /** The record, unless its expiry passed (the timer may not have run yet). */
   #live(session: string, now: number): Session | undefined {
-    const expires = this.#expiring.get(session);
-    if (expires !== undefined && expires <= now) {
+    if (this.#expiry.due(session, now)) {
       this.#forget(session);
       return undefined;
     }
@@ -243,51 +235,13 @@ class Memory implements MemoryStore {
     s.reset = reason;
     s.attached = false;
     s.entries = [];
-    this.#expire(session, Date.now());
+    this.#expiry.expire(session, Date.now());
   }
 
   #forget(session: string): void {
     this.#unindex(session, this.#sessions.get(session));
     this.#sessions.delete(session);
-    this.#unexpire(session);
-  }
-
-  #expire(session: string, now: number): void {
-    this.#expiring.delete(session);
-    this.#expiring.set(session, now + this.#ttl);
-    this.#schedule();
-  }
-
-  #unexpire(session: string): void {
-    if (this.#expiring.delete(session)) this.#schedule();
-  }
-
-  /** Keeps the one timer aimed at the earliest expiry (or cleared when there is none). */
-  #schedule(): void {
-    const first = this.#expiring.values().next();
-    const at = first.done || this.#closed ? Infinity : first.value;
-    if (at === this.#timerAt) return;
-    if (this.#timer !== undefined) platform.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = at;
-    if (at === Infinity) return;
-    const wait = Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS);
-    this.#timer = platform.setTimeout(() => this.#sweep(), wait);
-    // an idle store must not keep a process alive (Node, Bun, Deno have unref)
-    if (typeof this.#timer === "object") this.#timer.unref?.();
-  }
-
-  #sweep(): void {
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
-    const now = Date.now();
-    for (const [session, expires] of this.#expiring) {
-      if (expires > now) break;
-      this.#expiring.delete(session);
-      this.#unindex(session, this.#sessions.get(session));
-      this.#sessions.delete(session);
-    }
-    this.#schedule();
+    this.#expiry.keep(session);
   }
 }
 

@@ -7,7 +7,7 @@ import { CLOSE } from "../close-codes.js";
 import type { ProtocolConnection } from "../transport.js";
 import type { ErrorContext, Limits, MessageContext, SessionContext } from "../options.js";
 import { createLifelineServer } from "../server.js";
-import type { LifelineServer } from "../server.js";
+import type { LifelineServer } from "../api.js";
 import type { Fence } from "../store.js";
 import { durableObjectStore } from "./storage-store.js";
 import type { DurableObjectStorageLike, DurableObjectStore, DurableObjectStoreOptions } from "./storage-store.js";
