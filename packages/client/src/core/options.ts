@@ -112,8 +112,8 @@ const ALIASES: Record<string, string> = {
 
 /** What an option must be, in words (development builds only). */
 function expected(name: string, key: string, fallback: unknown): string {
-  if (!(name.split(".")[0]! in KNOWN) || (name.includes(".") && fallback === undefined)) {
-    return `is not an option of createClient${ALIASES[name] ? ` (lifeline calls it ${ALIASES[name]})` : ""}`;
+  if (!Object.hasOwn(KNOWN, name.split(".")[0]!) || (name.includes(".") && fallback === undefined)) {
+    return `is not an option of createClient${Object.hasOwn(ALIASES, name) ? ` (lifeline calls it ${ALIASES[name]})` : ""}`;
   }
   if (CHOICES[key]) return `must be one of "${CHOICES[key].join('", "')}"`;
   switch (typeof fallback) {
@@ -155,7 +155,7 @@ function take(name: string, key: string, value: unknown, fallback: any): unknown
   if (!NESTED.includes(name) || value === false) return fits(value, fallback, name, key) || (key === "heartbeat" && value === false) ? value : refuse(name, value, fallback);
   if (!isObject(value)) refuse(name, value, {});
   const merged = { ...fallback };
-  for (const [k, v] of Object.entries(value as object)) merged[k] = k in fallback ? take(`${name}.${k}`, k, v, fallback[k]) : refuse(`${name}.${k}`, v);
+  for (const [k, v] of Object.entries(value as object)) merged[k] = Object.hasOwn(fallback, k) ? take(`${name}.${k}`, k, v, fallback[k]) : refuse(`${name}.${k}`, v);
   return merged;
 }
 
@@ -167,7 +167,8 @@ export function resolveOptions(options: ClientOptions<any, any>): ResolvedOption
   // DEFAULTS itself: a client holds only what it was given
   let o = DEFAULTS as Record<string, any>;
   for (const [name, value] of Object.entries(options)) {
-    if (!(name in KNOWN)) refuse(name, value);
+    // own names only: `constructor` or `toString` are not options, whatever Object.prototype says
+    if (!Object.hasOwn(KNOWN, name)) refuse(name, value);
     // the url is not kept here: the client holds it privately (tokens travel in it)
     if (value !== undefined && name !== "url") {
       if (o === DEFAULTS) o = Object.create(DEFAULTS);

@@ -118,6 +118,13 @@ describe("INVALID_OPTIONS", () => {
     expect(error.message).not.toContain("t0ken");
   });
 
+  it("refuses names that only Object.prototype knows, at the top and nested", () => {
+    for (const options of [{ constructor: () => {} }, { toString: () => "x" }, { queue: { constructor: Map } }, { backoff: { hasOwnProperty: () => true } }]) {
+      const error = thrown(() => create(options));
+      expect(error, JSON.stringify(Object.keys(options))).toMatchObject({ code: "INVALID_OPTIONS" });
+    }
+  });
+
   it("rejects options that are not an object", () => {
     expect(() => createClient(null as unknown as ClientOptions)).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS" }));
   });
