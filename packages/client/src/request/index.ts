@@ -26,7 +26,7 @@ export interface RequestOptions<Reply extends StandardSchemaV1 | undefined = und
 /** @default 10_000 ms */
 export const DEFAULT_TIMEOUT = 10_000;
 
-/** A request waiting for its reply: the schema that checks the reply, and how the request settles (with the reply, or a LifelineError). */
+/** A request waiting for its reply: the schema that checks the reply, and how the request settles (with the reply, or an error). */
 type Waiting = [schema: StandardSchemaV1 | undefined, settle: (result: unknown) => void];
 
 /** Per client: the line lent to its request feature, and the requests waiting for a reply, by id. */
@@ -87,12 +87,15 @@ export function request<In, Out, Reply extends StandardSchemaV1 | undefined = un
     const id = ++count + random().toString(36).slice(1);
     // a send() that throws (the outgoing schema, a full queue) rejects the promise before anything waits
     line.send(message, { id });
-    /** Ends the request: rejected with a LifelineError (a reply never is one: it was decoded from a frame), or resolved with the reply. */
+    /**
+     * Ends the request: rejected with an error (a reply never is one: it was decoded from a frame), or resolved
+     * with the reply. `Error`, not `LifelineError`: the core that reports an invalid reply may be another copy.
+     */
     const settle = (result: unknown) => {
       waiting.delete(id);
       clock.clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      (result instanceof LifelineError ? reject : resolve)(result);
+      (result instanceof Error ? reject : resolve)(result);
     };
     const onAbort = () => settle(aborted(signal!));
     const timer = clock.setTimeout(
