@@ -3,15 +3,12 @@
 // queue); this class only translates: options in, frames through untouched
 // (a pass-through codec), the client's events out as WebSocket events.
 import type { Client, CloseEvent as ClientCloseEvent, WebSocketConstructor } from "../index.js";
-import { eventOf } from "./events.js";
+import { eventOf, messageEvent } from "./events.js";
 import { openSocket, resolveTarget, webSocketConstructor } from "./native.js";
 import type { NativeSocket, Protocols } from "./native.js";
 import { clientFor } from "./options.js";
 import type { LifelineWebSocketOptions, ProtocolsProvider, UrlProvider } from "./options.js";
 import { WebSocketSurface } from "./surface.js";
-
-// the runtime's own (every supported runtime has it; the SDK's own lib declarations do not)
-declare const MessageEvent: new (type: "message", init: { data: unknown; origin: string }) => Event;
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -90,7 +87,7 @@ export class LifelineWebSocket extends WebSocketSurface {
     const client = (this.#client = clientFor(options, { url: () => this.#target(), WebSocket: Socket }));
     client.on("open", () => this.#onOpen());
     client.on("close", (event) => this.#onClose(event));
-    client.on("message", (data) => this.#onMessage(data));
+    client.on("message", (data) => this.dispatchEvent(messageEvent(data, this.binaryType, this.#origin)));
     client.on("error", (error) => (this.#lastError = error));
     client.on("reconnecting", ({ attempt }) => (this.#retryCount = attempt));
     if (options.debug) for (const type of ["state", "close", "reconnecting", "drop", "error"] as const) client.on(type, (event) => this.#debug(type, event));
@@ -241,12 +238,6 @@ export class LifelineWebSocket extends WebSocketSurface {
     this.dispatchEvent(eventOf("close", opened ? { code, reason, wasClean } : { code: 1006, reason, wasClean: false }));
     // the next attempt started before this close was delivered
     if (this.#ended < this.#attempts) this.#readyState = CONNECTING;
-  }
-
-  #onMessage(data: unknown): void {
-    // the client reads binary frames as ArrayBuffer; the platform's default is a Blob
-    const payload = typeof data !== "string" && this.binaryType === "blob" ? new Blob([data as ArrayBuffer]) : data;
-    this.dispatchEvent(new MessageEvent("message", { data: payload, origin: this.#origin }));
   }
 
   #debug(...args: unknown[]): void {
