@@ -24,7 +24,7 @@ import type { Entry, Feature } from "../core/types.js";
 import { randomId } from "../random-id.js";
 
 export interface AtLeastOnceOptions {
-  /** Acknowledge server messages after this many have arrived… @default 32 */
+  /** Acknowledge server messages once this many have arrived (at the end of that turn: one ack covers a whole socket read)… @default 32 */
   ackEvery?: number;
   /** …or this many ms after the first unacknowledged one, whichever comes first. @default 200 */
   ackDelay?: number;
@@ -97,7 +97,7 @@ function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension
     firstSeq += count;
     line.events.emit("delivered", { messages, seq });
     // room in the window: what waited behind it may go
-    line.flush();
+    if (line.queued) line.flush();
   };
 
   return {
@@ -129,8 +129,10 @@ function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension
             // a replay of what we already have is dropped, but still acknowledged
             const fresh = seq > received;
             if (fresh) received = seq;
-            if (++unackedIn >= ackEvery) sendAck();
-            else ackTimer ??= clock.setTimeout(sendAck, ackDelay);
+            // One ack per turn once ackEvery are owed: the frames of one socket read arrive in one
+            // turn, and the ack at its end covers them all (an ack is a write, the costliest step).
+            if (++unackedIn === ackEvery) queueMicrotask(sendAck);
+            else if (unackedIn === 1) ackTimer = clock.setTimeout(sendAck, ackDelay);
             if (!fresh) return;
           }
           // `invalid` shows the application's message, not the envelope

@@ -11,7 +11,7 @@
 import type { Client } from "../core/api.js";
 import { LifelineError, closedError } from "../core/errors.js";
 import { EXTEND } from "../core/extension.js";
-import type { Extension, Line } from "../core/extension.js";
+import type { Extension, Feature, Line } from "../core/extension.js";
 import type { InferOutput, StandardSchemaV1 } from "../core/types.js";
 
 export interface RequestOptions<Reply extends StandardSchemaV1 | undefined = undefined> {
@@ -26,50 +26,19 @@ export interface RequestOptions<Reply extends StandardSchemaV1 | undefined = und
 /** @default 10_000 ms */
 export const DEFAULT_TIMEOUT = 10_000;
 
-interface Waiting {
-  readonly schema: StandardSchemaV1 | undefined;
-  resolve(reply: unknown): void;
-  reject(error: Error): void;
-}
+/** A request waiting for its reply: the schema that checks the reply, and how the request settles (with the reply, or an error). */
+type Waiting = [schema: StandardSchemaV1 | undefined, settle: (result: unknown) => void];
 
-interface Requests {
-  readonly line: Line;
-  readonly waiting: Map<string, Waiting>;
-  count: number;
-}
+/** Per client: the line lent to its request feature, and the requests waiting for a reply, by id. */
+const byClient = new WeakMap<object, [Line, Map<string, Waiting>]>();
 
-const byClient = new WeakMap<object, Requests>();
+/** Numbers the requests of this module: with a random part, ids are unique even when an injected `random` repeats itself. */
+let count = 0;
 
-/** The request feature of one client, plugged in on its first request. */
-function requestsOf(client: Client<any, any>): Requests {
-  let requests = byClient.get(client);
-  if (!requests) {
-    const waiting = new Map<string, Waiting>();
-    let line!: Line;
-    const feature = (lent: Line): Extension => {
-      line = lent;
-      return {
-        // without acknowledged delivery's envelopes the id travels in the message itself
-        outgoing: (value, meta) => (meta?.id === undefined || line.framed ? value : { ...(value as object), id: meta.id }),
-        receive(data, value, next, re) {
-          const id = re ?? (value as { re?: unknown } | null)?.re;
-          const request = typeof id === "string" ? waiting.get(id) : undefined;
-          if (!request) return next(value, re, data);
-          // a reply: validated by the request's schema (or the client's), never emitted as `message`
-          return line.check(data, value, request.schema ?? line.options.incoming, request.resolve, request.reject);
-        },
-        stop() {
-          for (const request of [...waiting.values()]) request.reject(closedError());
-        },
-      };
-    };
-    (client as unknown as { [EXTEND](feature: (line: Line) => Extension): Extension })[EXTEND](feature);
-    byClient.set(client, (requests = { line, waiting, count: 0 }));
-  }
-  return requests;
-}
-
-const aborted = (signal: AbortSignal | undefined) => new LifelineError("ABORTED", "the request was aborted", { cause: signal?.reason });
+const aborted = (signal: AbortSignal) =>
+  new LifelineError("ABORTED", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? "the request was aborted" : "signal", {
+    cause: signal.reason,
+  });
 
 /**
  * Sends `message` with a fresh `id` (with `atLeastOnce()`, in the envelope)
@@ -84,40 +53,56 @@ export function request<In, Out, Reply extends StandardSchemaV1 | undefined = un
 ): Promise<Reply extends StandardSchemaV1 ? InferOutput<Reply> : In> {
   const { timeout = DEFAULT_TIMEOUT, signal, schema } = options;
   return new Promise<any>((resolve, reject) => {
-    if (signal?.aborted) return reject(aborted(signal));
-    if (client.state === "closed") return reject(closedError());
-    const requests = requestsOf(client);
-    const { line, waiting } = requests;
-    if (!line.framed && (typeof message !== "object" || message === null || Array.isArray(message))) {
-      return reject(new LifelineError("INVALID_MESSAGE", "request() needs an object message to carry its id"));
+    // what the executor throws rejects the promise
+    if (signal?.aborted) throw aborted(signal);
+    if (client.state === "closed") throw closedError();
+    let requests = byClient.get(client);
+    if (!requests) {
+      // the client's first request plugs the request feature in
+      const waiting = new Map<string, Waiting>();
+      (client as unknown as { [EXTEND](feature: Feature): Extension })[EXTEND]((line) => {
+        byClient.set(client, (requests = [line, waiting]));
+        return {
+          // without acknowledged delivery's envelopes the id travels in the message itself
+          outgoing: (value, meta) => (meta?.id === undefined || line.framed ? value : { ...(value as object), id: meta.id }),
+          receive(data, value, next, re) {
+            const id = re ?? (value as { re?: unknown } | null)?.re;
+            // ids are strings: a `re` of another type finds nothing
+            const request = waiting.get(id as string);
+            if (!request) return next(value, re, data);
+            // a reply: validated by the request's schema (or the client's), never emitted as `message`
+            return line.check(data, value, request[0] ?? line.options.incoming, request[1], request[1]);
+          },
+          // a Map's forEach tolerates the deletes that settling makes
+          stop: () => waiting.forEach((request) => request[1](closedError())),
+        };
+      });
+    }
+    const [line, waiting] = requests!;
+    if (!line.framed && (typeof message !== "object" || !message || Array.isArray(message))) {
+      throw new LifelineError("INVALID_MESSAGE", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? "request() needs an object message to carry its id" : "message");
     }
     const { clock, random } = line.options;
-    // the counter keeps ids unique even when an injected `random` repeats itself
-    const id = `${Math.floor(random() * 2 ** 52).toString(36)}${(++requests.count).toString(36)}`;
-    const settle = () => {
+    // the count before the dot, the random digits after it: no two ids of this module are equal
+    const id = ++count + random().toString(36).slice(1);
+    // a send() that throws (the outgoing schema, a full queue) rejects the promise before anything waits
+    line.send(message, { id });
+    /**
+     * Ends the request: rejected with an error (a reply never is one: it was decoded from a frame), or resolved
+     * with the reply. `Error`, not `LifelineError`: the core that reports an invalid reply may be another copy.
+     */
+    const settle = (result: unknown) => {
       waiting.delete(id);
       clock.clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
+      (result instanceof Error ? reject : resolve)(result);
     };
-    const onAbort = () => {
-      settle();
-      reject(aborted(signal));
-    };
-    const timer = clock.setTimeout(() => {
-      settle();
-      reject(new LifelineError("TIMEOUT", `no reply within ${timeout} ms`));
-    }, timeout);
-    waiting.set(id, {
-      schema,
-      resolve: (reply) => (settle(), resolve(reply)),
-      reject: (error) => (settle(), reject(error)),
-    });
-    signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      line.send(message, { id });
-    } catch (error) {
-      settle();
-      reject(error);
-    }
+    const onAbort = () => settle(aborted(signal!));
+    const timer = clock.setTimeout(
+      () => settle(new LifelineError("TIMEOUT", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `no reply within ${timeout} ms` : `timeout ${timeout}`)),
+      timeout,
+    );
+    waiting.set(id, [schema, settle]);
+    signal?.addEventListener("abort", onAbort);
   });
 }

@@ -1,6 +1,9 @@
 // The events LifelineWebSocket dispatches, shaped like the platform's: a
 // MessageEvent for messages, Events carrying the same fields for the rest.
 
+// the runtime's own (every supported runtime has it; the SDK's own lib declarations do not)
+declare const MessageEvent: new (type: "message", init: { data: unknown; origin: string }) => Event;
+
 /** `message`: `data` is a string, or a `Blob`/`ArrayBuffer` per `binaryType`. */
 export interface LifelineMessageEvent extends Event {
   readonly data: any;
@@ -34,4 +37,9 @@ export interface LifelineWebSocketEventMap {
  */
 export function eventOf(type: "close" | "error", fields: object): Event {
   return Object.assign(new Event(type), fields);
+}
+
+/** A message as the platform delivers it: binary frames (the client reads them as ArrayBuffer) as a Blob when `binaryType` is "blob", the platform's default. */
+export function messageEvent(data: unknown, binaryType: string, origin: string): Event {
+  return new MessageEvent("message", { data: typeof data !== "string" && binaryType === "blob" ? new Blob([data as ArrayBuffer]) : data, origin });
 }

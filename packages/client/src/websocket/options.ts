@@ -3,7 +3,7 @@
 // options in one object literal. lifeline checks the values; the drop-in
 // adds no checks of its own.
 import { createClient, DEFAULTS, isLifelineError } from "../index.js";
-import type { Client, ClientOptions, Clock, CloseInfo, HeartbeatOptions, WebSocketConstructor } from "../index.js";
+import type { Client, ClientOptions, Clock, CloseInfo, Codec, HeartbeatOptions, WebSocketConstructor } from "../index.js";
 
 // the bundler's production build folds the check on it; without a bundler, `process` may be missing
 declare const process: { env: Record<string, string | undefined> } | undefined;
@@ -73,19 +73,23 @@ const LIFELINE_NAME = {
   shouldReconnectOnClose: "shouldReconnect",
 };
 
+// Frames pass through untouched, both ways: the socket's own send() converts what needs it (a number to text), as the platform's does.
+const passThrough = { encode: (data: unknown) => data, decode: (data: unknown) => data } as Codec;
+
 /**
  * lifeline's client for these options, with what the socket supplies in
- * `own` (url, WebSocket, codec): the peers' names carried onto lifeline's
+ * `own` (url, WebSocket) and frames passed through untouched: the peers' names carried onto lifeline's
  * (this object is the whole mapping), so lifeline's defaults apply to what
  * the user did not set and it sees no name it does not know.
  * lifeline's `INVALID_OPTIONS` reaches the user as it is; development builds
  * add the peers' names it came from.
  */
-export function clientFor(o: LifelineWebSocketOptions, own: Pick<ClientOptions, "url" | "WebSocket" | "codec">): Client {
+export function clientFor(o: LifelineWebSocketOptions, own: Pick<ClientOptions, "url" | "WebSocket">): Client {
   const { minReconnectionDelay: initial = DEFAULTS.backoff.initial, maxReconnectionDelay: max } = o;
   // what the user did not set stays undefined: lifeline treats it as not given (its default applies)
   const lifeline = {
     ...own,
+    codec: passThrough,
     autoConnect: false,
     backoff: {
       // as in both peers, a first delay above the largest one is capped by it (lifeline refuses the contradiction)

@@ -2,15 +2,13 @@
 // client. The client owns the line (attempts, jittered backoff, heartbeat,
 // queue); this class only translates: options in, frames through untouched
 // (a pass-through codec), the client's events out as WebSocket events.
-import { LifelineError } from "../index.js";
-import type { Client, CloseEvent as ClientCloseEvent, Codec, WebSocketConstructor, WebSocketLike } from "../index.js";
-import { eventOf } from "./events.js";
-import type { LifelineWebSocketEventMap } from "./events.js";
+import type { Client, CloseEvent as ClientCloseEvent, WebSocketConstructor } from "../index.js";
+import { eventOf, messageEvent } from "./events.js";
+import { openSocket, resolveTarget, webSocketConstructor } from "./native.js";
+import type { NativeSocket, Protocols } from "./native.js";
 import { clientFor } from "./options.js";
 import type { LifelineWebSocketOptions, ProtocolsProvider, UrlProvider } from "./options.js";
-
-// the runtime's own (every supported runtime has it; the SDK's own lib declarations do not)
-declare const MessageEvent: new (type: "message", init: { data: unknown; origin: string }) => Event;
+import { WebSocketSurface } from "./surface.js";
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -18,16 +16,8 @@ const CLOSING = 2;
 const CLOSED = 3;
 type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOSED;
 
-/** The platform socket's extra fields, read when it has them. */
-type NativeSocket = WebSocketLike & { url?: string; protocol?: string; extensions?: string; bufferedAmount?: number };
 /** The platform's values, and whatever else the socket in use accepts ("nodebuffer" for the `ws` package). */
 type BinaryType = "blob" | "arraybuffer" | (string & {});
-type Handler<E = Event> = ((this: LifelineWebSocket, event: E) => unknown) | null;
-
-type Protocols = string | string[] | null | undefined;
-
-// Frames pass through untouched, both ways: the socket's own send() converts what needs it (a number to text), as the platform's does.
-const passThrough = { encode: (data: unknown) => data, decode: (data: unknown) => data } as Codec;
 
 /**
  * A reconnecting `WebSocket`: the platform's interface (an `EventTarget` with
@@ -46,28 +36,7 @@ const passThrough = { encode: (data: unknown) => data, decode: (data: unknown) =
  * ws.onmessage = (event) => console.log(event.data);
  * ws.send("hello"); // sent on open (true) or queued until then (false)
  */
-export class LifelineWebSocket extends EventTarget {
-  declare static readonly CONNECTING: 0;
-  declare static readonly OPEN: 1;
-  declare static readonly CLOSING: 2;
-  declare static readonly CLOSED: 3;
-
-  static {
-    const proto = this.prototype;
-    // the four constants on the class and on instances, as the platform has them
-    ["CONNECTING", "OPEN", "CLOSING", "CLOSED"].forEach((name, value) => ((this as any)[name] = (proto as any)[name] = value));
-  }
-
-  // the constructor sets them to null (no class-field initialisers: they would cost bytes in every bundle)
-  /** Called with each `open` event, before the listeners (as both peers do). */
-  declare onopen: Handler;
-  /** Called with each `message` event, before the listeners. */
-  declare onmessage: Handler<LifelineWebSocketEventMap["message"]>;
-  /** Called with each `close` event, before the listeners. */
-  declare onclose: Handler<LifelineWebSocketEventMap["close"]>;
-  /** Called with each `error` event, before the listeners. */
-  declare onerror: Handler<LifelineWebSocketEventMap["error"]>;
-
+export class LifelineWebSocket extends WebSocketSurface {
   readonly #client: Client;
   readonly #options: LifelineWebSocketOptions;
   readonly #url: UrlProvider;
@@ -107,11 +76,6 @@ export class LifelineWebSocket extends EventTarget {
    */
   constructor(url: UrlProvider, protocols?: ProtocolsProvider, options: LifelineWebSocketOptions = {}) {
     super();
-    // the on* handlers: one listener per type, added first, calling whichever handler is set
-    for (const type of ["open", "message", "close", "error"] as const) {
-      this[`on${type}`] = null;
-      this.addEventListener(type, (event) => (this[`on${type}`] as Handler)?.call(this, event));
-    }
     this.#options = options;
     this.#url = url;
     this.#protocols = protocols;
@@ -120,10 +84,10 @@ export class LifelineWebSocket extends EventTarget {
     const Socket = function (href: string) {
       return self.#open(href);
     } as unknown as WebSocketConstructor;
-    const client = (this.#client = clientFor(options, { url: () => this.#target(), WebSocket: Socket, codec: passThrough }));
+    const client = (this.#client = clientFor(options, { url: () => this.#target(), WebSocket: Socket }));
     client.on("open", () => this.#onOpen());
     client.on("close", (event) => this.#onClose(event));
-    client.on("message", (data) => this.#onMessage(data));
+    client.on("message", (data) => this.dispatchEvent(messageEvent(data, this.binaryType, this.#origin)));
     client.on("error", (error) => (this.#lastError = error));
     client.on("reconnecting", ({ attempt }) => (this.#retryCount = attempt));
     if (options.debug) for (const type of ["state", "close", "reconnecting", "drop", "error"] as const) client.on(type, (event) => this.#debug(type, event));
@@ -131,7 +95,7 @@ export class LifelineWebSocket extends EventTarget {
       this.#readyState = CLOSED;
       return;
     }
-    this.#webSocketConstructor();
+    webSocketConstructor(options);
     // as in both peers: nothing happens inside the constructor, so handlers set right after it see every event
     queueMicrotask(() => this.#attempts || this.#readyState || client.connect());
   }
@@ -222,24 +186,18 @@ export class LifelineWebSocket extends EventTarget {
   reconnect(code?: number, reason?: string): void {
     this.close(code, reason);
     this.#retryCount = 0;
-    this.#webSocketConstructor();
+    webSocketConstructor(this.#options);
     this.#client.connect();
   }
 
-  /**
-   * Called by the client before every attempt: this attempt's url and
-   * protocols, resolved together and kept for the constructor. Always a
-   * promise, as in both peers: reconnect() called many times in a row makes
-   * one socket, not one per call.
-   */
+  /** Called by the client before every attempt: this attempt's url and protocols, resolved together and kept for the constructor. */
   #target(): Promise<string> {
     const attempt = ++this.#attempts;
     if (this.#ended === attempt - 1) this.#readyState = CONNECTING;
     this.#byUser = false;
     this.#failed = true; // until it has a socket
     this.#debug("connect", this.#retryCount);
-    const value = <T>(provider: T | (() => T)): T => (typeof provider === "function" ? (provider as () => T)() : provider);
-    return Promise.all([value(this.#url), value(this.#protocols)]).then(([given, protocols]) => {
+    return resolveTarget(this.#url, this.#protocols).then(([given, protocols]) => {
       const href = String(given);
       // an abandoned attempt resolving late must not hand its url and protocols to the next one
       if (attempt === this.#attempts) this.#next = [href, protocols];
@@ -249,37 +207,13 @@ export class LifelineWebSocket extends EventTarget {
     });
   }
 
-  #webSocketConstructor(): WebSocketConstructor {
-    // read now, not at import: a polyfill installed after import still counts
-    const Ctor = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (typeof Ctor !== "function") {
-      // short enough for production builds, and in the core's words
-      throw new LifelineError("NO_WEBSOCKET", "no global WebSocket: pass the WebSocket option");
-    }
-    return Ctor;
-  }
-
   /** `href` is lifeline's checked, absolute form of this attempt's url; the socket gets the url as the user gave it. */
   #open(href: string): NativeSocket {
-    const Ctor = this.#webSocketConstructor();
     const [url, protocols] = this.#next;
-    const socket: NativeSocket = protocols ? new Ctor(url, protocols) : new Ctor(url);
-    this.#socket = socket;
+    const socket = (this.#socket = openSocket(webSocketConstructor(this.#options), url, protocols, () => (this.#failed = true)));
     this.#socketAttempt = this.#attempts;
     this.#failed = false;
-    // as both peers: the socket is asked for Blobs, and keeps its own default when it has none (the `ws` package)
-    socket.binaryType = "blob";
     this.#socketType = socket.binaryType;
-    // Added before lifeline's own listeners, a socket that fails says so before lifeline reports the attempt's end.
-    // Once lifeline closes the socket (it gave up on it, or the line ended) its errors are no longer the socket's
-    // own failure: the `ws` package reports one from inside close() on a connecting socket.
-    const onError = () => (this.#failed = true);
-    const close = socket.close;
-    socket.addEventListener("error", onError);
-    socket.close = (...args) => {
-      socket.removeEventListener("error", onError);
-      close.apply(socket, args);
-    };
     this.#href = socket.url || url;
     this.#origin = new URL(href).origin;
     return socket;
@@ -306,29 +240,8 @@ export class LifelineWebSocket extends EventTarget {
     if (this.#ended < this.#attempts) this.#readyState = CONNECTING;
   }
 
-  #onMessage(data: unknown): void {
-    // the client reads binary frames as ArrayBuffer; the platform's default is a Blob
-    const payload = typeof data !== "string" && this.binaryType === "blob" ? new Blob([data as ArrayBuffer]) : data;
-    this.dispatchEvent(new MessageEvent("message", { data: payload, origin: this.#origin }));
-  }
-
   #debug(...args: unknown[]): void {
     // the prefix both peers log with, so existing log filters keep working
     if (this.#options.debug) (this.#options.debugLogger ?? console.log)("RWS>", ...args);
   }
-}
-
-type Listener<E> = ((this: LifelineWebSocket, event: E) => unknown) | { handleEvent(event: E): unknown } | null;
-type ListenerOptions = boolean | { capture?: boolean; once?: boolean; passive?: boolean; signal?: AbortSignal };
-
-// What the static block defines, and typed listeners per event type, like the platform's WebSocket (declaration merging: no code).
-export interface LifelineWebSocket {
-  readonly CONNECTING: 0;
-  readonly OPEN: 1;
-  readonly CLOSING: 2;
-  readonly CLOSED: 3;
-  addEventListener<K extends keyof LifelineWebSocketEventMap>(type: K, listener: Listener<LifelineWebSocketEventMap[K]>, options?: ListenerOptions): void;
-  addEventListener(type: string, listener: Listener<Event>, options?: ListenerOptions): void;
-  removeEventListener<K extends keyof LifelineWebSocketEventMap>(type: K, listener: Listener<LifelineWebSocketEventMap[K]>, options?: boolean | { capture?: boolean }): void;
-  removeEventListener(type: string, listener: Listener<Event>, options?: boolean | { capture?: boolean }): void;
 }

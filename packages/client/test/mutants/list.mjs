@@ -215,7 +215,13 @@ export const MUTANTS = [
     id: "alo-ack-every-never",
     file: "at-least-once/index.ts",
     what: "ack batching never sends on ackEvery (only on the timer)",
-    edits: [["if (++unackedIn >= ackEvery) sendAck();\n            else ackTimer", "++unackedIn;\n            ackTimer"]],
+    edits: [["if (++unackedIn === ackEvery) queueMicrotask(sendAck);\n            else if (unackedIn === 1) ackTimer", "++unackedIn;\n            if (unackedIn === 1) ackTimer"]],
+  },
+  {
+    id: "alo-ack-per-batch-in-turn",
+    file: "at-least-once/index.ts",
+    what: "acks are not coalesced per turn: one goes out at once for every ackEvery messages of a read",
+    edits: [["if (++unackedIn === ackEvery) queueMicrotask(sendAck);", "if (++unackedIn >= ackEvery) sendAck();"]],
   },
   {
     id: "alo-replay-delivered-twice",
@@ -276,7 +282,7 @@ export const MUTANTS = [
     id: "request-reply-also-message",
     file: "request/index.ts",
     what: "a request's reply is emitted as a message too",
-    edits: [["return line.check(data, value, request.schema", "void next(value, re);\n          return line.check(data, value, request.schema"]],
+    edits: [["return line.check(data, value, request[0]", "void next(value, re, data);\n            return line.check(data, value, request[0]"]],
   },
   {
     id: "request-id-not-merged",
@@ -294,19 +300,19 @@ export const MUTANTS = [
     id: "request-close-not-rejected",
     file: "request/index.ts",
     what: "pending requests are not rejected when the client closes",
-    edits: [["for (const request of [...waiting.values()]) request.reject(closedError());", ""]],
+    edits: [["stop: () => waiting.forEach((request) => request[1](closedError())),", ""]],
   },
   {
     id: "request-default-timeout",
     file: "request/index.ts",
     what: "the timeout option is ignored (always the default)",
-    edits: [["    }, timeout);", "    }, DEFAULT_TIMEOUT);"]],
+    edits: [["      timeout,\n    );", "      DEFAULT_TIMEOUT,\n    );"]],
   },
   {
     id: "request-ids-repeat",
     file: "request/index.ts",
     what: "ids repeat when an injected random repeats (no counter)",
-    edits: [["${(++requests.count).toString(36)}", ""]],
+    edits: [["const id = ++count + random()", "const id = random()"]],
   },
   {
     id: "request-abort-listener-kept",
@@ -317,8 +323,11 @@ export const MUTANTS = [
   {
     id: "request-send-throw-kept",
     file: "request/index.ts",
-    what: "a send() that throws leaves the request waiting (and its timer)",
-    edits: [["    } catch (error) {\n      settle();\n      reject(error);", "    } catch (error) {\n      reject(error);"]],
+    what: "a send() that throws leaves the request waiting (and its timer): the request registered before sending",
+    edits: [
+      ["    line.send(message, { id });\n", ""],
+      ["    waiting.set(id, [schema, settle]);\n", "    waiting.set(id, [schema, settle]);\n    line.send(message, { id });\n"],
+    ],
   },
   // ---- the lean core (issue 21) and the behaviours of issue 20 ----------------
   {

@@ -186,11 +186,13 @@ describe("atLeastOnce(): server → client", () => {
     expect(got).toEqual([{ text: "a" }, { text: "b" }, { text: "c" }]);
   });
 
-  it("acknowledges in batches: once per ackEvery messages, or ackDelay ms after the first unacknowledged one", () => {
+  it("acknowledges in batches: once per ackEvery messages (at the end of the turn), or ackDelay ms after the first unacknowledged one", async () => {
     const { fake, clock, frames, serverSays } = setup({}, { ackEvery: 3, ackDelay: 100 });
     fake.last().open();
     const acks = () => frames().filter((f) => f.t === "ack");
+    // the ack owed goes out at the end of the turn (the fake socket's frames arrive synchronously, as a read's do)
     for (let seq = 1; seq <= 3; seq++) serverSays({ t: "msg", seq, data: seq });
+    await null;
     expect(acks()).toEqual([{ t: "ack", seq: 3 }]);
     serverSays({ t: "msg", seq: 4, data: 4 });
     clock.advance(99);
@@ -201,6 +203,24 @@ describe("atLeastOnce(): server → client", () => {
       { t: "ack", seq: 4 },
     ]);
     expect(clock.pending()).toBe(0);
+  });
+
+  it("one ack per turn: a read of many frames is acknowledged once, cumulatively, and the ack timer is gone", async () => {
+    const { fake, clock, frames, serverSays } = setup({}, { ackEvery: 3, ackDelay: 100 });
+    fake.last().open();
+    const acks = () => frames().filter((f) => f.t === "ack");
+    for (let seq = 1; seq <= 10; seq++) serverSays({ t: "msg", seq, data: seq });
+    expect(acks()).toEqual([]);
+    await null;
+    expect(acks()).toEqual([{ t: "ack", seq: 10 }]);
+    expect(clock.pending()).toBe(0);
+    // the next turn counts afresh
+    for (let seq = 11; seq <= 13; seq++) serverSays({ t: "msg", seq, data: seq });
+    await null;
+    expect(acks()).toEqual([
+      { t: "ack", seq: 10 },
+      { t: "ack", seq: 13 },
+    ]);
   });
 
   it("sends the ack it owes before a clean close(), and leaves no ack timer behind", () => {

@@ -198,6 +198,16 @@ describe("request()", () => {
     client.close();
   });
 
+  it("rejects a reply failing its schema when the client comes from another copy of the package", async () => {
+    const { fake, client } = openClient({ incoming: z.object({ re: z.string(), n: z.number() }) });
+    vi.resetModules();
+    const other = await import("../../src/request/index.js");
+    const reply = other.request(client, { type: "get" });
+    fake.last().receive(JSON.stringify({ re: lastId(fake.last()), n: "not a number" }));
+    await expect(reply).rejects.toMatchObject({ code: "INVALID_MESSAGE" });
+    client.close();
+  });
+
   it("needs an object message to carry the id", async () => {
     const { client } = openClient();
     await expect(request(client, "text")).rejects.toMatchObject({ code: "INVALID_MESSAGE" });
