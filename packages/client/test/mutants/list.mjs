@@ -503,7 +503,7 @@ export const MUTANTS = [
     id: "options-unknown-accepted",
     file: "core/options.ts",
     what: "an unknown option name is accepted silently",
-    edits: [["    if (!(name in KNOWN)) refuse(name, value);\n", ""]],
+    edits: [["    if (!Object.hasOwn(KNOWN, name)) refuse(name, value);\n", ""]],
   },
   {
     id: "options-contradiction-accepted",
