@@ -1,5 +1,5 @@
 // One client connection speaking protocol version 2, over any transport.
-// Inbound frames are handled one after another (a promise chain), so
+// Inbound frames are handled one after another (its Inbox, inbox.ts), so
 // `onMessage` sees a session's messages in order and an ack is sent only once
 // the handlers before it settled and the high-water mark is stored.
 // Outbound messages are written by its Outbound (outbound.ts).
@@ -9,9 +9,9 @@ import type { ClientFrame } from "./frames.js";
 import type { ErrorContext, MessageContext } from "./options.js";
 import { Outbound } from "./outbound.js";
 import type { AttachOwner, Entry, Fence, ResetReason } from "./store.js";
+import { Inbox } from "./inbox.js";
 import type { TopicConnection } from "./topics/hub.js";
 import type { ConnectOptions, Hub, ProtocolConnection, Transport } from "./transport.js";
-import { turnBudget } from "./turn-budget.js";
 
 /** Commit (store the high-water mark, ack) at least this often while frames keep coming. */
 const COMMIT_EVERY = 64;
@@ -36,9 +36,12 @@ export class Connection implements ProtocolConnection, TopicConnection {
   /** The connection's user; `""`: anonymous. */
   readonly #user: string;
   #phase: Phase = "greeting";
-  #tail: Promise<void> = Promise.resolve();
-  /** Frames queued on the chain and not yet handled. */
-  #pending = 0;
+  /** Inbound steps, handled in order; after each, a commit when due. */
+  readonly #inbox = new Inbox(
+    // commit when the queue runs dry, or every COMMIT_EVERY messages while it does not
+    (last) => (last || this.#sinceCommit >= COMMIT_EVERY ? this.#commit(true) : undefined),
+    (error) => this.#fail(error, "store"),
+  );
 
   #session: string | undefined;
   #fence: Fence = 0;
@@ -92,14 +95,14 @@ export class Connection implements ProtocolConnection, TopicConnection {
       // the client has not read the reset yet: these belong to the session it will replace
       return;
     }
-    this.#enqueue(() => this.#handle(frame));
+    this.#inbox.push(() => this.#handle(frame));
   }
 
   resume(session: string, fence: Fence): void {
     if (this.#phase !== "greeting") return;
     this.#phase = "hello";
     this.#session = session;
-    this.#enqueue(async () => {
+    this.#inbox.push(async () => {
       const previous = this.#hub.claim(session, this);
       if (previous === "refused") return this.#reset("unknown-session", false);
       await previous?.close(CLOSE.TAKEN_OVER, "session taken over");
@@ -129,7 +132,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#phase = "closed";
     this.#ended = true;
     this.#hub.topics.leave(this);
-    this.#enqueue(async () => {
+    this.#inbox.push(async () => {
       const session = this.#session;
       try {
         if (session !== undefined && this.#fence !== 0) {
@@ -173,7 +176,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
       this.#transport.close(code, reason);
       this.end();
     }
-    return this.#tail;
+    return this.#inbox.idle();
   }
 
   /** A store event for this connection's session. */
@@ -186,7 +189,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
       if (event.fence > this.#fence) void this.close(CLOSE.TAKEN_OVER, "session taken over");
       return;
     }
-    this.#enqueue(() => this.#reset(event.reason, false));
+    this.#inbox.push(() => this.#reset(event.reason, false));
   }
 
   // ---- inbound --------------------------------------------------------------
@@ -196,29 +199,13 @@ export class Connection implements ProtocolConnection, TopicConnection {
     void this.close(CLOSE.PROTOCOL_ERROR, `protocol error: ${problem}`);
   }
 
-  #enqueue(step: () => Promise<void> | void): void {
-    this.#pending++;
-    this.#tail = this.#tail.then(async () => {
-      try {
-        const wait = turnBudget();
-        if (wait) await wait;
-        await step();
-        // commit when the chain runs dry, or every COMMIT_EVERY messages while it does not
-        if (this.#pending === 1 || this.#sinceCommit >= COMMIT_EVERY) await this.#commit(true);
-      } catch (error) {
-        this.#fail(error, "store");
-      } finally {
-        this.#pending--;
-      }
-    });
-  }
-
   #fail(error: unknown, source: ErrorContext["source"], seq?: number): void {
     this.#hub.onError(error, { source, ...(this.#session !== undefined && { session: this.#session }), ...(seq !== undefined && { seq }) });
     void this.close(CLOSE.INTERNAL_ERROR, source === "onMessage" ? "onMessage failed" : "store failed");
   }
 
-  async #handle(frame: ClientFrame): Promise<void> {
+  /** Handles one frame; a promise only when something had to be waited for. */
+  #handle(frame: ClientFrame): Promise<void> | void {
     switch (frame.t) {
       case "hello":
         return this.#hello(frame.session, frame.ack, frame.resume);
@@ -229,7 +216,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
         return this.#acknowledge(frame.seq);
       case "sub":
       case "unsub":
-        if (this.#phase === "bound") await this.#hub.topics.frame(this, frame);
+        if (this.#phase === "bound") return this.#hub.topics.frame(this, frame);
     }
   }
 
@@ -266,7 +253,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#out.pump();
   }
 
-  async #message(seq: number, id: string | undefined, data: unknown): Promise<void> {
+  #message(seq: number, id: string | undefined, data: unknown): Promise<void> | void {
     if (this.#phase !== "bound") return;
     const session = this.#session as string;
     if (seq <= this.#handled) {
@@ -283,16 +270,30 @@ export class Connection implements ProtocolConnection, TopicConnection {
       ...(id !== undefined && { id }),
       reply: (out: unknown) => this.#hub.sendBody(session, messageBody(out, id)),
     };
+    let pending: void | Promise<void>;
     try {
-      await this.#hub.onMessage(context, data);
+      pending = this.#hub.onMessage(context, data);
     } catch (error) {
-      this.#phase = "closed";
-      return this.#fail(error, "onMessage", seq);
+      return this.#rejected(error, seq);
     }
+    // a synchronous handler costs no microtask: most frames of a burst are handled in one go
+    if (typeof (pending as Promise<void> | undefined)?.then !== "function") return this.#delivered(seq);
+    return (pending as Promise<void>).then(
+      () => this.#delivered(seq),
+      (error: unknown) => this.#rejected(error, seq),
+    );
+  }
+
+  #delivered(seq: number): void {
     this.#handled = seq;
     this.#sinceCommit++;
     this.#ackDue = true;
     this.#hub.count("delivered");
+  }
+
+  #rejected(error: unknown, seq: number): void {
+    this.#phase = "closed";
+    this.#fail(error, "onMessage", seq);
   }
 
   async #acknowledge(seq: number): Promise<void> {
@@ -306,14 +307,21 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#hub.acknowledged(session);
   }
 
-  /** Stores the high-water mark and (with `ack`) tells the client. */
-  async #commit(ack: boolean): Promise<void> {
+  /** Stores the high-water mark and (with `ack`) tells the client; a promise only while the store writes. */
+  #commit(ack: boolean): Promise<void> | void {
     if (this.#session === undefined || this.#fence === 0 || (this.#phase !== "bound" && this.#phase !== "closed")) return;
-    if (this.#handled > this.#recorded) {
-      const result = await this.#hub.store.record(this.#session, this.#fence, this.#handled);
-      if (result !== "ok") return this.#lost(result);
-      this.#recorded = this.#handled;
-    }
+    if (this.#handled > this.#recorded) return this.#record(this.#session, this.#handled, ack);
+    this.#committed(ack);
+  }
+
+  async #record(session: string, handled: number, ack: boolean): Promise<void> {
+    const result = await this.#hub.store.record(session, this.#fence, handled);
+    if (result !== "ok") return this.#lost(result);
+    this.#recorded = handled;
+    this.#committed(ack);
+  }
+
+  #committed(ack: boolean): void {
     this.#sinceCommit = 0;
     if (ack && this.#ackDue && this.#phase === "bound") {
       this.#ackDue = false;
