@@ -68,7 +68,8 @@ describe("inbound frames per turn", () => {
       conn.receive(JSON.stringify({ t: "hello", session: `timer-${i}`, ack: 0 }));
       return conn;
     });
-    await nextTurn();
+    // the hellos handled and the budget's own turns settled, so the burst starts a turn of its own
+    for (let turn = 0; turn < 5; turn++) await nextTurn();
     await microtasks();
     // the burst arrives in a timer callback, as frames read from sockets do: before the turn's immediates.
     // Read in the next turn's immediates, before the server's own: the loop went round once (timers, I/O)
