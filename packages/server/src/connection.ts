@@ -38,8 +38,12 @@ export class Connection implements ProtocolConnection, TopicConnection {
   #phase: Phase = "greeting";
   /** Inbound steps, handled in order; after each, a commit when due. */
   readonly #inbox = new Inbox(
-    // commit when the queue runs dry, or every COMMIT_EVERY messages while it does not
-    (last) => (last || this.#sinceCommit >= COMMIT_EVERY ? this.#commit(true) : undefined),
+    // commit every COMMIT_EVERY messages while frames keep coming (behind at most one write in
+    // flight), and when the queue runs dry
+    (last) => {
+      if (this.#sinceCommit >= COMMIT_EVERY) return this.#commitAfterFlight();
+      if (last) this.#commitBehind();
+    },
     (error) => this.#fail(error, "store"),
   );
 
@@ -50,6 +54,9 @@ export class Connection implements ProtocolConnection, TopicConnection {
   #recorded = 0;
   #sinceCommit = 0;
   #ackDue = false;
+  /** The mark being stored (one write in flight at a time), and whether another commit was asked for meanwhile. */
+  #recording: Promise<void> | undefined;
+  #commitAgain = false;
   /** Highest server seq acknowledged by the client. */
   #clientAcked = 0;
   readonly #out: Outbound;
@@ -136,7 +143,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
       const session = this.#session;
       try {
         if (session !== undefined && this.#fence !== 0) {
-          await this.#commit(false);
+          await this.#commitNow(false);
           await this.#hub.store.detach(session, this.#fence);
         }
       } finally {
@@ -307,26 +314,78 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#hub.acknowledged(session);
   }
 
+  /**
+   * Commits without holding the inbox: the next frames are handled while the
+   * store writes the mark, and the ack goes out when the write landed (an ack
+   * never covers what the store does not have). One write in flight at a time;
+   * a commit asked for meanwhile follows it.
+   */
+  #commitBehind(): void {
+    if (this.#recording) {
+      this.#commitAgain = true;
+      return;
+    }
+    const writing = this.#commit(true);
+    if (!writing) return;
+    this.#recording = writing.then(
+      () => {
+        this.#recording = undefined;
+        if (!this.#commitAgain) return;
+        this.#commitAgain = false;
+        this.#commitBehind();
+      },
+      (error: unknown) => {
+        this.#recording = undefined;
+        this.#fail(error, "store");
+      },
+    );
+  }
+
+  /**
+   * The COMMIT_EVERY-th message since the last commit: the inbox waits for the
+   * write in flight (if any) before it goes on, so acks keep coming every
+   * COMMIT_EVERY messages and a connection has at most two commits' worth of
+   * messages handled and not yet stored.
+   */
+  #commitAfterFlight(): Promise<void> | void {
+    if (this.#recording) return this.#recording.then(() => this.#commitBehind());
+    this.#commitBehind();
+  }
+
+  /** Waits for the mark in flight, then commits what is left (before a detach or a drop). */
+  async #commitNow(ack: boolean): Promise<void> {
+    while (this.#recording) await this.#recording;
+    await this.#commit(ack);
+  }
+
   /** Stores the high-water mark and (with `ack`) tells the client; a promise only while the store writes. */
   #commit(ack: boolean): Promise<void> | void {
     if (this.#session === undefined || this.#fence === 0 || (this.#phase !== "bound" && this.#phase !== "closed")) return;
-    if (this.#handled > this.#recorded) return this.#record(this.#session, this.#handled, ack);
-    this.#committed(ack);
-  }
-
-  async #record(session: string, handled: number, ack: boolean): Promise<void> {
-    const result = await this.#hub.store.record(session, this.#fence, handled);
-    if (result !== "ok") return this.#lost(result);
-    this.#recorded = handled;
-    this.#committed(ack);
-  }
-
-  #committed(ack: boolean): void {
     this.#sinceCommit = 0;
-    if (ack && this.#ackDue && this.#phase === "bound") {
-      this.#ackDue = false;
-      this.#transport.send(ackFrame(this.#recorded));
+    if (this.#handled > this.#recorded) return this.#record(this.#session, this.#fence, this.#handled, ack);
+    if (ack) this.#sendAck();
+  }
+
+  async #record(session: string, fence: Fence, handled: number, ack: boolean): Promise<void> {
+    const result = await this.#hub.store.record(session, fence, handled);
+    // the connection moved on meanwhile (a reset, a new hello): this mark is not its own any more
+    if (this.#session !== session || this.#fence !== fence) return;
+    if (result !== "ok") {
+      // a reset changes the connection's state: it waits its turn among the inbound steps
+      if (result === "gone") this.#inbox.push(() => this.#lost(result));
+      else this.#lost(result);
+      return;
     }
+    if (handled > this.#recorded) this.#recorded = handled;
+    if (ack) this.#sendAck();
+  }
+
+  /** Acknowledges what the store has, when the client has something to hear. */
+  #sendAck(): void {
+    if (!this.#ackDue || this.#phase !== "bound") return;
+    // messages handled while the mark was written wait for the next commit's ack
+    this.#ackDue = this.#handled > this.#recorded;
+    this.#transport.send(ackFrame(this.#recorded));
   }
 
   /** A fenced write was refused: another connection owns the session, or it is gone. */
@@ -345,7 +404,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
     // what was handled is acknowledged first, so the client does not send it again under its new session
     if (drop && this.#phase === "bound") {
       this.#ackDue = true;
-      await this.#commit(true);
+      await this.#commitNow(true);
       if (this.#phase !== "bound") return;
     } else if (this.#phase === "bound" && this.#ackDue) {
       // the session is already gone from the store (overflow, lost): its mark cannot be stored,
