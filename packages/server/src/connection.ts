@@ -36,16 +36,8 @@ export class Connection implements ProtocolConnection, TopicConnection {
   /** The connection's user; `""`: anonymous. */
   readonly #user: string;
   #phase: Phase = "greeting";
-  /** Inbound steps, handled in order; after each, a commit when due. */
-  readonly #inbox = new Inbox(
-    // commit every COMMIT_EVERY messages while frames keep coming (behind at most one write in
-    // flight), and when the queue runs dry
-    (last) => {
-      if (this.#sinceCommit >= COMMIT_EVERY) return this.#commitAfterFlight();
-      if (last) this.#commitBehind();
-    },
-    (error) => this.#fail(error, "store"),
-  );
+  /** Inbound steps, handled in order; after each, a commit when due (afterStep). */
+  readonly #inbox = new Inbox(this);
 
   #session: string | undefined;
   #fence: Fence = 0;
@@ -200,6 +192,20 @@ export class Connection implements ProtocolConnection, TopicConnection {
   }
 
   // ---- inbound --------------------------------------------------------------
+
+  /**
+   * For its inbox, after each step: commit every COMMIT_EVERY messages while
+   * frames keep coming (behind at most one write in flight), and when the queue runs dry.
+   */
+  afterStep(last: boolean): Promise<void> | void {
+    if (this.#sinceCommit >= COMMIT_EVERY) return this.#commitAfterFlight();
+    if (last) this.#commitBehind();
+  }
+
+  /** For its inbox: a step failed (the store, in practice). */
+  stepFailed(error: unknown): void {
+    this.#fail(error, "store");
+  }
 
   #violation(text: string, problem: string): void {
     if (this.#foreign?.(text, problem)) return;

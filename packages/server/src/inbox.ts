@@ -12,27 +12,32 @@ import { turnBudget } from "./turn-budget.js";
 /** One piece of inbound work: a promise when it has to wait for something. */
 export type Step = () => Promise<void> | void;
 
+/** What the inbox tells its connection. */
+export interface InboxOwner {
+  /** Runs after each step; `last`: nothing else is queued (the connection commits then). */
+  afterStep(last: boolean): Promise<void> | void;
+  /** A step (or `afterStep`) threw or rejected. */
+  stepFailed(error: unknown): void;
+}
+
 /** Compact the array once this many handled slots lead it (a long burst on one connection). */
 const COMPACT_AT = 1_024;
 const settled: Promise<void> = Promise.resolve();
 
 export class Inbox {
-  readonly #steps: (Step | undefined)[] = [];
+  readonly #owner: InboxOwner;
+  /** The queue, only while there is work: an idle connection holds no array (memory per connection counts). */
+  #steps: (Step | undefined)[] | undefined;
   #head = 0;
   #running: Promise<void> | undefined;
-  /** Runs after each step; `last`: nothing else is queued (the connection commits then). */
-  readonly #after: (last: boolean) => Promise<void> | void;
-  /** A step (or `after`) threw or rejected. */
-  readonly #fail: (error: unknown) => void;
 
-  constructor(after: (last: boolean) => Promise<void> | void, fail: (error: unknown) => void) {
-    this.#after = after;
-    this.#fail = fail;
+  constructor(owner: InboxOwner) {
+    this.#owner = owner;
   }
 
   /** Queues a step; it runs after every step queued before it, never inside this call. */
   push(step: Step): void {
-    this.#steps.push(step);
+    (this.#steps ??= []).push(step);
     this.#running ??= this.#drain();
   }
 
@@ -44,7 +49,7 @@ export class Inbox {
   async #drain(): Promise<void> {
     // the caller (receive) finishes its own synchronous decision first
     await undefined;
-    const steps = this.#steps;
+    const steps = this.#steps as (Step | undefined)[];
     while (this.#head < steps.length) {
       const wait = turnBudget();
       if (wait) await wait;
@@ -53,10 +58,10 @@ export class Inbox {
       try {
         const pending = step();
         if (pending) await pending;
-        const after = this.#after(this.#head === steps.length);
+        const after = this.#owner.afterStep(this.#head === steps.length);
         if (after) await after;
       } catch (error) {
-        this.#fail(error);
+        this.#owner.stepFailed(error);
       }
       if (this.#head === steps.length) {
         steps.length = 0;
@@ -66,6 +71,8 @@ export class Inbox {
         this.#head = 0;
       }
     }
+    this.#steps = undefined;
+    this.#head = 0;
     this.#running = undefined;
   }
 }
