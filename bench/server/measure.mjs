@@ -97,10 +97,10 @@ async function runKind(kind, round, redis, wanted, progress) {
       const before = await target.call("heap");
       await target.call("mark");
       const { opened } = await load.call("open", { kind, url, count: c.idle.count, prefix: `idle-${round}` }, 180_000);
-      const { loopMaxMs, blockMs, connections } = await target.call("read");
+      const { loopMaxMs, blockMs, blockAt, connections } = await target.call("read");
       const after = await target.call("heap");
       if (connections !== opened) throw new Error(`idle: the server holds ${connections} connections, the clients opened ${opened}`);
-      out.idle = { perConnection: (after - before) / opened, connections: opened, loopMaxMs, blockMs };
+      out.idle = { perConnection: (after - before) / opened, connections: opened, loopMaxMs, blockMs, blockAt };
       await load.call("closeAll", {}, 60_000);
       await settled(target, kind, redis);
     }
@@ -141,11 +141,11 @@ async function runKind(kind, round, redis, wanted, progress) {
       await target.call("mark");
       const t0 = Date.now();
       await load.call("churn", { kind, url, count: c.churn.count, concurrency: c.churn.concurrency, prefix: `churn-${round}` }, 300_000);
-      const { loopMaxMs, blockMs } = await target.call("read");
+      const { loopMaxMs, blockMs, blockAt } = await target.call("read");
       const seconds = (Date.now() - t0) / 1000;
       await settled(target, kind, redis);
       const after = await target.call("heap");
-      out.churn = { before, after, delta: after - before, loopMaxMs, blockMs, seconds };
+      out.churn = { before, after, delta: after - before, loopMaxMs, blockMs, blockAt, seconds };
     }
   } finally {
     await load.stop();

@@ -63,25 +63,26 @@ export class Outbound {
       return;
     }
     this.#pumping = true;
-    void this.#drain()
-      .catch((error: unknown) => this.#owner.fail(error))
-      .finally(() => {
-        this.#pumping = false;
-      });
+    void this.#drain().catch((error: unknown) => this.#owner.fail(error));
   }
 
   async #drain(): Promise<void> {
-    do {
-      this.#again = false;
-      for (;;) {
-        const session = this.#owner.current();
-        if (session === undefined) return;
-        const entries = await this.#hub.store.read(session, this.#written, READ_BATCH);
-        if (!entries || this.#owner.current() !== session) return;
-        if (!this.#write(entries)) return;
-        if (entries.length < READ_BATCH) break;
-      }
-    } while (this.#again);
+    try {
+      do {
+        this.#again = false;
+        for (;;) {
+          const session = this.#owner.current();
+          if (session === undefined) return;
+          const entries = await this.#hub.store.read(session, this.#written, READ_BATCH);
+          if (!entries || this.#owner.current() !== session) return;
+          if (!this.#write(entries)) return;
+          if (entries.length < READ_BATCH) break;
+        }
+      } while (this.#again);
+    } finally {
+      // in the same microtask as the last look at #again: an append arriving after it starts a new pump
+      this.#pumping = false;
+    }
   }
 
   /** Writes the entries that follow `written`; false when the socket became congested. */
