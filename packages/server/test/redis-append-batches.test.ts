@@ -3,12 +3,13 @@
 // appended alone, in order; another command for the session never overtakes
 // them. Against a real redis-server; Redis's command statistics count the calls.
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AppendResult, Store, StoreEvent } from "../src/index.js";
 import { redisStore } from "../src/redis.js";
 import type { RedisStoreOptions } from "../src/redis.js";
 import { appendResults } from "../src/redis/appends.js";
-import { SKIP_REDIS, startRedis } from "./redis/redis-server.js";
+import { SKIP_REDIS } from "./redis/redis-server.js";
+import { useRedis } from "./redis/shared-redis.js";
 import type { RedisProcess } from "./redis/redis-server.js";
 
 let redis: RedisProcess;
@@ -31,17 +32,10 @@ async function calls(): Promise<Record<string, number>> {
 const stored = (from: number, n: number): AppendResult[] => Array.from({ length: n }, (_, i) => ({ status: "stored", seq: from + i }));
 
 describe.skipIf(SKIP_REDIS)("redisStore: appends of one tick", () => {
-  beforeAll(async () => {
-    redis = await startRedis();
-    admin = new Redis(redis.url, { lazyConnect: true });
-    admin.on("error", () => {});
-    await admin.connect();
-  });
-  afterAll(async () => {
-    await Promise.all(stores.map((store) => store.close()));
-    admin?.disconnect();
-    await redis?.stop();
-  });
+  useRedis(
+    (shared) => ({ redis, admin } = shared),
+    () => Promise.all(stores.map((store) => store.close())),
+  );
 
   it("100 sends to one session in one tick are one script call, one RPUSH and one local event with the entries (no PUBLISH); each gets its own seq, in order", async () => {
     const store = makeStore();

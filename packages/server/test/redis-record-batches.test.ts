@@ -5,10 +5,11 @@
 // overtakes its mark. Against a real redis-server; Redis's command statistics
 // count the calls.
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Store } from "../src/index.js";
 import { redisStore } from "../src/redis.js";
-import { SKIP_REDIS, startRedis } from "./redis/redis-server.js";
+import { SKIP_REDIS } from "./redis/redis-server.js";
+import { useRedis } from "./redis/shared-redis.js";
 import type { RedisProcess } from "./redis/redis-server.js";
 
 let redis: RedisProcess;
@@ -35,17 +36,10 @@ async function attached(store: Store, session: string): Promise<number> {
 }
 
 describe.skipIf(SKIP_REDIS)("redisStore: inbound marks of one turn", () => {
-  beforeAll(async () => {
-    redis = await startRedis();
-    admin = new Redis(redis.url, { lazyConnect: true });
-    admin.on("error", () => {});
-    await admin.connect();
-  });
-  afterAll(async () => {
-    await Promise.all(stores.map((store) => store.close()));
-    admin?.disconnect();
-    await redis?.stop();
-  });
+  useRedis(
+    (shared) => ({ redis, admin } = shared),
+    () => Promise.all(stores.map((store) => store.close())),
+  );
 
   it("50 sessions' marks in one turn are one script call; each is stored, and a lower mark later changes nothing", async () => {
     const store = makeStore();

@@ -3,11 +3,12 @@
 // Redis's own: keys and TTLs, two nodes as two store objects, leases of a
 // node that died, and Redis losing its data.
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Store, StoreEvent } from "../src/index.js";
 import { redisStore } from "../src/redis.js";
 import type { RedisStoreOptions } from "../src/redis.js";
-import { SKIP_REDIS, startRedis } from "./redis/redis-server.js";
+import { SKIP_REDIS } from "./redis/redis-server.js";
+import { useRedis } from "./redis/shared-redis.js";
 import type { RedisProcess } from "./redis/redis-server.js";
 import { storeConformance } from "./store-conformance.js";
 
@@ -33,16 +34,7 @@ async function sessions(store: Store): Promise<string[]> {
 }
 
 describe.skipIf(SKIP_REDIS)("redisStore", () => {
-  beforeAll(async () => {
-    redis = await startRedis();
-    admin = new Redis(redis.url, { lazyConnect: true });
-    admin.on("error", () => {});
-    await admin.connect();
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    await redis?.stop();
-  });
+  useRedis((shared) => ({ redis, admin } = shared));
 
   storeConformance("redisStore", {
     make: (options) => makeStore(options),

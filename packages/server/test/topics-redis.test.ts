@@ -3,11 +3,12 @@
 // other node recovers from the Redis stream, each publication is one stream
 // entry and one notification per node, and a dropped Pub/Sub link loses nothing.
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { redisStore } from "../src/redis.js";
 import { ackOf, rawClient, roundTrip, startLifeline } from "./helpers.js";
 import type { Frame, Harness, RawClient } from "./helpers.js";
-import { SKIP_REDIS, startRedis } from "./redis/redis-server.js";
+import { SKIP_REDIS } from "./redis/redis-server.js";
+import { useRedis } from "./redis/shared-redis.js";
 import type { RedisProcess } from "./redis/redis-server.js";
 
 let redis: RedisProcess;
@@ -36,16 +37,7 @@ const pubOf = (offset: number) => (f: Frame | string) => isT("pub")(f) && (f as 
 const offsets = (c: RawClient) => c.of("pub").map((f) => f["offset"]);
 
 describe.skipIf(SKIP_REDIS)("topics on nodes sharing Redis", () => {
-  beforeAll(async () => {
-    redis = await startRedis();
-    admin = new Redis(redis.url, { lazyConnect: true });
-    admin.on("error", () => {});
-    await admin.connect();
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    await redis?.stop();
-  });
+  useRedis((shared) => ({ redis, admin } = shared));
   afterEach(async () => {
     for (const h of nodes) {
       await h.close();
