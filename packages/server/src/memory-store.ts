@@ -1,16 +1,5 @@
 import { ANONYMOUS } from "./store.js";
-import type {
-  AppendResult,
-  AttachOwner,
-  AttachResult,
-  Entry,
-  Fence,
-  FencedResult,
-  ResetReason,
-  SessionInfo,
-  Store,
-  StoreEvent,
-} from "./store.js";
+import type { AppendResult, AttachOwner, AttachResult, Entry, Fence, FencedResult, ResetReason, SessionInfo, Store, StoreEvent } from "./store.js";
 import { Expiry } from "./expiry.js";
 import { Owners, belongsTo, freshRecord, storeLimits, takeOver, victims } from "./session-record.js";
 import type { SessionRecord } from "./session-record.js";

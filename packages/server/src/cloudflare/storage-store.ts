@@ -4,18 +4,7 @@
 // delivered in-process. Methods run one after another (a queue), and each
 // writes its keys in one `put`/`delete`, which the runtime commits atomically.
 import { ANONYMOUS } from "../store.js";
-import type {
-  AppendResult,
-  AttachOwner,
-  AttachResult,
-  Entry,
-  Fence,
-  FencedResult,
-  ResetReason,
-  SessionInfo,
-  Store,
-  StoreEvent,
-} from "../store.js";
+import type { AppendResult, AttachOwner, AttachResult, Entry, Fence, FencedResult, ResetReason, SessionInfo, Store, StoreEvent } from "../store.js";
 import { Owners, belongsTo, freshRecord, storeLimits, takeOver, victims } from "../session-record.js";
 import type { SessionRecord } from "../session-record.js";
 

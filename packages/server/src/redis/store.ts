@@ -3,18 +3,7 @@
 // events reach the owning node over Pub/Sub on a channel per node.
 import { Redis } from "ioredis";
 import { ANONYMOUS } from "../store.js";
-import type {
-  AppendResult,
-  AttachOwner,
-  AttachResult,
-  Entry,
-  Fence,
-  FencedResult,
-  ResetReason,
-  SessionInfo,
-  Store,
-  StoreEvent,
-} from "../store.js";
+import type { AppendResult, AttachOwner, AttachResult, Entry, Fence, FencedResult, ResetReason, SessionInfo, Store, StoreEvent } from "../store.js";
 import { platform } from "../platform.js";
 import { storeLimits } from "../session-record.js";
 import type { TimerHandle } from "../platform.js";
