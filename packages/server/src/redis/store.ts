@@ -6,6 +6,7 @@ import { ANONYMOUS } from "../store.js";
 import type { AppendResult, AttachOwner, AttachResult, Entry, Fence, FencedResult, ResetReason, SessionInfo, Store, StoreEvent } from "../store.js";
 import { platform } from "../platform.js";
 import { storeLimits } from "../session-record.js";
+import { pubSub } from "./pub-sub.js";
 import type { TimerHandle } from "../platform.js";
 import { ACKNOWLEDGE, APPEND, ATTACH, DETACH, DROP, INSPECT, READ, RECORDS, RENEW, SESSIONS_OF } from "./scripts.js";
 import type { Script } from "./scripts.js";
@@ -379,27 +380,21 @@ class RedisSessions implements Store {
   }
 
   #subscriberConnection(): Redis {
-    if (this.#subscriber) return this.#subscriber;
-    const subscriber = this.#client.duplicate({ autoResendUnfulfilledCommands: true, lazyConnect: false });
-    subscriber.on("error", (error: unknown) => this.#onError(error));
-    let connected = false;
-    subscriber.on("ready", () => {
-      if (connected) this.#resubscribed(subscriber).catch((error: unknown) => this.#onError(error));
-      connected = true;
-    });
-    subscriber.on("message", (channel: string, message: string) => {
-      const listener = this.#listeners.get(channel);
-      if (!listener) return;
-      let event: StoreEvent;
-      try {
-        event = JSON.parse(message) as StoreEvent;
-      } catch (error) {
-        return this.#onError(error);
-      }
-      listener(event);
-    });
-    this.#subscriber = subscriber;
-    return subscriber;
+    return (this.#subscriber ??= pubSub(this.#client, {
+      onError: (error) => this.#onError(error),
+      resubscribe: (subscriber) => this.#resubscribed(subscriber),
+      onMessage: (channel, message) => {
+        const listener = this.#listeners.get(channel);
+        if (!listener) return;
+        let event: StoreEvent;
+        try {
+          event = JSON.parse(message) as StoreEvent;
+        } catch (error) {
+          return this.#onError(error);
+        }
+        listener(event);
+      },
+    }));
   }
 
   /** Renews the leases of the sessions attached here, every `sessionTtl / 3`, while there are any. */

@@ -8,6 +8,7 @@ import type { Redis } from "ioredis";
 import { platform } from "../platform.js";
 import { TOPIC_RECORD_TTL } from "./history.js";
 import type { GapReason, HistoryLimits, HistoryRead, TopicHistory, TopicListener, TopicPosition } from "./history.js";
+import { pubSub } from "../redis/pub-sub.js";
 
 const PRELUDE = `
 local meta, stream = KEYS[1], KEYS[2]
@@ -163,23 +164,21 @@ export class RedisTopics implements TopicHistory {
   }
 
   #subscriberConnection(): Redis {
-    if (this.#subscriber) return this.#subscriber;
-    const subscriber = this.#client.duplicate({ autoResendUnfulfilledCommands: true, autoResubscribe: false, lazyConnect: false });
-    subscriber.on("error", (error: unknown) => this.#onError(error));
-    let connected = false;
-    subscriber.on("ready", () => {
-      if (connected) this.#resubscribed(subscriber).catch((error: unknown) => this.#onError(error));
-      connected = true;
-    });
-    subscriber.on("message", (channel: string, message: string) => {
-      const set = this.#listeners.get(channel);
-      if (!set) return;
-      const a = message.indexOf(":");
-      const b = message.indexOf(":", a + 1);
-      const publication = { epoch: message.slice(0, a), offset: Number(message.slice(a + 1, b)), body: message.slice(b + 1) };
-      for (const listener of [...set]) listener(publication);
-    });
-    this.#subscriber = subscriber;
-    return subscriber;
+    return (this.#subscriber ??= pubSub(
+      this.#client,
+      {
+        onError: (error) => this.#onError(error),
+        resubscribe: (subscriber) => this.#resubscribed(subscriber),
+        onMessage: (channel, message) => {
+          const set = this.#listeners.get(channel);
+          if (!set) return;
+          const a = message.indexOf(":");
+          const b = message.indexOf(":", a + 1);
+          const publication = { epoch: message.slice(0, a), offset: Number(message.slice(a + 1, b)), body: message.slice(b + 1) };
+          for (const listener of [...set]) listener(publication);
+        },
+      },
+      { autoResubscribe: false },
+    ));
   }
 }
