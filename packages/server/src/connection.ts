@@ -1,5 +1,5 @@
 // One client connection speaking protocol version 2, over any transport.
-// Inbound frames are handled one after another (its Inbox, inbox.ts), so
+// Inbound frames are handled one after another (a promise chain), so
 // `onMessage` sees a session's messages in order and an ack is sent only once
 // the handlers before it settled and the high-water mark is stored.
 // Outbound messages are written by its Outbound (outbound.ts).
@@ -9,9 +9,9 @@ import type { ClientFrame } from "./frames.js";
 import type { ErrorContext, MessageContext } from "./options.js";
 import { Outbound } from "./outbound.js";
 import type { AttachOwner, Entry, Fence, ResetReason } from "./store.js";
-import { Inbox } from "./inbox.js";
 import type { TopicConnection } from "./topics/hub.js";
 import type { ConnectOptions, Hub, ProtocolConnection, Transport } from "./transport.js";
+import { turnBudget } from "./turn-budget.js";
 
 /** Commit (store the high-water mark, ack) at least this often while frames keep coming. */
 const COMMIT_EVERY = 64;
@@ -36,8 +36,9 @@ export class Connection implements ProtocolConnection, TopicConnection {
   /** The connection's user; `""`: anonymous. */
   readonly #user: string;
   #phase: Phase = "greeting";
-  /** Inbound steps, handled in order; after each, a commit when due (afterStep). */
-  readonly #inbox = new Inbox(this);
+  #tail: Promise<void> = Promise.resolve();
+  /** Frames queued on the chain and not yet handled. */
+  #pending = 0;
 
   #session: string | undefined;
   #fence: Fence = 0;
@@ -91,14 +92,14 @@ export class Connection implements ProtocolConnection, TopicConnection {
       // the client has not read the reset yet: these belong to the session it will replace
       return;
     }
-    this.#inbox.push(() => this.#handle(frame));
+    this.#enqueue(() => this.#handle(frame));
   }
 
   resume(session: string, fence: Fence): void {
     if (this.#phase !== "greeting") return;
     this.#phase = "hello";
     this.#session = session;
-    this.#inbox.push(async () => {
+    this.#enqueue(async () => {
       const previous = this.#hub.claim(session, this);
       if (previous === "refused") return this.#reset("unknown-session", false);
       await previous?.close(CLOSE.TAKEN_OVER, "session taken over");
@@ -128,7 +129,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#phase = "closed";
     this.#ended = true;
     this.#hub.topics.leave(this);
-    this.#inbox.push(async () => {
+    this.#enqueue(async () => {
       const session = this.#session;
       try {
         if (session !== undefined && this.#fence !== 0) {
@@ -172,7 +173,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
       this.#transport.close(code, reason);
       this.end();
     }
-    return this.#inbox.idle();
+    return this.#tail;
   }
 
   /** A store event for this connection's session. */
@@ -185,31 +186,31 @@ export class Connection implements ProtocolConnection, TopicConnection {
       if (event.fence > this.#fence) void this.close(CLOSE.TAKEN_OVER, "session taken over");
       return;
     }
-    this.#inbox.push(() => this.#reset(event.reason, false));
+    this.#enqueue(() => this.#reset(event.reason, false));
   }
 
   // ---- inbound --------------------------------------------------------------
 
-  /**
-   * For its inbox, after each step: commit when the queue runs dry, or every
-   * COMMIT_EVERY messages while it does not. The inbox waits for the write, so
-   * what is handled and not yet stored never exceeds one commit's worth: a
-   * node or object torn down mid-stream redelivers no more than that (the
-   * Durable Object teardown test's 0 duplicates; committing behind the
-   * handling, tried on 7 December, broke it).
-   */
-  afterStep(last: boolean): Promise<void> | void {
-    if (last || this.#sinceCommit >= COMMIT_EVERY) return this.#commit(true);
-  }
-
-  /** For its inbox: a step failed (the store, in practice). */
-  stepFailed(error: unknown): void {
-    this.#fail(error, "store");
-  }
-
   #violation(text: string, problem: string): void {
     if (this.#foreign?.(text, problem)) return;
     void this.close(CLOSE.PROTOCOL_ERROR, `protocol error: ${problem}`);
+  }
+
+  #enqueue(step: () => Promise<void> | void): void {
+    this.#pending++;
+    this.#tail = this.#tail.then(async () => {
+      try {
+        const wait = turnBudget();
+        if (wait) await wait;
+        await step();
+        // commit when the chain runs dry, or every COMMIT_EVERY messages while it does not
+        if (this.#pending === 1 || this.#sinceCommit >= COMMIT_EVERY) await this.#commit(true);
+      } catch (error) {
+        this.#fail(error, "store");
+      } finally {
+        this.#pending--;
+      }
+    });
   }
 
   #fail(error: unknown, source: ErrorContext["source"], seq?: number): void {
@@ -217,8 +218,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
     void this.close(CLOSE.INTERNAL_ERROR, source === "onMessage" ? "onMessage failed" : "store failed");
   }
 
-  /** Handles one frame; a promise only when something had to be waited for. */
-  #handle(frame: ClientFrame): Promise<void> | void {
+  async #handle(frame: ClientFrame): Promise<void> {
     switch (frame.t) {
       case "hello":
         return this.#hello(frame.session, frame.ack, frame.resume);
@@ -229,7 +229,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
         return this.#acknowledge(frame.seq);
       case "sub":
       case "unsub":
-        if (this.#phase === "bound") return this.#hub.topics.frame(this, frame);
+        if (this.#phase === "bound") await this.#hub.topics.frame(this, frame);
     }
   }
 
@@ -266,7 +266,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#out.pump();
   }
 
-  #message(seq: number, id: string | undefined, data: unknown): Promise<void> | void {
+  async #message(seq: number, id: string | undefined, data: unknown): Promise<void> {
     if (this.#phase !== "bound") return;
     const session = this.#session as string;
     if (seq <= this.#handled) {
@@ -283,30 +283,16 @@ export class Connection implements ProtocolConnection, TopicConnection {
       ...(id !== undefined && { id }),
       reply: (out: unknown) => this.#hub.sendBody(session, messageBody(out, id)),
     };
-    let pending: void | Promise<void>;
     try {
-      pending = this.#hub.onMessage(context, data);
+      await this.#hub.onMessage(context, data);
     } catch (error) {
-      return this.#rejected(error, seq);
+      this.#phase = "closed";
+      return this.#fail(error, "onMessage", seq);
     }
-    // a synchronous handler costs no microtask: most frames of a burst are handled in one go
-    if (typeof (pending as Promise<void> | undefined)?.then !== "function") return this.#delivered(seq);
-    return (pending as Promise<void>).then(
-      () => this.#delivered(seq),
-      (error: unknown) => this.#rejected(error, seq),
-    );
-  }
-
-  #delivered(seq: number): void {
     this.#handled = seq;
     this.#sinceCommit++;
     this.#ackDue = true;
     this.#hub.count("delivered");
-  }
-
-  #rejected(error: unknown, seq: number): void {
-    this.#phase = "closed";
-    this.#fail(error, "onMessage", seq);
   }
 
   async #acknowledge(seq: number): Promise<void> {
@@ -320,34 +306,19 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#hub.acknowledged(session);
   }
 
-  /** Stores the high-water mark and (with `ack`) tells the client; a promise only while the store writes. */
-  #commit(ack: boolean): Promise<void> | void {
+  /** Stores the high-water mark and (with `ack`) tells the client. */
+  async #commit(ack: boolean): Promise<void> {
     if (this.#session === undefined || this.#fence === 0 || (this.#phase !== "bound" && this.#phase !== "closed")) return;
-    this.#sinceCommit = 0;
-    if (this.#handled > this.#recorded) return this.#record(this.#session, this.#fence, this.#handled, ack);
-    if (ack) this.#sendAck();
-  }
-
-  async #record(session: string, fence: Fence, handled: number, ack: boolean): Promise<void> {
-    const result = await this.#hub.store.record(session, fence, handled);
-    // the connection moved on meanwhile (a reset, a new hello): this mark is not its own any more
-    if (this.#session !== session || this.#fence !== fence) return;
-    if (result !== "ok") {
-      // a reset changes the connection's state: it waits its turn among the inbound steps
-      if (result === "gone") this.#inbox.push(() => this.#lost(result));
-      else this.#lost(result);
-      return;
+    if (this.#handled > this.#recorded) {
+      const result = await this.#hub.store.record(this.#session, this.#fence, this.#handled);
+      if (result !== "ok") return this.#lost(result);
+      this.#recorded = this.#handled;
     }
-    if (handled > this.#recorded) this.#recorded = handled;
-    if (ack) this.#sendAck();
-  }
-
-  /** Acknowledges what the store has, when the client has something to hear. */
-  #sendAck(): void {
-    if (!this.#ackDue || this.#phase !== "bound") return;
-    // a commit that found nothing new to store still acks; anything handled since waits for the next commit
-    this.#ackDue = this.#handled > this.#recorded;
-    this.#transport.send(ackFrame(this.#recorded));
+    this.#sinceCommit = 0;
+    if (ack && this.#ackDue && this.#phase === "bound") {
+      this.#ackDue = false;
+      this.#transport.send(ackFrame(this.#recorded));
+    }
   }
 
   /** A fenced write was refused: another connection owns the session, or it is gone. */

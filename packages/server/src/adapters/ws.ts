@@ -35,10 +35,8 @@ let decoder: InstanceType<typeof platform.TextDecoder> | undefined;
 /** A `ws` message (Buffer, ArrayBuffer or Buffer[]) as text, and its size in bytes. */
 function decode(data: unknown): { text: string; bytes: number } | undefined {
   if (typeof data === "string") return { text: data, bytes: data.length };
-  decoder ??= new platform.TextDecoder();
-  // the usual case, one Buffer: one decode call, no streaming state
-  if (data instanceof Uint8Array) return { text: decoder.decode(data), bytes: data.byteLength };
   const parts = Array.isArray(data) ? data : [data];
+  decoder ??= new platform.TextDecoder();
   let text = "";
   let bytes = 0;
   for (const part of parts) {

@@ -137,32 +137,16 @@ return live
 `,
 } satisfies Script;
 
-/**
- * The inbound marks of many sessions in one call (records.ts: one turn's
- * `record`s of every connection of the node). KEYS: the sessions' hashes.
- * ARGV: fence and seq of each, in the order of KEYS.
- * → one "ok" | "fenced" | "gone" per key, each as a fenced write answers
- * alone (the mark only grows: a lower seq changes nothing but answers "ok").
- */
-export const RECORDS = {
-  name: "records",
-  lua: `
-local out = {}
-for i, h in ipairs(KEYS) do
-  local fence, seq = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])
-  local r = redis.call('HMGET', h, 'fence', 'reset', 'inbound')
-  if not r[1] or r[2] then
-    out[i] = 'gone'
-  elseif tonumber(r[1]) ~= fence then
-    out[i] = 'fenced'
-  else
-    if seq > tonumber(r[3] or '0') then redis.call('HSET', h, 'inbound', ARGV[2 * i]) end
-    out[i] = 'ok'
-  end
-end
-return out
+/** ARGV: fence, seq. → "ok" | "fenced" | "gone" */
+export const RECORD = script(
+  "record",
+  `
+local bad = fenced(ARGV[1])
+if bad then return bad end
+if tonumber(ARGV[2]) > tonumber(redis.call('HGET', h, 'inbound')) then redis.call('HSET', h, 'inbound', ARGV[2]) end
+return 'ok'
 `,
-} satisfies Script;
+);
 
 /**
  * Appends a batch of bodies (one session's `send()`s of one tick, see appends.ts).

@@ -8,11 +8,10 @@ import { platform } from "../platform.js";
 import { storeLimits } from "../session-record.js";
 import { pubSub } from "./pub-sub.js";
 import type { TimerHandle } from "../platform.js";
-import { ACKNOWLEDGE, APPEND, ATTACH, DETACH, DROP, INSPECT, READ, RECORDS, RENEW, SESSIONS_OF } from "./scripts.js";
+import { ACKNOWLEDGE, APPEND, ATTACH, DETACH, DROP, INSPECT, READ, RECORD, RENEW, SESSIONS_OF } from "./scripts.js";
 import type { Script } from "./scripts.js";
 import { AppendBatches } from "./appends.js";
 import type { AppendReply, WhenFull } from "./appends.js";
-import { RecordBatches } from "./records.js";
 import { RedisTopics } from "../topics/redis.js";
 
 /** Options of {@link redisStore}: give `url` or `client`. */
@@ -85,14 +84,6 @@ class RedisSessions implements Store {
   readonly #appends = new AppendBatches(
     (session, bodies, whenFull) => this.#appendBatch(session, bodies, whenFull),
     (writeAll) => this.#corked(writeAll),
-  );
-  /** This turn's inbound marks, one script call for every session (records.ts). */
-  readonly #records = new RecordBatches((marks) =>
-    this.#run(
-      RECORDS,
-      marks.map((mark) => mark.key),
-      marks.flatMap((mark) => [mark.fence, mark.seq]),
-    ) as Promise<unknown[]>,
   );
   #subscriber: Redis | undefined;
   readonly #listeners = new Map<string, (event: StoreEvent) => void>();
@@ -183,11 +174,7 @@ class RedisSessions implements Store {
   }
 
   async record(session: string, fence: Fence, seq: number): Promise<FencedResult> {
-    this.#live();
-    const result = await this.#records.add(this.#keys(session)[0], fence, seq);
-    // as #fencedWrite: this store object no longer keeps a session alive once it lost it
-    if (result !== "ok" && this.#leases.get(session) === fence) this.#forgetLease(session);
-    return result;
+    return this.#fencedWrite(RECORD, session, fence, [fence, seq]);
   }
 
   append(session: string, body: string, whenFull: WhenFull = "overflow"): Promise<AppendResult> {
@@ -260,7 +247,6 @@ class RedisSessions implements Store {
     this.#listeners.clear();
     this.#client.off("close", this.#onClose);
     this.#appends.rejectAll(new Error("@lifeline/server/redis: the store is closed"));
-    this.#records.rejectAll(new Error("@lifeline/server/redis: the store is closed"));
     // no QUIT: with Redis unreachable it would wait for a reconnection
     this.#subscriber?.disconnect();
     if (this.#ownsClient) this.#client.disconnect();
@@ -296,8 +282,6 @@ class RedisSessions implements Store {
     this.#live();
     // appends queued for this session this tick go first: Redis sees the calls in the order they were made
     if (script !== APPEND && keys[0] !== undefined) this.#appends.flush(keys[0]);
-    // …and so do its marks waiting for the end of the turn
-    if (script !== RECORDS && keys[0] !== undefined && this.#records.has(keys[0])) this.#records.flush();
     let sha = this.#sha.get(script);
     if (sha === undefined) {
       let loading = this.#loading.get(script);
