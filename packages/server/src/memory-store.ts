@@ -39,7 +39,6 @@ interface Session extends SessionRecord {
 
 /** setTimeout's ceiling; a longer TTL is waited for in several steps. */
 class Memory implements MemoryStore {
-  readonly #ttl: number;
   readonly #max: number;
   readonly #sessions = new Map<string, Session>();
   /** Sessions whose last connection ended, until they expire (expiry.ts). */
@@ -51,8 +50,9 @@ class Memory implements MemoryStore {
   readonly topics = new MemoryTopics();
 
   constructor(options: MemoryStoreOptions) {
-    ({ ttl: this.#ttl, max: this.#max } = storeLimits(options));
-    this.#expiry = new Expiry(this.#ttl, (session) => {
+    const { ttl, max } = storeLimits(options);
+    this.#max = max;
+    this.#expiry = new Expiry(ttl, (session) => {
       this.#unindex(session, this.#sessions.get(session));
       this.#sessions.delete(session);
     });
