@@ -51,8 +51,8 @@ export interface FaultSchedule {
   durationMs: number;
   /** Keep injecting past `durationMs` until this many faults went in (bounded by `hardLimit`). */
   minFaults: number;
-  /** Awaited before each fault that breaks the line (every kind but `rejectNext`). */
-  beforeBreak?: () => Promise<void>;
+  /** Awaited before each fault that breaks the line (every kind but `rejectNext`); `false` skips that fault. */
+  beforeBreak?: () => Promise<boolean | void>;
   /**
    * `storeLost`: called while the server is down in a restart, to bring it
    * back with a fresh, empty store, as a restarted process with a memory
@@ -77,7 +77,7 @@ export async function injectFaults(schedule: FaultSchedule): Promise<FaultFigure
   while ((Date.now() - started < durationMs || faults < minFaults) && Date.now() - started < limit) {
     await pause(random.int(10, 200));
     const kind = random.pick(kinds);
-    if (kind !== "rejectNext") await schedule.beforeBreak?.();
+    if (kind !== "rejectNext" && (await schedule.beforeBreak?.()) === false) continue;
     switch (kind) {
       case "dropAll":
         server.dropAll(random.pick(RECONNECTING_CODES), "chaos");
