@@ -66,7 +66,9 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     deafen();
     try {
       if (tab.framed) echo = new setup.Channel(`lifeline:${setup.name}`);
-    } catch {}
+    } catch {
+      // (the first object was allowed: not expected) the leader then writes without waiting, as it did before
+    }
     echo?.addEventListener("message", ({ data }) => {
       const { k, l, i } = data as { k?: unknown; l?: unknown; i?: number };
       if (k === "seq" && l === me) tab.leader?.echoed(i!);

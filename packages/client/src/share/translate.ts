@@ -1,9 +1,10 @@
 // The leader's half of acknowledged delivery across tabs (session.ts says
 // what the shared session is): it speaks the shared session on the real
-// socket, gives each tab's message a shared seq (posted to every tab before
-// the frame is written), turns the server's acks into each tab's own, holds
-// the line closed to the tabs until the server's answer to the hello is
-// accounted for, and starts a fresh shared session when the server lost it.
+// socket, gives each tab's message a shared seq (posted to every tab; the
+// frame is written once that post came back on this tab's echo channel),
+// turns the server's acks into each tab's own, holds the line closed to the
+// tabs until the server's answer to the hello is accounted for, and starts a
+// fresh shared session when the server lost it.
 import type { Frame } from "../core/types.js";
 import type { Filter, Relay } from "./relay.js";
 import { CATCH_UP_MS, ack, acknowledge, assign, envelopeOf, heardUpTo, hello, newSession, parse, record, requestId } from "./session.js";
