@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createClient } from "../../src/index.js";
+import { atLeastOnce } from "../../src/at-least-once/index.js";
 import { request } from "../../src/request/index.js";
 import { acrossTabs } from "../../src/share/index.js";
 import type { Role } from "../../src/share/index.js";
@@ -580,6 +581,38 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     await pump();
     for (const from of ["b", "c"]) expect(of(delivery, from), from).toEqual([1, 2, 3, 4]);
     expect([b.client.pending, c.client.pending]).toEqual([[], []]);
+    closeAll();
+  });
+
+  it("where the channel refuses the leader a second object to hear its posts back, it writes without waiting: nothing stalls", async () => {
+    const { clock, fake, origin, pump, delivery, closeAll } = session();
+    const tab = origin.tab();
+    let made = 0;
+    const Channel = class extends tab.BroadcastChannel {
+      constructor(name: string) {
+        if (++made > 1) throw new DOMException("refused", "SecurityError");
+        super(name);
+      }
+    };
+    const roles: Role[] = [];
+    const client = createClient({
+      url: TEST_URL,
+      WebSocket: fake.WebSocket,
+      clock,
+      heartbeat: false,
+      delivery: atLeastOnce(),
+      share: acrossTabs({ name: NAME, locks: tab.locks, BroadcastChannel: Channel, onRole: (role) => roles.push(role) }),
+    });
+    await settle();
+    expect(roles).toEqual(["leader"]);
+    expect(made).toBe(2);
+    fake.last().open();
+    await pump();
+    client.send({ from: "a", n: 1 });
+    await pump();
+    expect(of(delivery, "a")).toEqual([1]);
+    expect(client.pending).toEqual([]);
+    client.close();
     closeAll();
   });
 
