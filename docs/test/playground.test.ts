@@ -197,11 +197,16 @@ describe.skipIf(!found && !onCI)("playground in Chromium", () => {
   });
 
   // retry: in one busy fresh-clone CI run on 7 December the server counted a second connection while the
-  // two tabs were leader and follower (never standalone); an open finding beside share-chromium's takeover
-  // duplicates. A second run must pass with every assertion.
+  // two tabs were leader and follower (never standalone). Likely cause, found by reading, not reproduced: the
+  // topic test's terminateAll() drops the main page's line too, and its client comes back after a jittered
+  // backoff, which could land in the middle of this count; the count now starts once it is back. Kept until
+  // a busy run confirms it.
   it("two tabs share one connection: one leads, one follows; closing the leader hands the line over", { retry: 1 }, async () => {
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
     try {
+      // the main page's own line (its context shares nothing with this one) is back, and nothing else is open
+      await waitForText(page, "#state", "open", 30_000);
+      await expect.poll(() => server.clients, { timeout: 20_000 }).toBe(1);
       const before = server.clients;
       const first = await context.newPage();
       const second = await context.newPage();

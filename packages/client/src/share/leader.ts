@@ -30,9 +30,16 @@ export interface Leader {
   gate(socket: Relay): Filter;
   /** Acknowledged mode: an assignment of an earlier leader heard after this tab took over. */
   late(assigned: Assigned): void;
+  /** Acknowledged mode: this leader's `seq` post number `i` was heard back on its echo channel. */
+  echoed(i: number): void;
 }
 
-export function createLeader(me: string, line: Line, post: (post: Post) => void, session?: { state: SessionState }): Leader {
+/**
+ * The leader part of tab `me`. In acknowledged mode `session` is the shared
+ * session, and `echoes` says whether this tab hears its own posts back (an
+ * echo channel, see translate.ts).
+ */
+export function createLeader(me: string, line: Line, post: (post: Post) => void, session?: { state: SessionState }, echoes = false): Leader {
   const { clock } = line.options;
   const routes = new Map<string, string>();
   /** Pongs waiting for the leader's own round trip. */
@@ -46,7 +53,7 @@ export function createLeader(me: string, line: Line, post: (post: Post) => void,
     for (const timer of pongs) clock.clearTimeout(timer);
     pongs.clear();
   };
-  const shared = session && translate(me, line, post, () => gen, routes, session);
+  const shared = session && translate(me, line, post, () => gen, routes, session, echoes);
 
   return {
     opened: () => post({ k: "up", l: me, g: ++gen, st: session?.state }),
@@ -99,5 +106,6 @@ export function createLeader(me: string, line: Line, post: (post: Post) => void,
     },
     gate: (socket) => shared!.gate(socket),
     late: (assigned) => shared?.late(assigned),
+    echoed: (i) => shared?.echoed(i),
   };
 }

@@ -3,15 +3,18 @@
 // own `atLeastOnce()` keeps speaking protocol v2 with its own session, and
 // the leader translates: a tab's message (tab session, n) gets the shared
 // seq G, the server's cumulative ack of G becomes each tab's ack of its n.
-// Every assignment is posted to every tab *before* the frame is written, so
-// any tab that takes over knows the session, what the server has not
-// acknowledged (and resends it with the same G, which the server drops if it
-// has it), and each tab's acknowledged n (so a tab's own resend of an
-// acknowledged message is answered, not written again): nothing lost,
-// nothing delivered twice. Posts may reach the next leader after it took the
-// lock: it waits for those the server's answer covers (CATCH_UP_MS at most),
-// and writes a later one under a new seq if it already wrote a higher one
-// (the server takes a lower seq after a higher one for a duplicate).
+// Every assignment is posted to every tab, and the frame written only once
+// the leader heard that post back (a post that went round reaches every tab;
+// one a dying page had not sent off yet is lost while its socket still sends
+// what was written: translate.ts), so any tab that takes over knows the
+// session, what the server has not acknowledged (and resends it with the
+// same G, which the server drops if it has it), and each tab's acknowledged
+// n (so a tab's own resend of an acknowledged message is answered, not
+// written again): nothing lost, nothing delivered twice. Posts may reach
+// the next leader after it took the lock: it waits for those the server's
+// answer covers (CATCH_UP_MS at most), and writes a later one under a new
+// seq if it already wrote a higher one (the server takes a lower seq after a
+// higher one for a duplicate).
 
 /** One assigned message the server has not acknowledged: shared seq, tab session, tab seq, frame (with the shared seq). */
 export type Assigned = readonly [g: number, source: string, n: number, frame: string];
@@ -44,9 +47,10 @@ export const TAKEOVER_GAP = 1_000_000;
 /**
  * How long a new leader waits for the old leader's last assignments when the
  * server's answer to its hello acknowledges seqs it has not heard of yet (they
- * are on their way over the channel). Past it, the line opens anyway: a tab's
- * resend of a message behind an assignment never heard may then reach the
- * server twice (docs/sharing.md, the window that remains).
+ * are on their way over the channel: the old leader wrote them once they had
+ * gone round, but this tab may read the channel late). Past it, the line opens
+ * anyway: a tab's resend of a message behind an assignment still unread may
+ * then reach the server twice (docs/sharing.md, what remains).
  */
 export const CATCH_UP_MS = 1_000;
 

@@ -49,10 +49,31 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     setup.onRole?.(next);
   };
 
+  /**
+   * Acknowledged mode: while this tab leads, a second object on the channel
+   * hears its own `seq` posts back; an assignment is written once its post
+   * was (translate.ts says why). Undefined when the channel refused it.
+   */
+  let echo: ChannelLike | undefined;
+  const deafen = () => {
+    echo?.close();
+    echo = undefined;
+  };
+
   const lead = () => {
     // a session learnt from another leader: it may have numbered beyond what reached this tab
     if (heardSession) shared.state.last += TAKEOVER_GAP;
-    const now = (tab.leader = createLeader(me, line, post, tab.framed ? shared : undefined));
+    deafen();
+    try {
+      if (tab.framed) echo = new setup.Channel(`lifeline:${setup.name}`);
+    } catch {
+      // (the first object was allowed: not expected) the leader then writes without waiting, as it did before
+    }
+    echo?.addEventListener("message", ({ data }) => {
+      const { k, l, i } = data as { k?: unknown; l?: unknown; i?: number };
+      if (k === "seq" && l === me) tab.leader?.echoed(i!);
+    });
+    const now = (tab.leader = createLeader(me, line, post, tab.framed ? shared : undefined, !!echo));
     for (const id of asked) now.asked(id);
     announce("leader");
     post({ k: "lead", l: me });
@@ -66,6 +87,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     // the lock was taken from this tab (it seemed frozen): hand the line over
     tab.leader.retire();
     tab.leader = undefined;
+    deafen();
     if (attempts.real) line.reconnect();
   };
 
@@ -75,6 +97,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     election?.leave();
     channel?.close();
     channel = undefined;
+    deafen();
     if (attempts.following) line.reconnect();
   };
 
@@ -144,6 +167,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
       election = undefined;
       channel?.close();
       channel = undefined;
+      deafen();
       role = undefined;
     },
   });

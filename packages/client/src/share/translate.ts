@@ -1,9 +1,10 @@
 // The leader's half of acknowledged delivery across tabs (session.ts says
 // what the shared session is): it speaks the shared session on the real
-// socket, gives each tab's message a shared seq (posted to every tab before
-// the frame is written), turns the server's acks into each tab's own, holds
-// the line closed to the tabs until the server's answer to the hello is
-// accounted for, and starts a fresh shared session when the server lost it.
+// socket, gives each tab's message a shared seq (posted to every tab; the
+// frame is written once that post came back on this tab's echo channel),
+// turns the server's acks into each tab's own, holds the line closed to the
+// tabs until the server's answer to the hello is accounted for, and starts a
+// fresh shared session when the server lost it.
 import type { Frame } from "../core/types.js";
 import type { Filter, Relay } from "./relay.js";
 import { CATCH_UP_MS, ack, acknowledge, assign, envelopeOf, heardUpTo, hello, newSession, parse, record, requestId } from "./session.js";
@@ -19,7 +20,7 @@ import type { Line } from "../core/extension.js";
  * The acknowledged-mode half of leader `me`: `gen` reads its line's
  * generation, `routes` is its table of request ids to relays.
  */
-export function translate(me: string, line: Line, post: (post: Post) => void, gen: () => number, routes: Routes, session: { state: SessionState }) {
+export function translate(me: string, line: Line, post: (post: Post) => void, gen: () => number, routes: Routes, session: { state: SessionState }, echoes: boolean) {
   const { clock, heartbeat } = line.options;
   let gate: Relay | undefined;
   /** Relay (or SELF) → the tab session it said hello with, and back. */
@@ -33,9 +34,23 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
   let answer: number | undefined;
   /** The timer that ends that wait. */
   let waiting: unknown;
-  /** The assignments written on this line, and the highest shared seq written: a lower one would be a duplicate to the server. */
+  /** The assignments written (or queued to be) on this line, and the highest shared seq written: a lower one would be a duplicate to the server. */
   let wrote = new WeakSet<Assigned>();
   let top = 0;
+  /**
+   * What to write on this line, in order, each with the number of this
+   * leader's last `seq` post before it; and the number of the last post heard
+   * back on its echo channel (tabs.ts). A browser tearing a page down drops
+   * the posts it has not routed yet, while the socket, in another process,
+   * still sends what was written: a frame written before its post went round
+   * could reach the server with no other tab knowing its seq, and the message
+   * behind it would be delivered twice when its tab resends it through the
+   * next leader. A post heard back went round: every other tab gets it.
+   * Without an echo channel, nothing waits.
+   */
+  let outbox: Array<[Assigned, number]> = [];
+  let posts = 0;
+  let echoed = echoes ? 0 : Infinity;
   /**
    * The server's reset that made this tab start the current shared session,
    * the tab sessions from before it (their messages are not assigned: their
@@ -68,23 +83,39 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
     else post({ k: "in", l: me, g: gen(), f: frame, to: relay });
   };
 
-  /**
-   * Writes an assignment on this line: as it is when its seq is above all
-   * written here, else (a late one) under the next seq, posted to every tab
-   * first like any assignment, as the server would drop a lower seq.
-   */
+  /** Tells every tab of a new assignment (before the frame goes out: whoever leads next can resend it). */
+  const announce = (assigned: Assigned) => {
+    post({ k: "seq", a: assigned, l: me, i: ++posts });
+    record(session.state, assigned);
+  };
+
+  /** Queues an assignment to be written on this line, after what is queued already. */
   const write = (assigned: Assigned) => {
-    const { state } = session;
-    let out = assigned;
-    if (assigned[0] <= top) {
-      const g = ++state.last;
-      out = [g, assigned[1], assigned[2], envelopeOf(assigned[3])!.rewrite(g)];
-      post({ k: "seq", a: out });
-      record(state, out);
+    wrote.add(assigned);
+    outbox.push([assigned, posts]);
+    flush();
+  };
+
+  /**
+   * Writes what is queued, in order, once the posts before it went round: as
+   * it is when its seq is above all written here, else (a late one) under the
+   * next seq, announced like any assignment, as the server would drop a lower seq.
+   */
+  const flush = () => {
+    while (outbox[0] && outbox[0][1] <= echoed && gate) {
+      const [next] = outbox[0];
+      if (next[0] <= top) {
+        const g = ++session.state.last;
+        const out: Assigned = [g, next[1], next[2], envelopeOf(next[3])!.rewrite(g)];
+        announce(out);
+        wrote.add(out);
+        outbox[0] = [out, posts];
+      } else {
+        outbox.shift();
+        top = next[0];
+        gate.raw(next[3]);
+      }
     }
-    wrote.add(out);
-    top = out[0];
-    gate?.raw(out[3]);
   };
 
   /** The server acknowledged the shared seqs up to `g`: each tab hears the ack of its own messages. */
@@ -186,8 +217,7 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
       if (result === "acked") toTab(relay, ack(state.sources[source]));
       else if (result !== "sent") {
         // every tab hears of the assignment before the server gets the frame: whoever leads next can resend it
-        post({ k: "seq", a: result });
-        record(state, result);
+        announce(result);
         const id = requestId(result[3]);
         if (id !== undefined) route(routes, id, relay);
         write(result);
@@ -222,10 +252,17 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
 
   return {
     fromTab,
+    /** This leader's `seq` post number `i` went round (heard on its echo channel): what waited for it is written. */
+    echoed(i: number) {
+      if (i <= echoed) return;
+      echoed = i;
+      flush();
+    },
     /** The real socket was let go. */
     lost() {
       clock.clearTimeout(waiting);
       gate = undefined;
+      outbox = [];
       ready = false;
       answer = undefined;
       waiting = undefined;
@@ -241,6 +278,7 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
           answer = undefined;
           wrote = new WeakSet();
           top = 0;
+          outbox = [];
           sources.clear();
           relays.clear();
           topics.clear();

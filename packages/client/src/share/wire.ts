@@ -28,8 +28,8 @@ export type Post =
   | { readonly k: "pong"; readonly to: string }
   /** A frame leader `l` received on line generation `g`: for every relay, or only relay `to` (a request's reply); `K`: the server seq received so far. */
   | { readonly k: "in"; readonly l: string; readonly g: number; readonly f: unknown; readonly to?: string | undefined; readonly K?: number | undefined }
-  /** Acknowledged mode: the leader gave a tab's message a shared seq (posted before the frame is written). */
-  | { readonly k: "seq"; readonly a: Assigned }
+  /** Acknowledged mode: leader `l` gave a tab's message a shared seq (its post number `i`; the frame is written once `l` heard the post back). */
+  | { readonly k: "seq"; readonly a: Assigned; readonly l?: string; readonly i?: number }
   /** Acknowledged mode: the server acknowledged up to shared seq `g`. */
   | { readonly k: "acked"; readonly g: number }
   /** Acknowledged mode: a fresh shared session (the server reset the old one). */

@@ -16,9 +16,12 @@ import { bundle, DIST } from "./bundle.js";
  * have: raising one is a decision for review, not a fix for a red test.
  * Raised once on review: share 10,610 → 10,950 and everything → 13,350 when
  * the share entry gained topics across tabs (issue 24, ~320 B) and was split
- * by concern (~130 B).
+ * by concern (~130 B). Raised again, share → 11,150 and everything → 13,450,
+ * when a leader tab began writing an assignment only once its post came back
+ * on a second channel object (~200 B): without it a page torn down could have
+ * a message delivered twice (docs/sharing.md, "With atLeastOnce()").
  */
-const CEILINGS = { core: 5_850, share: 10_950, everything: 13_350 };
+const CEILINGS = { core: 5_850, share: 11_150, everything: 13_450 };
 /** Each entry point over the core. */
 const OVER_CORE = { "at-least-once": 850, request: 470 };
 

@@ -193,11 +193,7 @@ withChromium("acrossTabs() in chromium", "the multi-tab suite", () => {
     });
 
     for (const how of ["closes", "crashes"] as const) {
-      // retry: with atLeastOnce(), a busy full run (2 cores) has shown a follower's message delivered twice after
-      // the takeover, 1 run in 3 on 7 December, never standalone (12 of 12); not yet explained (an open finding
-      // in docs/sharing.md's terms: the resend after a takeover is meant to keep its seqs). A second run must pass
-      // with every assertion; a regression that duplicates on every takeover still fails.
-      it(`the leader page ${how} mid-stream: a follower leads within ${TAKEOVER_MS} ms and nothing sent is lost`, { retry: 1 }, async () => {
+      it(`the leader page ${how} mid-stream: a follower leads within ${TAKEOVER_MS} ms and nothing sent is lost`, async () => {
         await fresh();
         const [leader, ...followers] = (await threeTabs()) as [Page, Page, Page];
         const count = 200;

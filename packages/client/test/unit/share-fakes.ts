@@ -17,8 +17,12 @@ interface Request {
 export interface FakeTab {
   readonly locks: LockManagerLike;
   readonly BroadcastChannel: new (name: string) => ChannelLike;
-  /** The tab is gone without running any code: its locks are released, its channels hear and say nothing. */
-  crash(): void;
+  /**
+   * The tab is gone without running any code: its locks are released, its channels hear and say nothing.
+   * `losePosts`: what it posted and the others have not received yet is lost too, as Chromium has it for a
+   * page torn down (its WebSocket, in another process, still sends what was written before).
+   */
+  crash(losePosts?: boolean): void;
   /** The tab stops running (a frozen page): it keeps its locks, its channels hear and say nothing. */
   freeze(): void;
   readonly dead: boolean;
@@ -35,6 +39,8 @@ export function createFakeOrigin() {
   const posts: unknown[] = [];
   /** Channel messages posted from now on arrive on a later turn (setImmediate), after lock grants: a busy browser. */
   const timing = { slow: false };
+  /** Posts of one tab held for others until released (see delay()). */
+  const holds: Array<{ from: FakeTab; to: readonly FakeTab[]; held: Array<() => void> }> = [];
 
   const grant = (name: string, request: Request) => {
     held.set(name, request);
@@ -61,6 +67,8 @@ export function createFakeOrigin() {
   function tab(): FakeTab {
     let dead = false;
     let frozen = false;
+    /** Its posts still on their way are dropped (crash(true)). */
+    let lost = false;
     const self: FakeTab = {
       get dead() {
         return dead;
@@ -110,8 +118,10 @@ export function createFakeOrigin() {
           for (const other of channels) {
             if (other === this.#me || other.name !== this.#me.name) continue;
             const data = structuredClone(message);
-            const deliver = () => !other.closed && !other.tab.dead && !other.tab.frozen && other.deliver(data);
-            if (timing.slow) setImmediate(deliver);
+            const deliver = () => !lost && !other.closed && !other.tab.dead && !other.tab.frozen && other.deliver(data);
+            const hold = holds.find((h) => h.from === self && h.to.includes(other.tab));
+            if (hold) hold.held.push(deliver);
+            else if (timing.slow) setImmediate(deliver);
             else queueMicrotask(deliver);
           }
         }
@@ -123,8 +133,9 @@ export function createFakeOrigin() {
           channels.delete(this.#me);
         }
       },
-      crash() {
+      crash(losePosts = false) {
         dead = true;
+        lost = losePosts;
         for (const [name, request] of held) if (request.tab === self) release(name, request, () => request.resolve(undefined));
         for (const [name, queue] of queues) {
           queues.set(
@@ -141,10 +152,25 @@ export function createFakeOrigin() {
     return self;
   }
 
+  /**
+   * What `from` posts from now on reaches the tabs `to` only when the returned
+   * function is called (in order), as a busy tab reads the channel late; its
+   * own other channels and the other tabs hear it as usual.
+   */
+  const delay = (from: FakeTab, ...to: FakeTab[]) => {
+    const hold = { from, to, held: [] as Array<() => void> };
+    holds.push(hold);
+    return () => {
+      holds.splice(holds.indexOf(hold), 1);
+      for (const deliver of hold.held.splice(0)) queueMicrotask(deliver);
+    };
+  };
+
   return {
     tab,
     posts,
     timing,
+    delay,
     /** Open channels (a closed client leaves none). */
     openChannels: () => channels.size,
     /** Who holds the lock `name`, if anyone. */

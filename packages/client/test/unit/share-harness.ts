@@ -133,9 +133,12 @@ export function session(options: Partial<ClientOptions<any, any>> = {}, topics?:
   const page = browser({ delivery: atLeastOnce(), ...options });
   const server = serve(page.fake, topics);
   const up = <N extends number>(count: N) => page.up(count, [], server.pump);
-  /** The leader's tab crashes and the server sees its socket go; resolves once the other tabs reacted. */
-  const crash = async (leader: Tab, socket = page.fake.last()) => {
-    leader.tab.crash();
+  /**
+   * The leader's tab crashes and the server sees its socket go; resolves once the other tabs reacted.
+   * `losePosts`: its posts still on their way never arrive (see FakeTab.crash).
+   */
+  const crash = async (leader: Tab, socket = page.fake.last(), losePosts = false) => {
+    leader.tab.crash(losePosts);
     server.gone(socket);
     await settle();
   };

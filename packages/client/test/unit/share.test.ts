@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createClient } from "../../src/index.js";
+import { atLeastOnce } from "../../src/at-least-once/index.js";
 import { request } from "../../src/request/index.js";
 import { acrossTabs } from "../../src/share/index.js";
 import type { Role } from "../../src/share/index.js";
@@ -564,9 +565,66 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     closeAll();
   });
 
+  it("a leader page torn down loses its last posts while its socket still sends what it wrote: an assignment is written only once its post went round, so the next leader knows every seq the server has", async () => {
+    const { clock, fake, origin, closeAll, delivery, pump, crash, a, b, c } = await assigning();
+    // the leader reads 2 to 4 and assigns them (their posts are slow)
+    await settle();
+    // what it wrote reaches the server: its socket lives in another process
+    await pump({ acks: false });
+    // the page is torn down: its posts still on their way never arrive
+    await crash(a, fake.last(), true);
+    expect(b.roles).toEqual(["follower", "leader"]);
+    origin.timing.slow = false;
+    fake.sockets.find((socket) => socket.readyState === 0)!.open();
+    await pump();
+    clock.advance(CATCH_UP_MS);
+    await pump();
+    for (const from of ["b", "c"]) expect(of(delivery, from), from).toEqual([1, 2, 3, 4]);
+    expect([b.client.pending, c.client.pending]).toEqual([[], []]);
+    closeAll();
+  });
+
+  it("where the channel refuses the leader a second object to hear its posts back, it writes without waiting: nothing stalls", async () => {
+    const { clock, fake, origin, pump, delivery, closeAll } = session();
+    const tab = origin.tab();
+    let made = 0;
+    const Channel = class extends tab.BroadcastChannel {
+      constructor(name: string) {
+        if (++made > 1) throw new DOMException("refused", "SecurityError");
+        super(name);
+      }
+    };
+    const roles: Role[] = [];
+    const client = createClient({
+      url: TEST_URL,
+      WebSocket: fake.WebSocket,
+      clock,
+      heartbeat: false,
+      delivery: atLeastOnce(),
+      share: acrossTabs({ name: NAME, locks: tab.locks, BroadcastChannel: Channel, onRole: (role) => roles.push(role) }),
+    });
+    await settle();
+    expect(roles).toEqual(["leader"]);
+    expect(made).toBe(2);
+    fake.last().open();
+    await pump();
+    client.send({ from: "a", n: 1 });
+    await pump();
+    expect(of(delivery, "a")).toEqual([1]);
+    expect(client.pending).toEqual([]);
+    client.close();
+    closeAll();
+  });
+
   it("a new leader that wrote before it heard the old leader's last assignments writes those under new seqs (the server drops a lower one), so nothing is lost", async () => {
-    const { fake, origin, closeAll, delivery, pump, crash, a, b, c } = await assigning();
-    // the leader posts their seqs (slowly) and writes them, but the line dies before the server reads any
+    const { fake, origin, up, closeAll, delivery, pump, crash } = session();
+    const [a, b, c] = await up(3);
+    sendEach(1, { b, c });
+    await pump();
+    // the other tabs read the channel late (the leader hears its own posts back as usual)
+    const release = origin.delay(a.tab, b.tab, c.tab);
+    for (let n = 2; n <= 4; n++) sendEach(n, { b, c });
+    // the leader posts their seqs and, once heard back, writes them, but the line dies before the server reads any
     await settle();
     const first = fake.last();
     expect(texts(first).filter((t) => t.startsWith('{"t":"msg"'))).toHaveLength(2 + 6);
@@ -575,7 +633,7 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     // the server's answer covers only what b knows: b's line opens, its tab resends under new seqs, then the old posts arrive
     fake.sockets.find((socket) => socket.readyState === 0)!.open();
     await pump();
-    origin.timing.slow = false;
+    release();
     await pump();
     for (const from of ["b", "c"]) expect(of(delivery, from), from).toEqual([1, 2, 3, 4]);
     expect([b.client.pending, c.client.pending]).toEqual([[], []]);
@@ -586,12 +644,12 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
   });
 
   it("a new leader waits at most CATCH_UP_MS for the assignments the server's answer covers, then opens the line anyway", async () => {
-    const { clock, fake, up, closeAll, delivery, pump, crash } = session();
+    const { clock, fake, origin, up, closeAll, delivery, pump, crash } = session();
     const [a, b] = await up(2);
     b.client.send({ from: "b", n: 1 });
     await pump();
-    // the leader's own message: written and handled, but its assignment never reaches the other tab
-    a.tab.freeze();
+    // the leader's own message: written and handled, but its assignment reaches the other tab only after the wait, if ever
+    origin.delay(a.tab, b.tab);
     a.client.send({ from: "a", n: 1 });
     await pump({ acks: false });
     expect(of(delivery, "a")).toEqual([1]);
