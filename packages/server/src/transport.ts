@@ -19,6 +19,14 @@ export interface Transport {
   buffered?(): number;
   /** Calls `resume` (once) when the socket has sent what it held, or closed. */
   whenDrained?(resume: () => void): void;
+  /**
+   * Stops reading frames from the socket for now (frames already read may
+   * still come). The core calls it when the connection's inbound frames wait
+   * for a later turn of the event loop, and `resume` once it handled them.
+   */
+  pause?(): void;
+  /** Reads frames again after `pause` (and before a close, so that the closing handshake is read). */
+  resume?(): void;
 }
 
 /** Per-connection choices of the embedder. */
