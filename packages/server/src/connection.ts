@@ -1,5 +1,5 @@
 // One client connection speaking protocol version 2, over any transport.
-// Inbound frames are handled one after another (its Inbox, inbox.ts), so
+// Inbound frames are handled one after another (its Inbox, inbox.ts, the base class), so
 // `onMessage` sees a session's messages in order and an ack is sent only once
 // the handlers before it settled and the high-water mark is stored.
 // Outbound messages are written by its Outbound (outbound.ts).
@@ -29,7 +29,7 @@ type Phase =
   /** The socket is closing or closed: frames are ignored. */
   | "closed";
 
-export class Connection implements ProtocolConnection, TopicConnection {
+export class Connection extends Inbox implements ProtocolConnection, TopicConnection {
   readonly #hub: Hub;
   readonly #transport: Transport;
   readonly #foreign: ((text: string, problem: string) => boolean) | undefined;
@@ -37,8 +37,6 @@ export class Connection implements ProtocolConnection, TopicConnection {
   /** The connection's user; `""`: anonymous. */
   readonly #user: string;
   #phase: Phase = "greeting";
-  /** Inbound steps, handled in order; after each, a commit when due (afterStep). */
-  readonly #inbox = new Inbox(this);
 
   #session: string | undefined;
   #fence: Fence = 0;
@@ -56,6 +54,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
   #ended = false;
 
   constructor(hub: Hub, transport: Transport, options: ConnectOptions = {}) {
+    super();
     this.#hub = hub;
     this.#transport = transport;
     this.#foreign = options.foreign;
@@ -81,14 +80,14 @@ export class Connection implements ProtocolConnection, TopicConnection {
     if (text === "ping") return this.#transport.send("pong");
     if (text === "pong") return;
     // parsed in its turn (#frame): a turn that reads many sockets' windows only queues their texts
-    this.#inbox.push(text);
+    this.push(text);
   }
 
   resume(session: string, fence: Fence): void {
     if (this.#phase !== "greeting") return;
     this.#phase = "hello";
     this.#session = session;
-    this.#inbox.push(async () => {
+    this.push(async () => {
       const previous = this.#hub.claim(session, this);
       if (previous === "refused") return this.#reset("unknown-session", false);
       await previous?.close(CLOSE.TAKEN_OVER, "session taken over");
@@ -118,7 +117,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#phase = "closed";
     this.#ended = true;
     this.#hub.topics.leave(this);
-    this.#inbox.push(async () => {
+    this.push(async () => {
       const session = this.#session;
       try {
         if (session !== undefined && this.#fence !== 0) {
@@ -162,7 +161,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
       this.#transport.close(code, reason);
       this.end();
     }
-    return this.#inbox.idle();
+    return this.idle();
   }
 
   /** A store event for this connection's session. */
@@ -175,13 +174,13 @@ export class Connection implements ProtocolConnection, TopicConnection {
       if (event.fence > this.#fence) void this.close(CLOSE.TAKEN_OVER, "session taken over");
       return;
     }
-    this.#inbox.push(() => this.#reset(event.reason, false));
+    this.push(() => this.#reset(event.reason, false));
   }
 
   // ---- inbound --------------------------------------------------------------
 
   /** For its inbox: a frame's text or a step of the connection's own. */
-  handle(item: string | Step): Promise<void> | void {
+  protected handle(item: string | Step): Promise<void> | void {
     return typeof item === "string" ? this.#frame(item) : item();
   }
 
@@ -193,7 +192,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
    * Durable Object teardown test's 0 duplicates; committing behind the
    * handling, tried on 7 December, broke it).
    */
-  afterStep(last: boolean): Promise<void> | void {
+  protected afterStep(last: boolean): Promise<void> | void {
     if (last || this.#sinceCommit >= COMMIT_EVERY) return this.#commit(true);
   }
 
@@ -204,18 +203,18 @@ export class Connection implements ProtocolConnection, TopicConnection {
    * served), and the mark of what was handled is stored before the inbox
    * waits for a later turn, as when it runs dry.
    */
-  beforeWait(): Promise<void> | void {
+  protected beforeWait(): Promise<void> | void {
     this.#transport.pause?.();
     return this.#commit(true);
   }
 
   /** For its inbox: everything queued was handled. */
-  drained(): void {
+  protected drained(): void {
     this.#transport.resume?.();
   }
 
   /** For its inbox: an item failed (the store, in practice). */
-  failed(error: unknown): void {
+  protected failed(error: unknown): void {
     this.#fail(error, "store");
   }
 

@@ -17,55 +17,51 @@ import { turnBudget } from "./turn-budget.js";
 /** One piece of inbound work that is not a frame: a promise when it has to wait for something. */
 export type Step = () => Promise<void> | void;
 
-/** What the inbox asks of its connection. */
-export interface InboxOwner {
-  /** Handles a frame's text, or runs a step; a promise only when it has to wait. */
-  handle(item: string | Step): Promise<void> | void;
-  /** After each item; `last`: nothing else is queued (the connection commits then, or every N). */
-  afterStep(last: boolean): Promise<void> | void;
-  /** The turn's budget ran out and items are queued: commit, and stop reading for now. */
-  beforeWait(): Promise<void> | void;
-  /** The queue ran dry: read again. */
-  drained(): void;
-  /** An item (or a commit) threw or rejected. */
-  failed(error: unknown): void;
-}
-
 /** Compact the array once this many handled slots lead it (a long burst on one connection). */
 const COMPACT_AT = 1_024;
 const settled: Promise<void> = Promise.resolve();
 
-export class Inbox {
-  readonly #owner: InboxOwner;
-  /** The queue, only while there is work: an idle connection holds no array (memory per connection counts). */
+/**
+ * The inbound queue of a connection, as its base class: its fields live in
+ * the connection's own object (one object fewer per idle connection, whose
+ * memory counts), and the connection implements what the loop asks of it.
+ */
+export abstract class Inbox {
+  /** The queue, only while there is work: an idle connection holds no array. */
   #items: (string | Step | undefined)[] | undefined;
   #head = 0;
   #running: Promise<void> | undefined;
 
-  constructor(owner: InboxOwner) {
-    this.#owner = owner;
-  }
+  /** Handles a frame's text, or runs a step; a promise only when it has to wait. */
+  protected abstract handle(item: string | Step): Promise<void> | void;
+  /** After each item; `last`: nothing else is queued (the connection commits then, or every N). */
+  protected abstract afterStep(last: boolean): Promise<void> | void;
+  /** The turn's budget ran out and items are queued: commit, and stop reading for now. */
+  protected abstract beforeWait(): Promise<void> | void;
+  /** The queue ran dry: read again. */
+  protected abstract drained(): void;
+  /** An item (or a commit) threw or rejected. */
+  protected abstract failed(error: unknown): void;
 
   /** Queues an item; it is handled after every item queued before it, never inside this call. */
-  push(item: string | Step): void {
+  protected push(item: string | Step): void {
     (this.#items ??= []).push(item);
     this.#running ??= this.#drain();
   }
 
   /** Resolves once the queue ran dry (items queued meanwhile included). */
-  idle(): Promise<void> {
+  protected idle(): Promise<void> {
     return this.#running ?? settled;
   }
 
   async #drain(): Promise<void> {
     // the caller (receive, end) finishes its own synchronous work first
     await undefined;
-    const owner = this.#owner;
     const items = this.#items as (string | Step | undefined)[];
     while (this.#head < items.length) {
       const wait = turnBudget();
       if (wait) {
-        const committing = this.#guard(() => owner.beforeWait());
+        const committing = this.#guard(() => this.beforeWait());
         if (committing) await committing;
         await wait;
         // counted again in the turn it goes on in
@@ -74,10 +70,10 @@ export class Inbox {
       const item = items[this.#head] as string | Step;
       items[this.#head++] = undefined;
       const pending = this.#guard(() => {
-        const handling = owner.handle(item);
-        if (!handling) return owner.afterStep(this.#head === items.length);
+        const handling = this.handle(item);
+        if (!handling) return this.afterStep(this.#head === items.length);
         // the queue may have grown while the item waited
-        return handling.then(() => owner.afterStep(this.#head === items.length));
+        return handling.then(() => this.afterStep(this.#head === items.length));
       });
       if (pending) await pending;
       if (this.#head === items.length) {
@@ -91,7 +87,7 @@ export class Inbox {
     this.#items = undefined;
     this.#head = 0;
     this.#running = undefined;
-    owner.drained();
+    this.drained();
   }
 
   /** Runs `work`; waits only when it returned a promise; a failure goes to the owner, the loop goes on. */
@@ -100,8 +96,8 @@ export class Inbox {
     try {
       pending = work();
     } catch (error) {
-      return this.#owner.failed(error);
+      return this.failed(error);
     }
-    if (pending) return pending.then(undefined, (error: unknown) => this.#owner.failed(error));
+    if (pending) return pending.then(undefined, (error: unknown) => this.failed(error));
   }
 }
