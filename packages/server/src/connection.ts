@@ -4,30 +4,21 @@
 // the handlers before it settled and the high-water mark is stored.
 // Outbound messages are written by its Outbound (outbound.ts).
 import { CLOSE } from "./close-codes.js";
-import { ackFrame, messageBody, parseFrame, resetFrame } from "./frames.js";
+import { ackFrame, messageBody, resetFrame } from "./frames.js";
 import type { ClientFrame } from "./frames.js";
 import type { ErrorContext, MessageContext } from "./options.js";
 import { Outbound } from "./outbound.js";
+import { admit } from "./phase.js";
+import type { Phase } from "./phase.js";
 import type { AttachOwner, Entry, Fence, ResetReason } from "./store.js";
 import { Inbox } from "./inbox.js";
 import type { Step } from "./inbox.js";
 import type { TopicConnection } from "./topics/hub.js";
 import type { ConnectOptions, Hub, ProtocolConnection, Transport } from "./transport.js";
+import { turnBudget } from "./turn-budget.js";
 
 /** Commit (store the high-water mark, ack) at least this often while frames keep coming. */
 const COMMIT_EVERY = 64;
-
-type Phase =
-  /** Waiting for the first `hello`. */
-  | "greeting"
-  /** A `hello` is being handled. */
-  | "hello"
-  /** Speaking for a session. */
-  | "bound"
-  /** The session was reset: waiting for a `hello` for a new one; its frames are ignored. */
-  | "reset"
-  /** The socket is closing or closed: frames are ignored. */
-  | "closed";
 
 export class Connection extends Inbox implements ProtocolConnection, TopicConnection {
   readonly #hub: Hub;
@@ -220,20 +211,11 @@ export class Connection extends Inbox implements ProtocolConnection, TopicConnec
 
   /** Parses a frame's text and handles it, in the state the items before it left. */
   #frame(text: string): Promise<void> | void {
-    if (this.#phase === "closed") return;
-    const parsed = parseFrame(text);
-    if ("problem" in parsed) return this.#violation(text, parsed.problem);
-    const frame = parsed.frame;
-    if (frame.t === "hello") {
-      if (this.#phase !== "greeting" && this.#phase !== "reset") return this.#violation(text, "second hello");
-      this.#phase = "hello";
-    } else if (this.#phase === "greeting") {
-      return this.#violation(text, "hello expected");
-    } else if (this.#phase === "reset") {
-      // the client has not read the reset yet: these belong to the session it will replace
-      return;
-    }
-    return this.#handle(frame);
+    const admitted = admit(this.#phase, text);
+    if (admitted === undefined) return;
+    if ("problem" in admitted) return this.#violation(text, admitted.problem);
+    if (admitted.frame.t === "hello") this.#phase = "hello";
+    return this.#handle(admitted.frame);
   }
 
   #violation(text: string, problem: string): void {
@@ -280,6 +262,10 @@ export class Connection extends Inbox implements ProtocolConnection, TopicConnec
       return this.#reset(found.status === "absent" ? "unknown-session" : found.reason, false);
     }
     this.#fence = found.fence;
+    // a burst of hellos whose attach replies arrive together (200 in one read from Redis): the rest
+    // of each (the ack's write, the replay's read) counts against the turn's budget as a step does
+    const wait = turnBudget();
+    if (wait) await wait;
     if (this.#phase !== "hello") return; // closed meanwhile: end() detaches with this fence
     if (ack > found.sent) return this.#reset("ack-ahead", true);
     this.#phase = "bound";
