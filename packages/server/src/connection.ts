@@ -19,6 +19,8 @@ import { turnBudget } from "./turn-budget.js";
 
 /** Commit (store the high-water mark, ack) at least this often while frames keep coming. */
 const COMMIT_EVERY = 64;
+/** Frames waiting in the inbox above which its socket stops reading (pausing costs syscalls: not for every wait). */
+const PAUSE_ABOVE = 512;
 
 export class Connection extends Inbox implements ProtocolConnection, TopicConnection {
   readonly #hub: Hub;
@@ -189,13 +191,14 @@ export class Connection extends Inbox implements ProtocolConnection, TopicConnec
 
   /**
    * For its inbox, when the turn's budget ran out with frames still queued:
-   * the socket stops reading until the inbox ran dry (the kernel's buffers
-   * hold the rest: backpressure for a client that sends faster than it is
-   * served), and the mark of what was handled is stored before the inbox
-   * waits for a later turn, as when it runs dry.
+   * the mark of what was handled is stored (and acknowledged) before the
+   * inbox waits for a later turn, as when it runs dry. With more than
+   * PAUSE_ABOVE frames waiting (a client sending faster than it is served,
+   * not one keeping to a window), the socket also stops reading until the
+   * inbox ran dry: the kernel's buffers hold the rest.
    */
-  protected beforeWait(): Promise<void> | void {
-    this.#transport.pause?.();
+  protected beforeWait(queued: number): Promise<void> | void {
+    if (queued > PAUSE_ABOVE) this.#transport.pause?.();
     return this.#commit(true);
   }
 

@@ -36,8 +36,8 @@ export abstract class Inbox {
   protected abstract handle(item: string | Step): Promise<void> | void;
   /** After each item; `last`: nothing else is queued (the connection commits then, or every N). */
   protected abstract afterStep(last: boolean): Promise<void> | void;
-  /** The turn's budget ran out and items are queued: commit, and stop reading for now. */
-  protected abstract beforeWait(): Promise<void> | void;
+  /** The turn's budget ran out and `queued` items wait: commit (and stop reading, when that is many). */
+  protected abstract beforeWait(queued: number): Promise<void> | void;
   /** The queue ran dry: read again. */
   protected abstract drained(): void;
   /** An item (or a commit) threw or rejected. */
@@ -61,7 +61,7 @@ export abstract class Inbox {
     while (this.#head < items.length) {
       const wait = turnBudget();
       if (wait) {
-        const committing = this.#guard(() => this.beforeWait());
+        const committing = this.#guard(() => this.beforeWait(items.length - this.#head));
         if (committing) await committing;
         await wait;
         // counted again in the turn it goes on in
