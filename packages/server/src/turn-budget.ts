@@ -25,7 +25,7 @@ const now = (): number => clock.now();
 /** Steps handled per turn before the inboxes yield. */
 const STEPS_PER_TURN = 1_024;
 /** …or this many ms after the turn's first step (a `hello` costs far more than a `msg`). */
-const MS_PER_TURN = 8;
+const MS_PER_TURN = 4;
 /** The clock is read every this many steps. */
 const CLOCK_EVERY = 8;
 
