@@ -59,6 +59,8 @@ export interface RedisStoreOptions {
 }
 
 const KEY_PREFIX = "lifeline:";
+/** Leases renewed per pipeline (#renew). */
+const RENEW_CHUNK = 256;
 
 const RESET_REASONS: readonly string[] = ["unknown-session", "overflow", "ack-ahead", "evicted"] satisfies ResetReason[];
 
@@ -411,11 +413,22 @@ class RedisSessions implements Store {
   async #renew(): Promise<void> {
     this.#timer = undefined;
     const leases = [...this.#leases];
+    // in pipelines of RENEW_CHUNK, one after another: 5,000 sessions in one pipeline encoded (and
+    // their replies decoded) in one go blocked the event loop for tens of ms
+    for (let from = 0; from < leases.length && !this.#closed; from += RENEW_CHUNK) {
+      // a session detached or taken over since the list was made is left alone
+      const some = leases.slice(from, from + RENEW_CHUNK).filter(([session, fence]) => this.#leases.get(session) === fence);
+      if (some.length > 0 && !(await this.#renewSome(some))) break;
+    }
+    this.#scheduleRenewal();
+  }
+
+  /** Renews these leases in one pipeline; false when it failed (reported). */
+  async #renewSome(leases: ReadonlyArray<[string, Fence]>): Promise<boolean> {
     const pipeline = this.#client.pipeline();
     const sha = this.#sha.get(RENEW);
-    for (const [session] of leases) {
+    for (const [session, fence] of leases) {
       const keys = this.#keys(session);
-      const fence = this.#leases.get(session) as Fence;
       const args = [fence, this.#lease, this.#prefix + "user:"];
       if (sha === undefined) pipeline.eval(RENEW.lua, 2, ...keys, ...args);
       else pipeline.evalsha(sha, 2, ...keys, ...args);
@@ -429,10 +442,11 @@ class RedisSessions implements Store {
         else if (renewed === 0 && this.#leases.get(session) === fence) this.#forgetLease(session);
       });
       if (reload || sha === undefined) this.#sha.set(RENEW, (await this.#client.script("LOAD", RENEW.lua)) as string);
+      return true;
     } catch (error) {
       this.#onError(error);
+      return false;
     }
-    this.#scheduleRenewal();
   }
 }
 
