@@ -72,6 +72,8 @@ export class Connection extends Inbox implements ProtocolConnection, TopicConnec
     if (bytes > this.#hub.maxPayload) return void this.close(CLOSE.TOO_BIG, "frame too large");
     if (text === "ping") return this.#transport.send("pong");
     if (text === "pong") return;
+    // with `foreign`, the embedder learns at once whether a frame is lifeline's: it is judged as it arrives
+    if (this.#foreign) return this.#admit(text);
     // parsed in its turn (#frame): a turn that reads many sockets' windows only queues their texts
     this.push(text);
   }
@@ -210,6 +212,16 @@ export class Connection extends Inbox implements ProtocolConnection, TopicConnec
   /** For its inbox: an item failed (the store, in practice). */
   protected failed(error: unknown): void {
     this.#fail(error, "store");
+  }
+
+  /** Parses a frame's text as it arrives and queues its handling (a connection with `foreign`). */
+  #admit(text: string): void {
+    const admitted = admit(this.#phase, text);
+    if (admitted === undefined) return;
+    if ("problem" in admitted) return this.#violation(text, admitted.problem);
+    const frame = admitted.frame;
+    if (frame.t === "hello") this.#phase = "hello";
+    this.push(() => this.#handle(frame));
   }
 
   /** Parses a frame's text and handles it, in the state the items before it left. */

@@ -42,6 +42,9 @@ export interface ConnectOptions {
    * A text frame that is not protocol v2 in this state (not JSON, unknown
    * `t`, bad fields, no `hello` first, a second `hello`). Return true when
    * the embedder took it; otherwise the connection is closed with 4400.
+   * Called within `receive()`, so the embedder knows at once whether the
+   * frame was lifeline's (such a connection's frames are parsed as they
+   * arrive; without `foreign`, in their turn of the connection's inbox).
    * @default none: every such frame closes with 4400
    */
   foreign?: (text: string, problem: string) => boolean;

@@ -98,6 +98,29 @@ describe("createLifelineServer", () => {
     await lifeline.close();
   });
 
+  it("connect() with foreign: the embedder hears of a frame that is not lifeline's within receive(), and the connection stays open", async () => {
+    const lifeline = createLifelineServer();
+    const { sent, closes, transport } = recorder();
+    const taken: string[] = [];
+    const conn = lifeline.connect(transport, {
+      foreign: (text, problem) => {
+        taken.push(`${problem}: ${text}`);
+        return true;
+      },
+    });
+    conn.receive("plain text");
+    expect(taken).toEqual(["not JSON: plain text"]);
+    conn.receive(JSON.stringify({ t: "msg", seq: 1, data: 1 }));
+    expect(taken).toHaveLength(2);
+    expect(taken[1]).toMatch(/^hello expected: /);
+    conn.receive(JSON.stringify({ t: "hello", session: "f", ack: 0 }));
+    conn.receive(JSON.stringify({ t: "msg", seq: 1, data: 1 }));
+    expect(taken).toHaveLength(2);
+    await vi.waitFor(() => expect(sent.at(-1)).toBe('{"t":"ack","seq":1}'));
+    expect(closes).toEqual([]);
+    await lifeline.close();
+  });
+
   it("validates its options, naming the bad one", () => {
     expect(() => createLifelineServer({ maxPayload: 0 })).toThrow("maxPayload must be a positive integer of bytes, got 0");
     expect(() => createLifelineServer({ onMessage: 5 as never })).toThrow("onMessage must be a function, got number");
