@@ -113,6 +113,7 @@ async function closeAll() {
 /** Every client sends `perClient` messages, keeping at most `window` unacknowledged; resolves when all are acknowledged. */
 async function inbound({ perClient, window }) {
   const started = wallClock();
+  const cpu = process.cpuUsage();
   await Promise.all(
     clients.map(
       (c) =>
@@ -131,7 +132,9 @@ async function inbound({ perClient, window }) {
         }),
     ),
   );
-  return { started, done: wallClock() };
+  const used = process.cpuUsage(cpu);
+  // the clients' own CPU: with one core each, this process may bound the rate rather than the server
+  return { started, done: wallClock(), clientCpuMicros: used.user + used.system };
 }
 
 /**

@@ -110,11 +110,15 @@ async function runKind(kind, round, redis, wanted, progress) {
       const mark = await target.call("mark");
       if (kind === "lifeline-redis") redis.resetStats();
       const redis0 = redisCpu();
-      const { started, done } = await load.call("inbound", { perClient: c.in.perClient, window: c.in.window }, 180_000);
+      const { started, done, clientCpuMicros } = await load.call("inbound", { perClient: c.in.perClient, window: c.in.window }, 180_000);
       const read = await target.call("read");
       const n = read.received - mark.received;
       if (n !== c.in.clients * c.in.perClient) throw new Error(`in: the server handled ${n} messages, ${c.in.clients * c.in.perClient} were sent`);
-      out.in = { ...rates(n, (done - started) / 1000, mark, read, redis0 === undefined ? undefined : redisCpu() - redis0), ...commands(n) };
+      out.in = {
+        ...rates(n, (done - started) / 1000, mark, read, redis0 === undefined ? undefined : redisCpu() - redis0),
+        ...commands(n),
+        clientCpuPerMessage: clientCpuMicros / n,
+      };
       await load.call("closeAll", {}, 60_000);
     }
     if (wanted("serverOut")) {

@@ -1,34 +1,28 @@
 // One client connection speaking protocol version 2, over any transport.
-// Inbound frames are handled one after another (a promise chain), so
+// Inbound frames are handled one after another (its Inbox, inbox.ts, the base class), so
 // `onMessage` sees a session's messages in order and an ack is sent only once
 // the handlers before it settled and the high-water mark is stored.
 // Outbound messages are written by its Outbound (outbound.ts).
 import { CLOSE } from "./close-codes.js";
-import { ackFrame, messageBody, parseFrame, resetFrame } from "./frames.js";
+import { ackFrame, messageBody, resetFrame } from "./frames.js";
 import type { ClientFrame } from "./frames.js";
 import type { ErrorContext, MessageContext } from "./options.js";
 import { Outbound } from "./outbound.js";
+import { admit } from "./phase.js";
+import type { Phase } from "./phase.js";
 import type { AttachOwner, Entry, Fence, ResetReason } from "./store.js";
+import { Inbox } from "./inbox.js";
+import type { Step } from "./inbox.js";
 import type { TopicConnection } from "./topics/hub.js";
 import type { ConnectOptions, Hub, ProtocolConnection, Transport } from "./transport.js";
 import { turnBudget } from "./turn-budget.js";
 
 /** Commit (store the high-water mark, ack) at least this often while frames keep coming. */
 const COMMIT_EVERY = 64;
+/** Frames waiting in the inbox above which its socket stops reading (pausing costs syscalls: not for every wait). */
+const PAUSE_ABOVE = 512;
 
-type Phase =
-  /** Waiting for the first `hello`. */
-  | "greeting"
-  /** A `hello` is being handled. */
-  | "hello"
-  /** Speaking for a session. */
-  | "bound"
-  /** The session was reset: waiting for a `hello` for a new one; its frames are ignored. */
-  | "reset"
-  /** The socket is closing or closed: frames are ignored. */
-  | "closed";
-
-export class Connection implements ProtocolConnection, TopicConnection {
+export class Connection extends Inbox implements ProtocolConnection, TopicConnection {
   readonly #hub: Hub;
   readonly #transport: Transport;
   readonly #foreign: ((text: string, problem: string) => boolean) | undefined;
@@ -36,9 +30,6 @@ export class Connection implements ProtocolConnection, TopicConnection {
   /** The connection's user; `""`: anonymous. */
   readonly #user: string;
   #phase: Phase = "greeting";
-  #tail: Promise<void> = Promise.resolve();
-  /** Frames queued on the chain and not yet handled. */
-  #pending = 0;
 
   #session: string | undefined;
   #fence: Fence = 0;
@@ -56,6 +47,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
   #ended = false;
 
   constructor(hub: Hub, transport: Transport, options: ConnectOptions = {}) {
+    super();
     this.#hub = hub;
     this.#transport = transport;
     this.#foreign = options.foreign;
@@ -80,26 +72,17 @@ export class Connection implements ProtocolConnection, TopicConnection {
     if (bytes > this.#hub.maxPayload) return void this.close(CLOSE.TOO_BIG, "frame too large");
     if (text === "ping") return this.#transport.send("pong");
     if (text === "pong") return;
-    const parsed = parseFrame(text);
-    if ("problem" in parsed) return this.#violation(text, parsed.problem);
-    const frame = parsed.frame;
-    if (frame.t === "hello") {
-      if (this.#phase !== "greeting" && this.#phase !== "reset") return this.#violation(text, "second hello");
-      this.#phase = "hello";
-    } else if (this.#phase === "greeting") {
-      return this.#violation(text, "hello expected");
-    } else if (this.#phase === "reset") {
-      // the client has not read the reset yet: these belong to the session it will replace
-      return;
-    }
-    this.#enqueue(() => this.#handle(frame));
+    // with `foreign`, the embedder learns at once whether a frame is lifeline's: it is judged as it arrives
+    if (this.#foreign) return this.#admit(text);
+    // parsed in its turn (#frame): a turn that reads many sockets' windows only queues their texts
+    this.push(text);
   }
 
   resume(session: string, fence: Fence): void {
     if (this.#phase !== "greeting") return;
     this.#phase = "hello";
     this.#session = session;
-    this.#enqueue(async () => {
+    this.push(async () => {
       const previous = this.#hub.claim(session, this);
       if (previous === "refused") return this.#reset("unknown-session", false);
       await previous?.close(CLOSE.TAKEN_OVER, "session taken over");
@@ -129,7 +112,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#phase = "closed";
     this.#ended = true;
     this.#hub.topics.leave(this);
-    this.#enqueue(async () => {
+    this.push(async () => {
       const session = this.#session;
       try {
         if (session !== undefined && this.#fence !== 0) {
@@ -173,7 +156,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
       this.#transport.close(code, reason);
       this.end();
     }
-    return this.#tail;
+    return this.idle();
   }
 
   /** A store event for this connection's session. */
@@ -186,31 +169,73 @@ export class Connection implements ProtocolConnection, TopicConnection {
       if (event.fence > this.#fence) void this.close(CLOSE.TAKEN_OVER, "session taken over");
       return;
     }
-    this.#enqueue(() => this.#reset(event.reason, false));
+    this.push(() => this.#reset(event.reason, false));
   }
 
   // ---- inbound --------------------------------------------------------------
 
+  /** For its inbox: a frame's text or a step of the connection's own. */
+  protected handle(item: string | Step): Promise<void> | void {
+    return typeof item === "string" ? this.#frame(item) : item();
+  }
+
+  /**
+   * For its inbox, after each item: commit when the queue runs dry, or every
+   * COMMIT_EVERY messages while it does not. The inbox waits for the write, so
+   * what is handled and not yet stored never exceeds one commit's worth: a
+   * node or object torn down mid-stream redelivers no more than that (the
+   * Durable Object teardown test's 0 duplicates; committing behind the
+   * handling, tried on 7 December, broke it).
+   */
+  protected afterStep(last: boolean): Promise<void> | void {
+    if (last || this.#sinceCommit >= COMMIT_EVERY) return this.#commit(true);
+  }
+
+  /**
+   * For its inbox, when the turn's budget ran out with frames still queued:
+   * the mark of what was handled is stored (and acknowledged) before the
+   * inbox waits for a later turn, as when it runs dry. With more than
+   * PAUSE_ABOVE frames waiting (a client sending faster than it is served,
+   * not one keeping to a window), the socket also stops reading until the
+   * inbox ran dry: the kernel's buffers hold the rest.
+   */
+  protected beforeWait(queued: number): Promise<void> | void {
+    if (queued > PAUSE_ABOVE) this.#transport.pause?.();
+    return this.#commit(true);
+  }
+
+  /** For its inbox: everything queued was handled. */
+  protected drained(): void {
+    this.#transport.resume?.();
+  }
+
+  /** For its inbox: an item failed (the store, in practice). */
+  protected failed(error: unknown): void {
+    this.#fail(error, "store");
+  }
+
+  /** Parses a frame's text as it arrives and queues its handling (a connection with `foreign`). */
+  #admit(text: string): void {
+    const admitted = admit(this.#phase, text);
+    if (admitted === undefined) return;
+    if ("problem" in admitted) return this.#violation(text, admitted.problem);
+    const frame = admitted.frame;
+    if (frame.t === "hello") this.#phase = "hello";
+    this.push(() => this.#handle(frame));
+  }
+
+  /** Parses a frame's text and handles it, in the state the items before it left. */
+  #frame(text: string): Promise<void> | void {
+    const admitted = admit(this.#phase, text);
+    if (admitted === undefined) return;
+    if ("problem" in admitted) return this.#violation(text, admitted.problem);
+    if (admitted.frame.t === "hello") this.#phase = "hello";
+    return this.#handle(admitted.frame);
+  }
+
   #violation(text: string, problem: string): void {
     if (this.#foreign?.(text, problem)) return;
     void this.close(CLOSE.PROTOCOL_ERROR, `protocol error: ${problem}`);
-  }
-
-  #enqueue(step: () => Promise<void> | void): void {
-    this.#pending++;
-    this.#tail = this.#tail.then(async () => {
-      try {
-        const wait = turnBudget();
-        if (wait) await wait;
-        await step();
-        // commit when the chain runs dry, or every COMMIT_EVERY messages while it does not
-        if (this.#pending === 1 || this.#sinceCommit >= COMMIT_EVERY) await this.#commit(true);
-      } catch (error) {
-        this.#fail(error, "store");
-      } finally {
-        this.#pending--;
-      }
-    });
   }
 
   #fail(error: unknown, source: ErrorContext["source"], seq?: number): void {
@@ -218,7 +243,8 @@ export class Connection implements ProtocolConnection, TopicConnection {
     void this.close(CLOSE.INTERNAL_ERROR, source === "onMessage" ? "onMessage failed" : "store failed");
   }
 
-  async #handle(frame: ClientFrame): Promise<void> {
+  /** Handles one frame; a promise only when something had to be waited for. */
+  #handle(frame: ClientFrame): Promise<void> | void {
     switch (frame.t) {
       case "hello":
         return this.#hello(frame.session, frame.ack, frame.resume);
@@ -229,7 +255,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
         return this.#acknowledge(frame.seq);
       case "sub":
       case "unsub":
-        if (this.#phase === "bound") await this.#hub.topics.frame(this, frame);
+        if (this.#phase === "bound") return this.#hub.topics.frame(this, frame);
     }
   }
 
@@ -251,6 +277,10 @@ export class Connection implements ProtocolConnection, TopicConnection {
       return this.#reset(found.status === "absent" ? "unknown-session" : found.reason, false);
     }
     this.#fence = found.fence;
+    // a burst of hellos whose attach replies arrive together (200 in one read from Redis): the rest
+    // of each (the ack's write, the replay's read) counts against the turn's budget as a step does
+    const wait = turnBudget();
+    if (wait) await wait;
     if (this.#phase !== "hello") return; // closed meanwhile: end() detaches with this fence
     if (ack > found.sent) return this.#reset("ack-ahead", true);
     this.#phase = "bound";
@@ -266,7 +296,7 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#out.pump();
   }
 
-  async #message(seq: number, id: string | undefined, data: unknown): Promise<void> {
+  #message(seq: number, id: string | undefined, data: unknown): Promise<void> | void {
     if (this.#phase !== "bound") return;
     const session = this.#session as string;
     if (seq <= this.#handled) {
@@ -283,16 +313,30 @@ export class Connection implements ProtocolConnection, TopicConnection {
       ...(id !== undefined && { id }),
       reply: (out: unknown) => this.#hub.sendBody(session, messageBody(out, id)),
     };
+    let pending: void | Promise<void>;
     try {
-      await this.#hub.onMessage(context, data);
+      pending = this.#hub.onMessage(context, data);
     } catch (error) {
-      this.#phase = "closed";
-      return this.#fail(error, "onMessage", seq);
+      return this.#rejected(error, seq);
     }
+    // a synchronous handler costs no microtask: most frames of a burst are handled in one go
+    if (typeof (pending as Promise<void> | undefined)?.then !== "function") return this.#delivered(seq);
+    return (pending as Promise<void>).then(
+      () => this.#delivered(seq),
+      (error: unknown) => this.#rejected(error, seq),
+    );
+  }
+
+  #delivered(seq: number): void {
     this.#handled = seq;
     this.#sinceCommit++;
     this.#ackDue = true;
     this.#hub.count("delivered");
+  }
+
+  #rejected(error: unknown, seq: number): void {
+    this.#phase = "closed";
+    this.#fail(error, "onMessage", seq);
   }
 
   async #acknowledge(seq: number): Promise<void> {
@@ -306,19 +350,27 @@ export class Connection implements ProtocolConnection, TopicConnection {
     this.#hub.acknowledged(session);
   }
 
-  /** Stores the high-water mark and (with `ack`) tells the client. */
-  async #commit(ack: boolean): Promise<void> {
+  /** Stores the high-water mark and (with `ack`) tells the client; a promise only while the store writes. */
+  #commit(ack: boolean): Promise<void> | void {
     if (this.#session === undefined || this.#fence === 0 || (this.#phase !== "bound" && this.#phase !== "closed")) return;
-    if (this.#handled > this.#recorded) {
-      const result = await this.#hub.store.record(this.#session, this.#fence, this.#handled);
-      if (result !== "ok") return this.#lost(result);
-      this.#recorded = this.#handled;
-    }
     this.#sinceCommit = 0;
-    if (ack && this.#ackDue && this.#phase === "bound") {
-      this.#ackDue = false;
-      this.#transport.send(ackFrame(this.#recorded));
-    }
+    if (this.#handled > this.#recorded) return this.#record(this.#session, this.#fence, this.#handled, ack);
+    if (ack) this.#sendAck();
+  }
+
+  async #record(session: string, fence: Fence, handled: number, ack: boolean): Promise<void> {
+    const result = await this.#hub.store.record(session, fence, handled);
+    if (result !== "ok") return this.#lost(result);
+    if (handled > this.#recorded) this.#recorded = handled;
+    if (ack) this.#sendAck();
+  }
+
+  /** Acknowledges what the store has, when the client has something to hear. */
+  #sendAck(): void {
+    if (!this.#ackDue || this.#phase !== "bound") return;
+    // a commit that found nothing new to store still acks; anything handled since waits for the next commit
+    this.#ackDue = this.#handled > this.#recorded;
+    this.#transport.send(ackFrame(this.#recorded));
   }
 
   /** A fenced write was refused: another connection owns the session, or it is gone. */

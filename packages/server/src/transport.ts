@@ -19,6 +19,14 @@ export interface Transport {
   buffered?(): number;
   /** Calls `resume` (once) when the socket has sent what it held, or closed. */
   whenDrained?(resume: () => void): void;
+  /**
+   * Stops reading frames from the socket for now (frames already read may
+   * still come). The core calls it when the connection's inbound frames wait
+   * for a later turn of the event loop, and `resume` once it handled them.
+   */
+  pause?(): void;
+  /** Reads frames again after `pause` (and before a close, so that the closing handshake is read). */
+  resume?(): void;
 }
 
 /** Per-connection choices of the embedder. */
@@ -34,6 +42,9 @@ export interface ConnectOptions {
    * A text frame that is not protocol v2 in this state (not JSON, unknown
    * `t`, bad fields, no `hello` first, a second `hello`). Return true when
    * the embedder took it; otherwise the connection is closed with 4400.
+   * Called within `receive()`, so the embedder knows at once whether the
+   * frame was lifeline's (such a connection's frames are parsed as they
+   * arrive; without `foreign`, in their turn of the connection's inbox).
    * @default none: every such frame closes with 4400
    */
   foreign?: (text: string, problem: string) => boolean;

@@ -151,6 +151,21 @@ describe.skipIf(SKIP_REDIS)("redisStore", () => {
       await survivor.close();
     });
 
+    it("the leases of 600 attached sessions are renewed (in pipelines of 256): all of them still attached after three TTLs; detached ones expire", async () => {
+      const ttl = 400;
+      const store = makeStore({ sessionTtl: ttl });
+      const fences = new Map<string, number>();
+      for (let i = 0; i < 600; i++) fences.set(`many-${i}`, ((await store.attach(`many-${i}`, "n1", true)) as { fence: number }).fence);
+      // a third of them detached: their leases are no longer renewed
+      for (let i = 0; i < 600; i += 3) await store.detach(`many-${i}`, fences.get(`many-${i}`) as number);
+      await sleep(ttl * 3);
+      const found = await Promise.all([...fences.keys()].map((session) => store.inspect(session)));
+      const attached = found.filter((info) => info?.attached === true).length;
+      expect(attached).toBe(400);
+      expect(found.filter((info) => info === undefined).length).toBe(200);
+      await store.close();
+    });
+
     it("Redis loses its data (restart without persistence): sessions are absent, and fences stay above those handed out before", async () => {
       const store = makeStore();
       const events: StoreEvent[] = [];

@@ -82,11 +82,42 @@ describe("createLifelineServer", () => {
     conn.receive(JSON.stringify({ t: "hello", session: "batch", ack: 0 }));
     for (let seq = 1; seq <= 10; seq++) conn.receive(JSON.stringify({ t: "msg", seq, data: seq }));
     await vi.waitFor(() => expect(sent.at(-1)).toBe('{"t":"ack","seq":10}'));
-    expect(sent).toEqual(['{"t":"ack","seq":0}', '{"t":"ack","seq":10}']);
+    // an ack also goes out where a turn's time budget cut the burst (a busy machine): then the every-64 count starts over
+    const acks = () => sent.map((text) => (JSON.parse(text) as { seq: number }).seq);
+    expect(acks()[0]).toBe(0);
+    expect(acks().length).toBeLessThanOrEqual(3);
     sent.length = 0;
     for (let seq = 11; seq <= 200; seq++) conn.receive(JSON.stringify({ t: "msg", seq, data: seq }));
     await vi.waitFor(() => expect(sent.at(-1)).toBe('{"t":"ack","seq":200}'));
-    expect(sent).toEqual([74, 138, 200].map((seq) => `{"t":"ack","seq":${seq}}`));
+    const seqs = acks();
+    // quiet machine: 74, 138, 200
+    expect(seqs.length).toBeGreaterThanOrEqual(3);
+    expect(seqs.length).toBeLessThanOrEqual(6);
+    seqs.forEach((seq, i) => expect(seq - (i === 0 ? 10 : (seqs[i - 1] as number))).toBeGreaterThan(0));
+    seqs.forEach((seq, i) => expect(seq - (i === 0 ? 10 : (seqs[i - 1] as number))).toBeLessThanOrEqual(64));
+    await lifeline.close();
+  });
+
+  it("connect() with foreign: the embedder hears of a frame that is not lifeline's within receive(), and the connection stays open", async () => {
+    const lifeline = createLifelineServer();
+    const { sent, closes, transport } = recorder();
+    const taken: string[] = [];
+    const conn = lifeline.connect(transport, {
+      foreign: (text, problem) => {
+        taken.push(`${problem}: ${text}`);
+        return true;
+      },
+    });
+    conn.receive("plain text");
+    expect(taken).toEqual(["not JSON: plain text"]);
+    conn.receive(JSON.stringify({ t: "msg", seq: 1, data: 1 }));
+    expect(taken).toHaveLength(2);
+    expect(taken[1]).toMatch(/^hello expected: /);
+    conn.receive(JSON.stringify({ t: "hello", session: "f", ack: 0 }));
+    conn.receive(JSON.stringify({ t: "msg", seq: 1, data: 1 }));
+    expect(taken).toHaveLength(2);
+    await vi.waitFor(() => expect(sent.at(-1)).toBe('{"t":"ack","seq":1}'));
+    expect(closes).toEqual([]);
     await lifeline.close();
   });
 

@@ -59,4 +59,33 @@ describe("inbound frames per turn", () => {
     conns.forEach((conn) => conn.end());
     await lifeline.close();
   });
+
+  it("once the budget ran out, the loop goes round (timers, I/O) before more is handled: at most one budget in the turn of the burst and none in the next turn's first immediates", async () => {
+    let count = 0;
+    const lifeline = createLifelineServer({ store: memoryStore(), onMessage: () => void count++ });
+    const conns = Array.from({ length: 8 }, (_, i) => {
+      const conn = lifeline.connect({ send: () => {}, close: () => {} });
+      conn.receive(JSON.stringify({ t: "hello", session: `timer-${i}`, ack: 0 }));
+      return conn;
+    });
+    // the hellos handled and the budget's own turns settled, so the burst starts a turn of its own
+    for (let turn = 0; turn < 5; turn++) await nextTurn();
+    await microtasks();
+    // the burst arrives in a timer callback, as frames read from sockets do: before the turn's immediates.
+    // Read in the next turn's immediates, before the server's own: the loop went round once (timers, I/O)
+    const atNextTurn = await new Promise<number>((resolve) =>
+      setTimeout(() => {
+        setImmediate(() => setImmediate(() => resolve(count)));
+        conns.forEach((conn) => {
+          for (let seq = 1; seq <= 512; seq++) conn.receive(JSON.stringify({ t: "msg", seq, data: seq }));
+        });
+      }, 0),
+    );
+    expect(atNextTurn).toBeGreaterThan(0);
+    expect(atNextTurn).toBeLessThanOrEqual(1_024);
+    for (let turn = 0; turn < 100 && count < 8 * 512; turn++) await nextTurn();
+    expect(count).toBe(8 * 512);
+    conns.forEach((conn) => conn.end());
+    await lifeline.close();
+  });
 });

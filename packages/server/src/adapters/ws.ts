@@ -14,6 +14,10 @@ export interface NodeWebSocket {
   /** A protocol ping; `callback` runs once it (and everything written before it) left the process. */
   ping?(data?: undefined, mask?: undefined, callback?: (error?: Error) => void): void;
   close(code?: number, reason?: string): void;
+  /** Stops emitting messages once the data already read is consumed (ws 8: pauses the socket); a no-op unless open. */
+  pause?(): void;
+  /** Undoes `pause`. */
+  resume?(): void;
   /**
    * The underlying `net.Socket` (`ws` keeps it there, not as documented API):
    * corked for the rest of a turn once written to, so that its frames leave in one `writev`.
@@ -35,8 +39,10 @@ let decoder: InstanceType<typeof platform.TextDecoder> | undefined;
 /** A `ws` message (Buffer, ArrayBuffer or Buffer[]) as text, and its size in bytes. */
 function decode(data: unknown): { text: string; bytes: number } | undefined {
   if (typeof data === "string") return { text: data, bytes: data.length };
-  const parts = Array.isArray(data) ? data : [data];
   decoder ??= new platform.TextDecoder();
+  // the usual case, one Buffer: one decode call, no streaming state
+  if (data instanceof Uint8Array) return { text: decoder.decode(data), bytes: data.byteLength };
+  const parts = Array.isArray(data) ? data : [data];
   let text = "";
   let bytes = 0;
   for (const part of parts) {
@@ -60,6 +66,8 @@ class WsTransport implements Transport {
   readonly #ws: NodeWebSocket;
   /** The socket is corked until the microtasks of this turn ran. */
   #corked = false;
+  /** Reading is paused (the connection's inbound frames wait for a later turn). */
+  #paused = false;
 
   constructor(ws: NodeWebSocket) {
     this.#ws = ws;
@@ -84,7 +92,22 @@ class WsTransport implements Transport {
   }
 
   close(code: number, reason: string): void {
+    // the client's closing frame has to be read
+    this.resume();
     this.#ws.close(code, reason);
+  }
+
+  pause(): void {
+    const ws = this.#ws;
+    if (this.#paused || ws.readyState !== OPEN || !ws.pause) return;
+    this.#paused = true;
+    ws.pause();
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#ws.resume?.();
   }
 
   buffered(): number {

@@ -4,13 +4,12 @@
 import { Redis } from "ioredis";
 import { ANONYMOUS } from "../store.js";
 import type { AppendResult, AttachOwner, AttachResult, Entry, Fence, FencedResult, ResetReason, SessionInfo, Store, StoreEvent } from "../store.js";
-import { platform } from "../platform.js";
 import { storeLimits } from "../session-record.js";
 import { pubSub } from "./pub-sub.js";
-import type { TimerHandle } from "../platform.js";
 import { ACKNOWLEDGE, APPEND, ATTACH, DETACH, DROP, INSPECT, READ, RECORD, RENEW, SESSIONS_OF } from "./scripts.js";
 import type { Script } from "./scripts.js";
 import { AppendBatches } from "./appends.js";
+import { Leases } from "./leases.js";
 import type { AppendReply, WhenFull } from "./appends.js";
 import { RedisTopics } from "../topics/redis.js";
 
@@ -88,11 +87,10 @@ class RedisSessions implements Store {
   #subscriber: Redis | undefined;
   readonly #listeners = new Map<string, (event: StoreEvent) => void>();
   /** Sessions attached through this store object, with their fences: their leases are renewed here. */
-  readonly #leases = new Map<string, Fence>();
-  /** The node each of those sessions was attached for. */
-  readonly #owners = new Map<string, string>();
-  #timer: TimerHandle | undefined;
+  readonly #leases: Leases;
   #closed = false;
+  /** The connection's socket is corked until this turn's queued microtasks ran (#corkTurn). */
+  #turnCorked = false;
   /** Topic histories, in the same Redis under the same prefix. */
   readonly topics: RedisTopics;
   /**
@@ -117,6 +115,7 @@ class RedisSessions implements Store {
     // renewed three times per TTL (at most every 24 days: setTimeout's ceiling)
     this.#renewEvery = Math.min(Math.ceil(this.#ttl / 3), 2_147_483_647);
     this.#lease = this.#ttl + this.#renewEvery;
+    this.#leases = new Leases(this.#renewEvery, (leases) => this.#renewSome(leases));
     this.#onError = options.onError ?? (() => {});
     if (options.onError !== undefined && typeof options.onError !== "function") throw new TypeError("onError must be a function");
     this.#ownsClient = options.client === undefined;
@@ -158,9 +157,7 @@ class RedisSessions implements Store {
         return { status: "tombstone", reason: this.#reason(reply[1]) };
       case "attached": {
         const [, created, fence, inbound, sent, acked] = reply as [string, number, number, number, number, number];
-        this.#leases.set(session, fence);
-        this.#owners.set(session, node);
-        this.#scheduleRenewal();
+        this.#leases.hold(session, fence, node);
         return { status: "attached", created: created === 1, fence, inbound, sent, acked };
       }
       default:
@@ -240,10 +237,7 @@ class RedisSessions implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#timer !== undefined) platform.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#leases.clear();
-    this.#owners.clear();
+    this.#leases.close();
     this.#listeners.clear();
     this.#client.off("close", this.#onClose);
     this.#appends.rejectAll(new Error("@lifeline/server/redis: the store is closed"));
@@ -294,6 +288,7 @@ class RedisSessions implements Store {
       sha = await loading;
       this.#sha.set(script, sha);
     }
+    this.#corkTurn();
     try {
       return await this.#settled(this.#client.evalsha(sha, keys.length, ...keys, ...args));
     } catch (error) {
@@ -320,6 +315,23 @@ class RedisSessions implements Store {
     }
   }
 
+  /**
+   * Corks the connection's socket until the microtasks queued so far ran: the
+   * script calls written meanwhile (the marks of every connection whose inbox
+   * commits in this stretch, a burst's attaches) leave in one write, not one
+   * syscall each, and each call still waits for its own reply.
+   */
+  #corkTurn(): void {
+    if (this.#turnCorked || this.#client.status !== "ready") return;
+    const stream = this.#client.stream;
+    stream.cork();
+    this.#turnCorked = true;
+    queueMicrotask(() => {
+      this.#turnCorked = false;
+      stream.uncork();
+    });
+  }
+
   /** `reply`, or a rejection if the connection it was written on closes first. */
   #settled<T>(reply: Promise<T>): Promise<T> {
     if (this.#client.status !== "ready") return reply; // queued offline: ioredis sends it once connected
@@ -342,13 +354,8 @@ class RedisSessions implements Store {
   async #fencedWrite(script: Script, session: string, fence: Fence, args: ReadonlyArray<string | number>): Promise<FencedResult> {
     const result = fencedResult(await this.#run(script, this.#keys(session), args));
     // this store object no longer keeps the session alive once detached, dropped or lost to another connection
-    if ((result !== "ok" || script === DETACH || script === DROP) && this.#leases.get(session) === fence) this.#forgetLease(session);
+    if (result !== "ok" || script === DETACH || script === DROP) this.#leases.release(session, fence);
     return result;
-  }
-
-  #forgetLease(session: string): void {
-    this.#leases.delete(session);
-    this.#owners.delete(session);
   }
 
   /**
@@ -360,7 +367,7 @@ class RedisSessions implements Store {
     const channels = [...this.#listeners.keys()];
     if (channels.length === 0) return;
     await subscriber.subscribe(...channels);
-    for (const [session, node] of this.#owners) this.#listeners.get(this.#channel(node))?.({ type: "append", session, seq: 0 });
+    for (const [session, node] of this.#leases.owners()) this.#listeners.get(this.#channel(node))?.({ type: "append", session, seq: 0 });
   }
 
   #subscriberConnection(): Redis {
@@ -381,21 +388,12 @@ class RedisSessions implements Store {
     }));
   }
 
-  /** Renews the leases of the sessions attached here, every `sessionTtl / 3`, while there are any. */
-  #scheduleRenewal(): void {
-    if (this.#timer !== undefined || this.#closed || this.#leases.size === 0) return;
-    this.#timer = platform.setTimeout(() => void this.#renew(), this.#renewEvery);
-    if (typeof this.#timer === "object") this.#timer.unref?.();
-  }
-
-  async #renew(): Promise<void> {
-    this.#timer = undefined;
-    const leases = [...this.#leases];
+  /** Renews these leases in one pipeline (leases.ts): whether each was renewed; `undefined` when it failed (reported). */
+  async #renewSome(leases: ReadonlyArray<readonly [string, Fence]>): Promise<readonly boolean[] | undefined> {
     const pipeline = this.#client.pipeline();
     const sha = this.#sha.get(RENEW);
-    for (const [session] of leases) {
+    for (const [session, fence] of leases) {
       const keys = this.#keys(session);
-      const fence = this.#leases.get(session) as Fence;
       const args = [fence, this.#lease, this.#prefix + "user:"];
       if (sha === undefined) pipeline.eval(RENEW.lua, 2, ...keys, ...args);
       else pipeline.evalsha(sha, 2, ...keys, ...args);
@@ -403,17 +401,20 @@ class RedisSessions implements Store {
     try {
       const replies = (await this.#settled(pipeline.exec())) ?? [];
       let reload = false;
-      replies.forEach(([error, renewed], i) => {
-        const [session, fence] = leases[i] as [string, Fence];
+      // an error (NOSCRIPT) is not a lost lease: the next renewal tries again
+      const renewed = leases.map((_, i) => {
+        const [error, result] = replies[i] ?? [null, 1];
         if (error) reload ||= error.message.startsWith("NOSCRIPT");
-        else if (renewed === 0 && this.#leases.get(session) === fence) this.#forgetLease(session);
+        return error !== null || result !== 0;
       });
       if (reload || sha === undefined) this.#sha.set(RENEW, (await this.#client.script("LOAD", RENEW.lua)) as string);
+      return renewed;
     } catch (error) {
       this.#onError(error);
+      return undefined;
     }
-    this.#scheduleRenewal();
   }
+
 }
 
 /**
