@@ -10,52 +10,10 @@ import { ACKNOWLEDGE, APPEND, ATTACH, DETACH, DROP, INSPECT, READ, RECORD, RENEW
 import type { Script } from "./scripts.js";
 import { AppendBatches } from "./appends.js";
 import { Leases } from "./leases.js";
+import { ScriptRunner } from "./runner.js";
+import type { RedisStoreOptions } from "./options.js";
 import type { AppendReply, WhenFull } from "./appends.js";
 import { RedisTopics } from "../topics/redis.js";
-
-/** Options of {@link redisStore}: give `url` or `client`. */
-export interface RedisStoreOptions {
-  /**
-   * Where Redis is, e.g. `"redis://127.0.0.1:6379"`. The store opens its own
-   * connections (one for commands, one for Pub/Sub) and closes them in `close()`.
-   */
-  url?: string;
-  /**
-   * An ioredis client to use instead of `url` (the store duplicates it for
-   * Pub/Sub and leaves it open in `close()`). Give it
-   * `autoResendUnfulfilledCommands: false`: otherwise a command that was
-   * sent just before a dropped connection may run twice, and a message
-   * `send()` stored twice reaches the client twice.
-   */
-  client?: Redis;
-  /**
-   * Prefix of every key and channel, so several deployments can share a Redis.
-   * @default "lifeline:"
-   */
-  keyPrefix?: string;
-  /**
-   * How long a session is kept after its last connection ended, in ms.
-   * A session whose node died without detaching it expires between
-   * `sessionTtl` and 4/3 × `sessionTtl` after the node's last lease renewal.
-   * @default 120_000
-   */
-  sessionTtl?: number;
-  replay?: {
-    /**
-     * Most unacknowledged server → client messages kept per session; one more
-     * and the session is reset with reason `"overflow"`.
-     * @default 1_000
-     */
-    max?: number;
-  };
-  /**
-   * Told about errors of the store's own connections (Redis unreachable,
-   * reconnecting). The store's methods still reject, so the server closes
-   * the affected connections with 1011 and reports them to its `onError`.
-   * @default ignore them
-   */
-  onError?: (error: unknown) => void;
-}
 
 const KEY_PREFIX = "lifeline:";
 
@@ -76,34 +34,19 @@ class RedisSessions implements Store {
   readonly #renewEvery: number;
   readonly #lease: number;
   readonly #onError: (error: unknown) => void;
-  readonly #sha = new Map<Script, string>();
-  /** Scripts being loaded: the calls of a burst wait for one SCRIPT LOAD instead of each sending its own. */
-  readonly #loading = new Map<Script, Promise<string>>();
+  readonly #scripts: ScriptRunner;
   /** This tick's appends, one script call per session (appends.ts). */
   readonly #appends = new AppendBatches(
     (session, bodies, whenFull) => this.#appendBatch(session, bodies, whenFull),
-    (writeAll) => this.#corked(writeAll),
+    (writeAll) => this.#scripts.corked(writeAll),
   );
   #subscriber: Redis | undefined;
   readonly #listeners = new Map<string, (event: StoreEvent) => void>();
   /** Sessions attached through this store object, with their fences: their leases are renewed here. */
   readonly #leases: Leases;
   #closed = false;
-  /** The connection's socket is corked until this turn's queued microtasks ran (#corkTurn). */
-  #turnCorked = false;
   /** Topic histories, in the same Redis under the same prefix. */
   readonly topics: RedisTopics;
-  /**
-   * The commands written on the current connection and not answered yet,
-   * by their rejecters. With `autoResendUnfulfilledCommands: false` ioredis
-   * forgets such a command when the connection closes without settling its
-   * promise; its outcome is unknown, so the method rejects instead of
-   * waiting forever. Each command removes itself when its reply comes (a
-   * race against one shared promise would leave a reaction per command on
-   * it: a heap leak of some 300 B per call).
-   */
-  readonly #inFlight = new Set<(error: Error) => void>();
-
   constructor(options: RedisStoreOptions) {
     if ((options.url === undefined) === (options.client === undefined)) {
       throw new TypeError("redisStore needs exactly one of url or client");
@@ -121,17 +64,9 @@ class RedisSessions implements Store {
     this.#ownsClient = options.client === undefined;
     this.#client = options.client ?? new Redis(options.url as string, { autoResendUnfulfilledCommands: false, lazyConnect: true });
     if (this.#ownsClient) this.#client.on("error", (error: unknown) => this.#onError(error));
-    this.#client.on("close", this.#onClose);
+    this.#scripts = new ScriptRunner(this.#client);
     this.topics = new RedisTopics(this.#client, this.#prefix, this.#onError);
   }
-
-  readonly #onClose = (): void => {
-    if (this.#inFlight.size === 0) return;
-    const error = new Error("@lifeline/server/redis: the connection to Redis closed before the reply came");
-    const rejecters = [...this.#inFlight];
-    this.#inFlight.clear();
-    for (const reject of rejecters) reject(error);
-  };
 
   async subscribe(node: string, listener: (event: StoreEvent) => void): Promise<() => Promise<void>> {
     this.#live();
@@ -239,7 +174,7 @@ class RedisSessions implements Store {
     this.#closed = true;
     this.#leases.close();
     this.#listeners.clear();
-    this.#client.off("close", this.#onClose);
+    this.#scripts.close();
     this.#appends.rejectAll(new Error("@lifeline/server/redis: the store is closed"));
     // no QUIT: with Redis unreachable it would wait for a reconnection
     this.#subscriber?.disconnect();
@@ -271,84 +206,11 @@ class RedisSessions implements Store {
     return (RESET_REASONS.includes(value as string) ? value : "unknown-session") as ResetReason;
   }
 
-  /** EVALSHA, loading the script first (again after Redis restarted: NOSCRIPT). */
-  async #run(script: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+  /** Runs `script` (runner.ts), after the appends queued for its session this tick: Redis sees the calls in the order they were made. */
+  #run(script: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
     this.#live();
-    // appends queued for this session this tick go first: Redis sees the calls in the order they were made
     if (script !== APPEND && keys[0] !== undefined) this.#appends.flush(keys[0]);
-    let sha = this.#sha.get(script);
-    if (sha === undefined) {
-      let loading = this.#loading.get(script);
-      if (loading === undefined) {
-        loading = this.#settled(this.#client.script("LOAD", script.lua)) as Promise<string>;
-        this.#loading.set(script, loading);
-        const done = () => this.#loading.delete(script);
-        loading.then(done, done);
-      }
-      sha = await loading;
-      this.#sha.set(script, sha);
-    }
-    this.#corkTurn();
-    try {
-      return await this.#settled(this.#client.evalsha(sha, keys.length, ...keys, ...args));
-    } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith("NOSCRIPT"))) throw error;
-      // EVAL runs it and caches it in Redis again
-      return this.#settled(this.#client.eval(script.lua, keys.length, ...keys, ...args));
-    }
-  }
-
-  /**
-   * Runs `write` with the connection's socket corked: the commands it sends
-   * (the script calls of all sessions' appends of one tick) leave in one
-   * write instead of one syscall each. Unlike ioredis's pipelines, each
-   * command keeps its own promise, so a dropped connection still rejects
-   * every one in flight (`#settled`).
-   */
-  #corked(write: () => void): void {
-    const stream = this.#client.status === "ready" ? this.#client.stream : undefined;
-    stream?.cork();
-    try {
-      write();
-    } finally {
-      stream?.uncork();
-    }
-  }
-
-  /**
-   * Corks the connection's socket until the microtasks queued so far ran: the
-   * script calls written meanwhile (the marks of every connection whose inbox
-   * commits in this stretch, a burst's attaches) leave in one write, not one
-   * syscall each, and each call still waits for its own reply.
-   */
-  #corkTurn(): void {
-    if (this.#turnCorked || this.#client.status !== "ready") return;
-    const stream = this.#client.stream;
-    stream.cork();
-    this.#turnCorked = true;
-    queueMicrotask(() => {
-      this.#turnCorked = false;
-      stream.uncork();
-    });
-  }
-
-  /** `reply`, or a rejection if the connection it was written on closes first. */
-  #settled<T>(reply: Promise<T>): Promise<T> {
-    if (this.#client.status !== "ready") return reply; // queued offline: ioredis sends it once connected
-    return new Promise<T>((resolve, reject) => {
-      const inFlight = this.#inFlight;
-      inFlight.add(reject);
-      reply.then(
-        (value) => {
-          inFlight.delete(reject);
-          resolve(value);
-        },
-        (error: unknown) => {
-          inFlight.delete(reject);
-          reject(error);
-        },
-      );
-    });
+    return this.#scripts.run(script, keys, args);
   }
 
   async #fencedWrite(script: Script, session: string, fence: Fence, args: ReadonlyArray<string | number>): Promise<FencedResult> {
@@ -391,7 +253,7 @@ class RedisSessions implements Store {
   /** Renews these leases in one pipeline (leases.ts): whether each was renewed; `undefined` when it failed (reported). */
   async #renewSome(leases: ReadonlyArray<readonly [string, Fence]>): Promise<readonly boolean[] | undefined> {
     const pipeline = this.#client.pipeline();
-    const sha = this.#sha.get(RENEW);
+    const sha = this.#scripts.sha(RENEW);
     for (const [session, fence] of leases) {
       const keys = this.#keys(session);
       const args = [fence, this.#lease, this.#prefix + "user:"];
@@ -399,7 +261,7 @@ class RedisSessions implements Store {
       else pipeline.evalsha(sha, 2, ...keys, ...args);
     }
     try {
-      const replies = (await this.#settled(pipeline.exec())) ?? [];
+      const replies = (await this.#scripts.settled(pipeline.exec())) ?? [];
       let reload = false;
       // an error (NOSCRIPT) is not a lost lease: the next renewal tries again
       const renewed = leases.map((_, i) => {
@@ -407,14 +269,13 @@ class RedisSessions implements Store {
         if (error) reload ||= error.message.startsWith("NOSCRIPT");
         return error !== null || result !== 0;
       });
-      if (reload || sha === undefined) this.#sha.set(RENEW, (await this.#client.script("LOAD", RENEW.lua)) as string);
+      if (reload || sha === undefined) await this.#scripts.load(RENEW);
       return renewed;
     } catch (error) {
       this.#onError(error);
       return undefined;
     }
   }
-
 }
 
 /**
