@@ -118,8 +118,8 @@ export abstract class Attempts extends Events {
     return true;
   }
 
-  /** Writes a frame to the open socket; false (and the line given up) if the socket refuses it. */
-  protected write(frame: Frame): boolean {
+  /** Writes a frame to the open socket; false (and the line given up) if the socket refuses it. @internal */
+  write(frame: Frame): boolean {
     const ws = this.#socket!;
     // the server's close frame is in but its `close` event is not: the frame stays queued for the next line
     // (and a browser would log an error for the write), while the event still brings the server's code

@@ -19,7 +19,7 @@ import { UNREADABLE, check, decode } from "./incoming.js";
 import { iterate } from "./iterate.js";
 import { checkOutgoing, encode } from "./outgoing.js";
 import { frameData } from "./socket.js";
-import type { ClientOptions, Entry, Extension, Feature, InferInput, InferOutput, Line, Meta, Next, StandardSchemaV1 } from "./types.js";
+import type { ClientOptions, Entry, Extension, Feature, InferInput, InferOutput, Line, Meta, Next, ResolvedOptions, StandardSchemaV1 } from "./types.js";
 
 class LifelineClient<I, O> extends Connection implements Client<I, O> {
   /** What send() accepted while the line was down, oldest first (a plain array: a queue holds a few hundred at most). */
@@ -48,7 +48,7 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
     for (const x of this.features) if (x.outgoing) value = x.outgoing(value, meta);
     const entry: Entry<O> = { message, wire: encode(this.o.codec, value), at: 0, meta };
     // what waited goes first; a socket that refuses the frame is finished and the message waits for the next one
-    if (this.isOpen() && !this.#queue?.length && this.#transmit(entry)) return "sent";
+    if (this.isOpen && !this.#queue?.length && this.#transmit(entry)) return "sent";
     return this.run(() => this.#enqueue(entry));
   }
 
@@ -70,7 +70,8 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
 
   /** Plugs a feature in (see extension.ts). @internal */
   [EXTEND](feature: Feature): Extension {
-    const x = feature(this.#lend());
+    // the client itself is the line it lends (its members below, and write/send/reconnect/isOpen/on/off/emit)
+    const x = feature(this as unknown as Line);
     const index = this.features.length;
     this.features = [...this.features, x];
     (this.#nexts ??= [])[index] = (value, re, data) => this.#pass(index + 1, data, value, re);
@@ -141,35 +142,47 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
     while (queue?.length && now - queue[0]!.at >= this.o.queue.ttl) this.emit("drop", { message: queue.shift()!.message, reason: "expired" });
   }
 
-  protected flush(): void {
-    this.#expire();
-    const queue = this.#queue;
-    while (queue?.length && this.isOpen() && this.#transmit(queue[0]!)) queue.shift();
+  /** Sends what the queue holds, as far as the line and the features let it (the Line's `flush`). @internal */
+  flush(): void {
+    this.run(() => {
+      this.#expire();
+      const queue = this.#queue;
+      while (queue?.length && this.isOpen && this.#transmit(queue[0]!)) queue.shift();
+    });
   }
 
-  /** What the core lends a feature (extension.ts); made when a feature plugs in, so a client without any holds none. */
-  #lend(): Line {
-    const client = this;
-    return {
-      options: this.o,
-      events: this,
-      get isOpen() {
-        return client.isOpen();
-      },
-      get framed() {
-        return client.features.some((x) => x.framed);
-      },
-      get queued() {
-        return client.#queue?.length ?? 0;
-      },
-      write: (frame) => this.write(frame),
-      flush: () => this.run(() => this.flush()),
-      check: (data, value, schema, done, fail) => check(this, data, value, schema, done, fail),
-      send: (message, meta) => this.send(message as O, meta),
-      reconnect: () => this.reconnect(),
-      claim: (value) => this.features.some((x) => x.claim?.(value)),
-    };
+  // ---- the Line lent to features (extension.ts): the client is it --------------
+
+  /** @internal */
+  get options(): ResolvedOptions {
+    return this.o;
   }
+
+  /** @internal */
+  get events(): this {
+    return this;
+  }
+
+  /** @internal */
+  get framed(): boolean {
+    return this.features.some((x) => x.framed);
+  }
+
+  /** @internal */
+  get queued(): number {
+    return this.#queue?.length ?? 0;
+  }
+
+  /** @internal */
+  check(data: unknown, value: unknown, schema: StandardSchemaV1, done: (value: unknown) => void, fail?: (error: Error) => void): void | Promise<void> {
+    return check(this, data, value, schema, done, fail);
+  }
+
+  /** @internal */
+  claim(value: unknown): boolean {
+    return this.features.some((x) => x.claim?.(value));
+  }
+
 }
 
 /**

@@ -38,7 +38,7 @@ export abstract class Connection extends Attempts {
   #ended: LifelineError | undefined;
 
   /** Sends what the queue holds (client.ts). */
-  protected abstract flush(): void;
+  abstract flush(): void;
   /** An application frame came in (client.ts). */
   protected abstract read(data: unknown): void;
 
@@ -50,7 +50,8 @@ export abstract class Connection extends Attempts {
     return this.#latency;
   }
 
-  protected isOpen(): boolean {
+  /** True while a socket is open (the Line's `isOpen`, see extension.ts). @internal */
+  get isOpen(): boolean {
     return this.#phase > 4;
   }
 
