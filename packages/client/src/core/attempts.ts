@@ -6,10 +6,10 @@
 import { LifelineError, describe } from "./errors.js";
 import { Events } from "./events.js";
 import { resolveOptions } from "./options.js";
-import { closeCode, dial, releaseSocket } from "./socket.js";
+import { closeCode, releaseSocket } from "./socket.js";
 import type { SocketEvent } from "./socket.js";
 import type { ClientOptions, Extension, Frame, ResolvedOptions, UrlSource, WebSocketLike } from "./types.js";
-import { checkUrl, redactUrl } from "./url.js";
+import { checkUrl, redact } from "./url.js";
 
 /** Shared by every client without features, so such a client allocates no list of its own. */
 const NONE: Extension[] = [];
@@ -62,7 +62,12 @@ export abstract class Attempts extends Events {
 
   #open(url: string | URL): void {
     try {
-      const ws = (this.#socket = dial((this.#href = checkUrl(url, "URL_ERROR")), this.o, this.features));
+      const href = (this.#href = checkUrl(url, "URL_ERROR"));
+      const { WebSocket, protocols } = this.o;
+      let ws: WebSocketLike | undefined;
+      // a feature may supply the socket (a relay to another tab)
+      for (const x of this.features) ws ??= x.socket?.(href, protocols);
+      ws = this.#socket = ws ?? new WebSocket(href, protocols);
       ws.binaryType = "arraybuffer";
       for (const type of ["open", "close", "error", "message"]) ws.addEventListener(type, this.listener);
     } catch (cause) {
@@ -70,14 +75,28 @@ export abstract class Attempts extends Events {
     }
   }
 
+  /**
+   * The url function threw, rejected or gave a bad URL, or no socket could be
+   * made for the URL (`#href` set): a constructor's message may quote the URL
+   * or pieces of it (browsers do), so it is passed on masked, and kept as the
+   * cause only when it quotes no secret.
+   */
   #urlFailed(cause: unknown): void {
-    this.emit("error", cause instanceof LifelineError ? cause : new LifelineError("URL_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `the url function failed: ${describe(cause)}` : describe(cause), { cause }));
+    const href = this.#href;
+    const said = describe(cause);
+    const masked = href ? redact(href, said) : said;
+    this.emit(
+      "error",
+      cause instanceof LifelineError
+        ? cause
+        : new LifelineError("URL_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? (href ? `cannot open a WebSocket to ${redact(href)}: ${masked}` : `the url function failed: ${masked}`) : masked, masked === said ? { cause } : undefined),
+    );
     this.onLost(1006, "url error");
   }
 
   /** Where the attempt went, without credentials or query (for messages). */
   protected where(): string {
-    return this.#href ? redactUrl(this.#href) : "the url";
+    return this.#href ? redact(this.#href) : "the url";
   }
 
   /**

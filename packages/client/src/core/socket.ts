@@ -1,28 +1,9 @@
-// Opening and letting go of the one socket a client has at a time.
-import { LifelineError, describe } from "./errors.js";
-import type { Extension, ResolvedOptions, WebSocketLike } from "./types.js";
-import { redactIn, redactUrl } from "./url.js";
+// Letting go of the one socket a client has at a time, and reading its events.
+import type { WebSocketLike } from "./types.js";
 
 /** The socket events a client listens to, all through one listener function. */
 export type SocketEvent = { type: string; target?: unknown; data?: unknown; code?: number; reason?: string; wasClean?: boolean };
 export type SocketListener = (event: SocketEvent) => void;
-
-/**
- * The socket for an attempt: a feature's (a relay to another tab) or a new
- * `options.WebSocket`. A constructor that throws gives `URL_ERROR`; its
- * message may quote the URL (browsers do), so it is passed on without the
- * secrets, and kept as the cause only when it quotes none.
- */
-export function dial(href: string, { WebSocket, protocols }: ResolvedOptions, features: Extension[]): WebSocketLike {
-  try {
-    let supplied: WebSocketLike | undefined;
-    for (const x of features) supplied ??= x.socket?.(href, protocols);
-    return supplied ?? new WebSocket(href, protocols);
-  } catch (cause) {
-    const said = redactIn(describe(cause), href);
-    throw new LifelineError("URL_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `cannot open a WebSocket to ${redactUrl(href)}: ${said}` : said, said === describe(cause) ? { cause } : undefined);
-  }
-}
 
 /**
  * Stops listening and closes; never waits for the socket's `close` (a

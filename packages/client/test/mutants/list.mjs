@@ -78,19 +78,19 @@ export const MUTANTS = [
     id: "url-query-not-redacted",
     file: "core/url.ts",
     what: "url redaction keeps the query (tokens)",
-    edits: [["if (parsed.search) parsed.search = \"?***\";", ""]],
+    edits: [["return search ? text.split(search).join(\"?***\") : text;", "return text;"]],
   },
   {
     id: "url-user-not-redacted",
     file: "core/url.ts",
     what: "url redaction keeps the user name",
-    edits: [["parsed.username = \"***\";", ""]],
+    edits: [["text = text.split(`${username}${password ? `:${password}` : \"\"}@`).join(\"***@\");", "text = text.split(`${password}@`).join(\"***@\");"]],
   },
   {
     id: "url-redactin-query",
     file: "core/url.ts",
-    what: "a runtime error quoting the query alone is not redacted",
-    edits: [["return search ? out.split(search).join(\"?***\") : out;", "return out;"]],
+    what: "a runtime error quoting the query alone is not redacted (only the whole url is)",
+    edits: [["    text ??= href;\n", "    if (text) return text.split(href).join(redact(href));\n    text = href;\n"]],
   },
   {
     id: "url-http-kept",
