@@ -282,19 +282,19 @@ export const MUTANTS = [
     id: "request-reply-also-message",
     file: "request/index.ts",
     what: "a request's reply is emitted as a message too",
-    edits: [["return line.check(data, value, request[0]", "void next(value, re, data);\n            return line.check(data, value, request[0]"]],
+    edits: [["return (client as Lent).check(data, value, request[0]", "void next(value, re, data);\n            return (client as Lent).check(data, value, request[0]"]],
   },
   {
     id: "request-id-not-merged",
     file: "request/index.ts",
     what: "without atLeastOnce the id is not put in the message",
-    edits: [["? value : { ...(value as object), id: meta.id })", "? value : value)"]],
+    edits: [["? value : { ...(value as object), ...meta })", "? value : value)"]],
   },
   {
     id: "request-envelope-re-ignored",
     file: "request/index.ts",
     what: "a reply's re in the at-least-once envelope is ignored",
-    edits: [["const id = re ?? (value as { re?: unknown } | null)?.re;", "const id = (value as { re?: unknown } | null)?.re;"]],
+    edits: [["waiting.get((re ?? (value as { re?: unknown } | null)?.re) as string)", "waiting.get((value as { re?: unknown } | null)?.re as string)"]],
   },
   {
     id: "request-close-not-rejected",
@@ -325,8 +325,8 @@ export const MUTANTS = [
     file: "request/index.ts",
     what: "a send() that throws leaves the request waiting (and its timer): the request registered before sending",
     edits: [
-      ["    line.send(message, { id });\n", ""],
-      ["    waiting.set(id, [schema, settle]);\n", "    waiting.set(id, [schema, settle]);\n    line.send(message, { id });\n"],
+      ["    (client as Lent).send(message, { id });\n", ""],
+      ["    waiting.set(id, [schema, settle]);\n", "    waiting.set(id, [schema, settle]);\n    (client as Lent).send(message, { id });\n"],
     ],
   },
   // ---- the lean core (issue 21) and the behaviours of issue 20 ----------------
