@@ -479,7 +479,7 @@ export const MUTANTS = [
     id: "options-merge-undefined",
     file: "core/options.ts",
     what: "a nested option given as undefined replaces its default",
-    edits: [["  if (value === undefined) return fallback;", "  if (value === undefined) return value;"]],
+    edits: [["if (value === undefined || key === \"url\") continue;", "if (key === \"url\") continue;"]],
   },
   {
     id: "options-codec-delivery-allowed",
@@ -503,7 +503,7 @@ export const MUTANTS = [
     id: "options-unknown-accepted",
     file: "core/options.ts",
     what: "an unknown option name is accepted silently",
-    edits: [["    if (!Object.hasOwn(KNOWN, name)) refuse(name, value);\n", ""]],
+    edits: [["    if (!Object.hasOwn(known, key)) refuse(name, value);\n", ""]],
   },
   {
     id: "options-contradiction-accepted",
