@@ -39,6 +39,8 @@ export abstract class Attempts extends Events {
   protected abstract onLost(code: number, reason: string, wasClean?: boolean, force?: boolean): void;
   /** A frame came in. */
   protected abstract onFrame(data: unknown): void;
+  /** An event of something else than the current socket (a browser hint, or a socket let go). */
+  protected abstract onOther(type: string): void;
   /** The client's one timer fired (connection.ts arms it with {@link listener}). */
   protected abstract onTimer(): void;
 
@@ -107,8 +109,8 @@ export abstract class Attempts extends Events {
   protected readonly listener = (event?: SocketEvent): void => {
     if (!event) return this.onTimer();
     const ws = this.#socket!;
-    // late events of a socket already let go are ignored
-    if (event.target !== undefined && event.target !== ws) return;
+    // late events of a socket already let go, and the browser's hints (browser.ts)
+    if (event.target !== undefined && event.target !== ws) return this.onOther(event.type);
     if (event.type === "message") return this.onFrame(event.data);
     this.run(() => {
       // Node 22 fires only `error` for a refused attempt, and browsers fire `error` just before an abnormal `close`: either way the socket is finished

@@ -12,7 +12,7 @@
 // retrying → open …; closed after close() or giving up.
 import type { State } from "./api.js";
 import { Attempts } from "./attempts.js";
-import { isOnline, watchBrowser } from "./browser.js";
+import { isHint, isOnline, watchBrowser } from "./browser.js";
 import { LifelineError, closedError, describe } from "./errors.js";
 import { isDead, unanswered, untilPing } from "./heartbeat.js";
 import { advisedDelay, attemptFailed, backoffDelay, gaveUp } from "./retry.js";
@@ -33,7 +33,6 @@ export abstract class Connection extends Attempts {
   #calibration = 0;
   #latency: number | undefined;
   #waiters: Array<[() => void, (error: LifelineError) => void]> | undefined;
-  #unwatch: (() => void) | undefined;
   /** Why the client stopped: `CLOSED`, or `GAVE_UP` with its story. */
   #ended: LifelineError | undefined;
 
@@ -64,9 +63,8 @@ export abstract class Connection extends Attempts {
       if (this.#phase > 1) return;
       this.#retries = this.#calibration = 0;
       this.#each("start");
-      this.#unwatch?.();
-      // `online`, or the page becoming visible, cuts a pending backoff short
-      this.#unwatch = watchBrowser(() => this.run(() => this.#phase === 4 && this.#attempt(3)));
+      // `online`, or the page becoming visible, cuts a pending backoff short (onEvent)
+      watchBrowser("addEventListener", this.listener);
       this.#attempt(2);
     });
   }
@@ -115,6 +113,11 @@ export abstract class Connection extends Attempts {
   #beat(): number | undefined {
     const { heartbeat } = this.o;
     return heartbeat && this.#calibration < 3 ? heartbeat.interval : undefined;
+  }
+
+  /** An event not of the current socket: a browser hint cuts a pending backoff short; a late event of a socket let go is ignored. */
+  protected onOther(type: string): void {
+    if (this.#phase === 4 && isHint(type)) this.run(() => this.#attempt(3));
   }
 
   /** The phase's timer fired: connect timeout, end of the backoff wait, heartbeat interval or heartbeat timeout. */
@@ -204,8 +207,7 @@ export abstract class Connection extends Attempts {
     if (this.#phase === 1) return;
     this.#ended = error;
     this.#go(1);
-    this.#unwatch?.();
-    this.#unwatch = undefined;
+    watchBrowser("removeEventListener", this.listener);
     this.#each("stop");
     this.#settle(error);
   }

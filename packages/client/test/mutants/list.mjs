@@ -400,13 +400,13 @@ export const MUTANTS = [
     id: "browser-visible-inverted",
     file: "core/browser.ts",
     what: "becoming hidden, not visible, cuts the backoff short",
-    edits: [["doc!.visibilityState === \"visible\" && hurry()", "doc!.visibilityState !== \"visible\" && hurry()"]],
+    edits: [["win.document?.visibilityState === \"visible\"", "win.document?.visibilityState !== \"visible\""]],
   },
   {
     id: "browser-unwatch-noop",
-    file: "core/browser.ts",
+    file: "core/connection.ts",
     what: "close() leaves the window and document listeners",
-    edits: [["return () => each(\"removeEventListener\");", "return () => {};"]],
+    edits: [["    watchBrowser(\"removeEventListener\", this.listener);\n", ""]],
   },
   {
     id: "iterate-never-ends",
