@@ -527,7 +527,7 @@ export const MUTANTS = [
     id: "client-stale-socket-heard",
     file: "core/attempts.ts",
     what: "events of a socket already let go are acted on",
-    edits: [["    if (event.target !== undefined && event.target !== ws) return;\n", ""]],
+    edits: [["    if (event.target !== undefined && event.target !== ws) return this.onOther(event.type);\n", "    if (event.target !== undefined && event.target !== ws) this.onOther(event.type);\n"]],
   },
   {
     id: "client-heartbeat-timeout-early",
