@@ -7,33 +7,24 @@ export type SocketListener = (event: SocketEvent) => void;
 
 /**
  * Stops listening and closes; never waits for the socket's `close` (a
- * half-open peer may never send one).
+ * half-open peer may never send one). Node's WebSocket (undici) waits for
+ * the peer's close frame with no time limit, and its TCP socket holds the
+ * process open meanwhile: after close() on a half-open line the process
+ * would never exit. So that socket is unref'd (found by duck typing; the
+ * close frame is already written): a socket we let go never holds the
+ * process. Elsewhere nothing matches and that part does nothing.
  */
 export function releaseSocket(ws: WebSocketLike, listener: SocketListener, code: number, reason: string): void {
   for (const type of ["open", "close", "error", "message"]) ws.removeEventListener(type, listener);
   try {
     ws.close(code, reason);
-  } catch {
-    // closing a socket that is already gone may throw in some runtimes; it is gone either way
-  }
-  letGo(ws);
-}
-
-/**
- * Node's WebSocket (undici) waits for the peer's close frame with no time
- * limit, and its TCP socket holds the process open meanwhile: after close()
- * on a half-open line the process would never exit. Unref that socket (found
- * by duck typing; the close frame is already written) so a socket we let go
- * never holds the process. Elsewhere nothing matches and this does nothing.
- */
-function letGo(ws: object): void {
-  try {
     for (const key of Object.getOwnPropertySymbols(ws)) {
-      const transport = (ws as Record<symbol, { socket?: { unref?: unknown } } | null | undefined>)[key]?.socket;
+      const transport = (ws as unknown as Record<symbol, { socket?: { unref?: unknown } } | null | undefined>)[key]?.socket;
       if (typeof transport?.unref === "function") (transport.unref as () => void)();
     }
   } catch {
-    // a runtime's internals are not ours: never let this break a close
+    // closing a socket that is already gone may throw in some runtimes, and a runtime's internals are not ours:
+    // it is gone either way, and this never breaks a close
   }
 }
 

@@ -364,7 +364,7 @@ export const MUTANTS = [
     id: "events-reentrant-dispatch",
     file: "core/events.ts",
     what: "an event raised by a handler is dispatched inside that handler",
-    edits: [["  #run(type: string, payload: unknown): void {\n    this.#depth++;", "  #run(type: string, payload: unknown): void {\n    this.#depth += 0;"], ["      this.#depth--;\n", "      this.#depth -= 0;\n"]],
+    edits: [["  #run(type: string, payload: unknown): void {\n    this.#depth++;", "  #run(type: string, payload: unknown): void {\n    this.#depth += 0;"], ["    this.#depth--;\n", "    this.#depth -= 0;\n"]],
   },
   {
     id: "events-held-reversed",
