@@ -33,6 +33,18 @@ export abstract class Attempts extends Events {
     if ((typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" && o.debug) this.log = o.debug === true ? (line) => console.debug(line) : o.debug;
   }
 
+  /**
+   * Calls hook `name` of every feature in turn, until one gives a result
+   * (not undefined), which is returned: the socket a feature supplies, or
+   * whether the feature that transmits wrote the entry.
+   */
+  protected hook<K extends keyof Extension>(name: K, a?: unknown, b?: unknown): any {
+    for (const x of this.features) {
+      const result = (x[name] as ((a: unknown, b: unknown) => unknown) | undefined)?.(a, b);
+      if (result !== undefined) return result;
+    }
+  }
+
   /** The socket opened. */
   protected abstract onOpen(): void;
   /** The socket (or the attempt) is finished: `code` and `reason` as a close gives them; `force`: reconnect whatever the policy says. */
@@ -66,10 +78,8 @@ export abstract class Attempts extends Events {
     try {
       const href = (this.#href = checkUrl(url, "URL_ERROR"));
       const { WebSocket, protocols } = this.o;
-      let ws: WebSocketLike | undefined;
       // a feature may supply the socket (a relay to another tab)
-      for (const x of this.features) ws ??= x.socket?.(href, protocols);
-      ws = this.#socket = ws ?? new WebSocket(href, protocols);
+      const ws = (this.#socket = this.hook("socket", href, protocols) ?? new WebSocket(href, protocols));
       ws.binaryType = "arraybuffer";
       for (const type of ["open", "close", "error", "message"]) ws.addEventListener(type, this.listener);
     } catch (cause) {
@@ -135,7 +145,7 @@ export abstract class Attempts extends Events {
     // forgotten first: a socket that dispatches `close` from inside close() (no standard one does) is already stale
     this.#socket = undefined;
     releaseSocket(ws, this.listener, code, reason);
-    for (const x of this.features) x.lost?.();
+    this.hook("lost");
     return true;
   }
 

@@ -117,8 +117,7 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
   // ---- outgoing ----------------------------------------------------------------
 
   #transmit(entry: Entry<O>): boolean {
-    for (const x of this.features) if (x.transmit) return x.transmit(entry);
-    return this.write(entry.wire);
+    return this.hook("transmit", entry) ?? this.write(entry.wire);
   }
 
   /** Queues an entry, applying `queue.overflow` when the queue holds `queue.max` already. */

@@ -62,7 +62,7 @@ export abstract class Connection extends Attempts {
     this.run(() => {
       if (this.#phase > 1) return;
       this.#retries = this.#calibration = 0;
-      this.#each("start");
+      this.hook("start");
       // `online`, or the page becoming visible, cuts a pending backoff short (onEvent)
       watchBrowser("addEventListener", this.listener);
       this.#attempt(2);
@@ -82,15 +82,10 @@ export abstract class Connection extends Attempts {
       throw new LifelineError("INVALID_OPTIONS", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `close code must be 1000 or 3000–4999, got ${describe(code)}` : `close code ${describe(code)}`);
     }
     this.run(() => {
-      if (this.#phase > 4) this.#each("closing");
+      if (this.#phase > 4) this.hook("closing");
       if (this.#release(code, reason) && this.#phase !== 1) this.emit("close", { code, reason, wasClean: true, willReconnect: false });
       this.#stop(closedError());
     });
-  }
-
-  /** Calls one hook of every feature. */
-  #each(hook: "start" | "closing" | "open" | "stop"): void {
-    for (const x of this.features) x[hook]?.();
   }
 
   /** Enters `phase`; the phase left takes its timer with it, `ms` arms the new one. */
@@ -164,7 +159,7 @@ export abstract class Connection extends Attempts {
     const attempt = this.#retries + 1;
     this.#go(5, this.#beat());
     this.#openedAt = this.#heard = this.o.clock.now();
-    this.#each("open");
+    this.hook("open");
     this.flush();
     // a handshake or the flush may have found the socket dead already
     if (this.#phase < 5) return;
@@ -208,7 +203,7 @@ export abstract class Connection extends Attempts {
     this.#ended = error;
     this.#go(1);
     watchBrowser("removeEventListener", this.listener);
-    this.#each("stop");
+    this.hook("stop");
     this.#settle(error);
   }
 

@@ -569,7 +569,7 @@ export const MUTANTS = [
     id: "client-no-closing-hook",
     file: "core/connection.ts",
     what: "close() gives features no last word (final ack)",
-    edits: [["      if (this.#phase > 4) this.#each(\"closing\");\n", ""]],
+    edits: [["      if (this.#phase > 4) this.hook(\"closing\");\n", ""]],
   },
   {
     id: "client-offline-spends-attempts",
