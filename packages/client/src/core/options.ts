@@ -70,7 +70,8 @@ const MIN: Record<string, number> = { connectTimeout: 5e-324, interval: 5e-324, 
 const COUNTS = ["maxRetries", "queue.max"];
 /** Options given in part, the rest from the defaults. */
 const NESTED = ["backoff", "heartbeat", "queue"];
-const isObject = (value: any) => typeof value === "object" && value !== null && !Array.isArray(value);
+/** A plain object (not null, not an array): what a nested option, or a message that carries a request id, must be. @internal */
+export const isObject = (value: unknown): value is Record<string, any> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * Whether `value` may stand where `fallback` is the default; `name` is the
@@ -78,7 +79,7 @@ const isObject = (value: any) => typeof value === "object" && value !== null && 
  * default: a function, a feature made by its entry point); a number must
  * also reach its floor, be finite unless the default is Infinity, and be
  * whole where it counts; a string must not be empty; an object must have its
- * default's methods (a schema: `validate` one level down).
+ * default's methods (a schema: `validate` one level down, in `~standard`).
  */
 function fits(value: any, fallback: any, name: string, key: string): unknown {
   const type = fallback === undefined ? "function" : typeof fallback;
@@ -91,10 +92,9 @@ function fits(value: any, fallback: any, name: string, key: string): unknown {
         (typeof value === type &&
           value !== "" &&
           (type !== "number" || (value >= (MIN[key] ?? 0) && (value < Infinity ? !COUNTS.includes(name) || Number.isInteger(value) : fallback === Infinity))) &&
+          // an object: its default's methods, and a schema's `~standard` with its `validate`, checked the same way
           (type !== "object" ||
-            (isObject(value) &&
-              Object.keys(fallback).every((k) => typeof fallback[k] !== "function" || typeof value[k] === "function") &&
-              (!fallback["~standard"] || typeof value["~standard"]?.validate === "function"))));
+            (isObject(value) && Object.keys(fallback).every((k) => (typeof fallback[k] !== "function" && !isObject(fallback[k])) || fits(value[k], fallback[k], name, k)))));
 }
 
 /** Names of other reconnecting sockets, and what lifeline calls them (development builds only). */

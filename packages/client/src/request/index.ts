@@ -11,6 +11,7 @@
 import type { Client } from "../core/api.js";
 import { LifelineError, closedError } from "../core/errors.js";
 import { EXTEND } from "../core/extension.js";
+import { isObject } from "../core/options.js";
 import type { Extension, Feature, Line } from "../core/extension.js";
 import type { InferOutput, StandardSchemaV1 } from "../core/types.js";
 
@@ -79,12 +80,12 @@ export function request<In, Out, Reply extends StandardSchemaV1 | undefined = un
           stop: () => waiting.forEach((request) => request[1](closedError())),
         };
       });
-    if (!(client as Lent).framed && (typeof message !== "object" || !message || Array.isArray(message))) {
+    if (!(client as Lent).framed && !isObject(message)) {
       throw new LifelineError("INVALID_MESSAGE", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? "request() needs an object message to carry its id" : "message");
     }
     const { clock, random } = (client as Lent).options;
-    // the count before the dot, the random digits after it: no two ids of this module are equal
-    const id = ++count + random().toString(36).slice(1);
+    // the count, then the random number (which starts "0."): no two ids of this module are equal
+    const id = `${++count}${random()}`;
     // a send() that throws (the outgoing schema, a full queue) rejects the promise before anything waits
     (client as Lent).send(message, { id });
     /**

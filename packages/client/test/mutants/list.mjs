@@ -312,7 +312,7 @@ export const MUTANTS = [
     id: "request-ids-repeat",
     file: "request/index.ts",
     what: "ids repeat when an injected random repeats (no counter)",
-    edits: [["const id = ++count + random()", "const id = random()"]],
+    edits: [["const id = `${++count}${random()}`;", "const id = `${random()}`;"]],
   },
   {
     id: "request-abort-listener-kept",
