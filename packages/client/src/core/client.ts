@@ -96,7 +96,7 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
   #later(step: () => unknown): void {
     const tail: Promise<void> = (this.#tail = (this.#tail ?? Promise.resolve())
       .then(step)
-      .then(undefined, (cause) => this.emit("error", new LifelineError("HANDLER_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `reading a message failed: ${describe(cause)}` : describe(cause), { cause })))
+      .catch((cause) => this.emit("error", new LifelineError("HANDLER_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `reading a message failed: ${describe(cause)}` : describe(cause), { cause })))
       .then(() => {
         if (this.#tail === tail) this.#tail = undefined;
       }));

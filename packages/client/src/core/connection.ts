@@ -14,9 +14,12 @@ import type { State } from "./api.js";
 import { Attempts } from "./attempts.js";
 import { isHint, isOnline, watchBrowser } from "./browser.js";
 import { LifelineError, closedError, describe } from "./errors.js";
-import { isDead, unanswered, untilPing } from "./heartbeat.js";
+import { unanswered } from "./heartbeat.js";
 import { advisedDelay, attemptFailed, backoffDelay, gaveUp } from "./retry.js";
 import type { ResolvedHeartbeat } from "./types.js";
+
+/** A timer firing this much later than it was due means the device slept. */
+const LATE_MS = 1_000;
 
 const STATES: State[] = ["idle", "closed", "connecting", "reconnecting", "reconnecting", "open", "open", "open"];
 
@@ -126,10 +129,14 @@ export abstract class Connection extends Attempts {
       // while the browser says it is offline, no attempt is spent; `online` cuts the wait short
       if (phase < 5) return isOnline() ? this.#attempt(3) : this.#arm(Math.max(this.#delay, 1_000));
       if (phase < 6) {
-        const wait = untilPing(heartbeat, now, this.#due, this.#heard);
-        return wait ? this.#arm(wait) : this.#ping(6);
+        // the timer is not restarted per frame (two timer calls per message): it re-arms for the silence left,
+        // and pings after a whole interval of silence, or at once when it fired late (the device slept)
+        const silence = now - this.#heard;
+        return now - this.#due > LATE_MS || silence >= heartbeat.interval ? this.#ping(6) : this.#arm(heartbeat.interval - silence);
       }
-      if (!isDead(now, this.#due, phase > 6)) return this.#ping(7);
+      // nothing heard since the ping: the line is dead, unless the timer fired late (the device slept, so the
+      // silence proves nothing yet) and this was not already the second ping
+      if (phase < 7 && now - this.#due > LATE_MS) return this.#ping(7);
       // a server never heard answering costs one reconnect; after that it does not speak the heartbeat
       if (this.#calibration !== 1) {
         this.#calibration ||= 1;

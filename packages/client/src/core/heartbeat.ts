@@ -1,31 +1,9 @@
-// The heartbeat's decisions. Its two states are phases of the machine
-// (`open`: quiet so far, `pinging`: a ping is out, see connection.ts), each
-// owning one timer; these functions decide what a firing timer means.
+// The heartbeat's error. Its two states are phases of the machine (`open`:
+// quiet so far, `pinging`: a ping is out), each owning one timer, and what a
+// firing timer means is decided in connection.ts's onTimer (inlined there:
+// as functions of their own they cost ~50 B min+gzip).
 import { LifelineError } from "./errors.js";
 import type { ResolvedHeartbeat } from "./types.js";
-
-/** A timer firing this much later than it was due means the device slept. */
-export const LATE_MS = 1_000;
-
-/**
- * The `open` phase's timer fired at `now` (it was due at `due`): 0 means
- * "ping now" (a whole interval of silence, or the device slept), otherwise
- * the silence left to wait. The timer is not restarted per frame (that
- * would cost two timer calls per message); it re-arms for what is left.
- */
-export function untilPing(heartbeat: ResolvedHeartbeat, now: number, due: number, lastHeard: number): number {
-  const silence = now - lastHeard;
-  return now - due > LATE_MS || silence >= heartbeat.interval ? 0 : heartbeat.interval - silence;
-}
-
-/**
- * The `pinging` phase's timer fired with nothing heard since the ping: the
- * line is dead, unless the timer fired late (the device slept, so the
- * silence proves nothing yet) and this was not already the second ping.
- */
-export function isDead(now: number, due: number, secondPing: boolean): boolean {
-  return secondPing || now - due <= LATE_MS;
-}
 
 /** The one error of a server that never answered a ping: the client stops pinging and keeps the line. */
 export function unanswered({ ping, pong }: ResolvedHeartbeat): LifelineError {

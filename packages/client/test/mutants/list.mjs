@@ -10,28 +10,28 @@
 
 /** @type {Array<{ id: string; file: string; what: string; edits: Array<[string, string]>; projects?: string[] }>} */
 export const MUTANTS = [
-  // ---- core/heartbeat.ts ----------------------------------------------------
+  // ---- the heartbeat (core/connection.ts's onTimer) -------------------------
   {
     id: "heartbeat-never-dead",
-    file: "core/heartbeat.ts",
-    what: "isDead never declares the line dead",
-    edits: [["return secondPing || now - due <= LATE_MS;", "return false;"]],
+    file: "core/connection.ts",
+    what: "a ping nothing answers never declares the line dead",
+    edits: [["if (phase < 7 && now - this.#due > LATE_MS) return this.#ping(7);", "return this.#ping(7);"]],
   },
   {
     id: "heartbeat-no-sleep-recheck",
-    file: "core/heartbeat.ts",
+    file: "core/connection.ts",
     what: "the late-timer (sleep) recheck removed: a late pinging timer declares the line dead at once",
-    edits: [["return secondPing || now - due <= LATE_MS;", "return true;"]],
+    edits: [["if (phase < 7 && now - this.#due > LATE_MS) return this.#ping(7);", ""]],
   },
   {
     id: "heartbeat-rearm-full-interval",
-    file: "core/heartbeat.ts",
+    file: "core/connection.ts",
     what: "after traffic, the open timer re-arms for a whole interval instead of the silence left",
-    edits: [["heartbeat.interval - silence;", "heartbeat.interval;"]],
+    edits: [["this.#arm(heartbeat.interval - silence);", "this.#arm(heartbeat.interval);"]],
   },
   {
     id: "heartbeat-ping-half-interval",
-    file: "core/heartbeat.ts",
+    file: "core/connection.ts",
     what: "pings after half an interval of silence",
     edits: [["silence >= heartbeat.interval ?", "silence >= heartbeat.interval / 2 ?"]],
   },
