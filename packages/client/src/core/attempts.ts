@@ -6,7 +6,7 @@
 import { LifelineError, describe } from "./errors.js";
 import { Events } from "./events.js";
 import { resolveOptions } from "./options.js";
-import { closeCode, releaseSocket } from "./socket.js";
+import { releaseSocket } from "./socket.js";
 import type { SocketEvent } from "./socket.js";
 import type { ClientOptions, Extension, Frame, ResolvedOptions, UrlSource, WebSocketLike } from "./types.js";
 import { checkUrl, redact } from "./url.js";
@@ -123,8 +123,9 @@ export abstract class Attempts extends Events {
     if (event.target !== undefined && event.target !== ws) return this.onOther(event.type);
     if (event.type === "message") return this.onFrame(event.data);
     this.run(() => {
+      // a close code outside 1000–4999 (Deno says 0 for a refused handshake) is reported as 1006;
       // Node 22 fires only `error` for a refused attempt, and browsers fire `error` just before an abnormal `close`: either way the socket is finished
-      if (event.type !== "open") return this.onLost(event.type === "close" ? closeCode(event.code) : 1006, String(event.reason ?? ""), !!event.wasClean);
+      if (event.type !== "open") return this.onLost(event.type === "close" ? (event.code! >= 1000 && event.code! <= 4999 ? event.code! : 1006) : 1006, String(event.reason ?? ""), !!event.wasClean);
       // open, its `open` and `error` listeners are no longer needed (each costs ~200 B in Node's EventTarget): every
       // runtime follows an `error` with a `close` once open, and a line gone silent is the heartbeat's to find
       ws.removeEventListener("open", this.listener);

@@ -18,7 +18,6 @@ import { EXTEND } from "./extension.js";
 import { UNREADABLE, check, decode } from "./incoming.js";
 import { iterate } from "./iterate.js";
 import { checkOutgoing, encode } from "./outgoing.js";
-import { frameData } from "./socket.js";
 import type { ClientOptions, Entry, Extension, Feature, InferInput, InferOutput, Line, Meta, Next, ResolvedOptions, StandardSchemaV1 } from "./types.js";
 
 class LifelineClient<I, O> extends Connection implements Client<I, O> {
@@ -82,7 +81,8 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
 
   protected read(data: unknown): void {
     if (typeof data !== "string") {
-      data = frameData(data);
+      // a binary view (Bun hands out Node Buffers) as the ArrayBuffer of just its bytes
+      if (ArrayBuffer.isView(data)) data = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
       // a Blob: only when something reset binaryType; read it in order
       if (typeof (data as Blob | null)?.arrayBuffer === "function") return this.#later(() => (data as Blob).arrayBuffer().then((buffer) => this.#read(buffer)));
     }

@@ -144,7 +144,7 @@ export abstract class Connection extends Attempts {
       }
       this.#calibration = 3;
       this.#go(5);
-      this.emit("error", unanswered(heartbeat));
+      this.emit("error", new LifelineError("HEARTBEAT_UNANSWERED", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? unanswered(heartbeat) : `heartbeat "${heartbeat.ping}"/"${heartbeat.pong}"`));
     });
   }
 
@@ -187,7 +187,9 @@ export abstract class Connection extends Attempts {
     this.#release(1000, reason === "heartbeat timeout" ? reason : "");
     const o = this.o;
     const attempt = ++this.#retries;
-    if (failed && reason !== "url error") this.emit("error", attemptFailed(reason, this.where(), o.connectTimeout, attempt));
+    if (failed && reason !== "url error") {
+      this.emit("error", new LifelineError(reason === "connect timeout" ? "CONNECT_TIMEOUT" : "CONNECT_FAILED", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? attemptFailed(reason, this.where(), o.connectTimeout, attempt) : `${this.where()} ${attempt}`));
+    }
     let again = force;
     if (!force) {
       try {
@@ -198,7 +200,7 @@ export abstract class Connection extends Attempts {
     }
     const willReconnect = again && attempt <= o.maxRetries;
     this.emit("close", { ...info, willReconnect });
-    if (!willReconnect) return this.#stop(gaveUp(attempt, info));
+    if (!willReconnect) return this.#stop(new LifelineError("GAVE_UP", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? gaveUp(attempt, code, reason) : `${attempt} ${code} ${reason}`));
     // a server under load may ask for a longer wait (1013 with retryAfter): at least that, plus the jittered delay
     const delay = (this.#delay = advisedDelay(info) + backoffDelay(o.backoff, attempt, o.random));
     this.#go(4, delay);

@@ -27,14 +27,3 @@ export function releaseSocket(ws: WebSocketLike, listener: SocketListener, code:
     // it is gone either way, and this never breaks a close
   }
 }
-
-/** A close code as lifeline reports it: Deno says 0 for a refused handshake; anything outside 1000–4999 is 1006. */
-export function closeCode(code: unknown): number {
-  return typeof code === "number" && code >= 1000 && code <= 4999 ? code : 1006;
-}
-
-/** A binary frame as `ArrayBuffer` (Bun hands out Node Buffers); text stays text. A Blob is left for the caller to read. */
-export function frameData(data: unknown): unknown {
-  return ArrayBuffer.isView(data) ? (data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer) : data;
-}
-

@@ -136,15 +136,15 @@ export const MUTANTS = [
   // ---- core/socket.ts (and the socket listening in core/attempts.ts) --------
   {
     id: "socket-close-code-kept",
-    file: "core/socket.ts",
+    file: "core/attempts.ts",
     what: "a close code outside 1000–4999 (Deno's 0) is reported as is",
-    edits: [["typeof code === \"number\" && code >= 1000 && code <= 4999 ? code : 1006", "typeof code === \"number\" ? code : 1006"]],
+    edits: [["(event.code! >= 1000 && event.code! <= 4999 ? event.code! : 1006)", "(event.code ?? 1006)"]],
   },
   {
     id: "socket-view-not-sliced",
-    file: "core/socket.ts",
+    file: "core/client.ts",
     what: "a binary view (Bun's Buffer) is passed on as its whole backing buffer",
-    edits: [["data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer", "data.buffer as ArrayBuffer"]],
+    edits: [["data = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);", "data = data.buffer;"]],
   },
   {
     id: "socket-binarytype-unset",
@@ -641,13 +641,13 @@ export const MUTANTS = [
     id: "connect-failed-silent",
     file: "core/connection.ts",
     what: "a failed attempt emits no error",
-    edits: [["if (failed && reason !== \"url error\") this.emit(", "if (false) this.emit("]],
+    edits: [["if (failed && reason !== \"url error\") {", "if (false) {"]],
   },
   {
     id: "gave-up-says-closed",
     file: "core/connection.ts",
     what: "giving up rejects opened() with CLOSED",
-    edits: [["return this.#stop(gaveUp(attempt, info));", "return this.#stop(closedError());"]],
+    edits: [["new LifelineError(\"GAVE_UP\"", "new LifelineError(\"CLOSED\""]],
   },
   {
     id: "alo-invalid-data-envelope",
