@@ -15,9 +15,9 @@ import { Connection } from "./connection.js";
 import { LifelineError, describe } from "./errors.js";
 import type { Handler } from "./events.js";
 import { EXTEND } from "./extension.js";
-import { UNREADABLE, check, decode } from "./incoming.js";
+import { check, invalid } from "./incoming.js";
 import { iterate } from "./iterate.js";
-import { checkOutgoing, encode } from "./outgoing.js";
+import { describeIssues } from "./schema.js";
 import type { ClientOptions, Entry, Extension, Feature, InferInput, InferOutput, Line, Meta, Next, ResolvedOptions, StandardSchemaV1 } from "./types.js";
 
 class LifelineClient<I, O> extends Connection implements Client<I, O> {
@@ -43,9 +43,21 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
   }
 
   send(message: O, meta?: Meta): SendResult {
-    let value = checkOutgoing(this.o.outgoing, message);
+    // the outgoing schema (the identity schema when none is given), then the codec: nothing invalid is sent or queued
+    const result = this.o.outgoing["~standard"].validate(message);
+    if (result instanceof Promise) throw new LifelineError("INVALID_MESSAGE", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? "the outgoing schema must validate synchronously" : "async outgoing");
+    if (result.issues) {
+      throw new LifelineError("INVALID_MESSAGE", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `the message does not match its schema: ${describeIssues(result.issues)}` : describeIssues(result.issues), { cause: result.issues });
+    }
+    let value = result.value;
     for (const x of this.features) if (x.outgoing) value = x.outgoing(value, meta);
-    const entry: Entry<O> = { message, wire: encode(this.o.codec, value), at: 0, meta };
+    let wire: Entry["wire"];
+    try {
+      wire = this.o.codec.encode(value);
+    } catch (cause) {
+      throw new LifelineError("INVALID_MESSAGE", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `could not encode the message: ${describe(cause)}` : describe(cause), { cause });
+    }
+    const entry: Entry<O> = { message, wire, at: 0, meta };
     // what waited goes first; a socket that refuses the frame is finished and the message waits for the next one
     if (this.isOpen && !this.#queue?.length && this.#transmit(entry)) return "sent";
     return this.run(() => this.#enqueue(entry));
@@ -103,8 +115,14 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
   }
 
   #read(data: unknown): void | Promise<void> {
-    const value = decode(this, this.o.codec, data as string | ArrayBuffer);
-    if (value !== UNREADABLE) return this.#pass(0, data, value);
+    let value: unknown;
+    try {
+      value = this.o.codec.decode(data as string | ArrayBuffer);
+    } catch (cause) {
+      // undecodable: reported as `invalid`, and the connection stays up
+      return void invalid(this, data, (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `could not decode the message: ${describe(cause)}` : describe(cause), cause);
+    }
+    return this.#pass(0, data, value);
   }
 
   /** Hands a value to the features in turn (each may consume it), then validates it and emits `message`; `data` is what `invalid` shows. */

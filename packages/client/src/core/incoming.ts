@@ -1,28 +1,15 @@
-// Incoming messages: decoding, and validation against a Standard Schema
-// (the identity schema when none is given). The order of delivery behind an
-// asynchronous schema is client.ts's (#later).
-import { LifelineError, describe } from "./errors.js";
+// Incoming messages: validation against a Standard Schema (the identity
+// schema when none is given), and `invalid`. Decoding, and the order of
+// delivery behind an asynchronous schema, are client.ts's (#read, #later).
+import { LifelineError } from "./errors.js";
 import { describeIssues } from "./schema.js";
-import type { Codec, Emitter, StandardResult, StandardSchemaV1 } from "./types.js";
+import type { Emitter, StandardResult, StandardSchemaV1 } from "./types.js";
 
 /** Reports an incoming frame the application will not see as a message; `data` is the application's message (never an envelope). */
 export function invalid(events: Emitter, data: unknown, message: string, cause: unknown): LifelineError {
   const error = new LifelineError("INVALID_MESSAGE", message, { cause });
   events.emit("invalid", { data, error });
   return error;
-}
-
-/** What `decode` returns for a frame the codec could not read (already reported as `invalid`). */
-export const UNREADABLE: unique symbol = Symbol();
-
-/** The codec's reading of a frame, or `invalid` reported and {@link UNREADABLE} returned. */
-export function decode(events: Emitter, codec: Codec, data: string | ArrayBuffer): unknown {
-  try {
-    return codec.decode(data);
-  } catch (cause) {
-    invalid(events, data, (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `could not decode the message: ${describe(cause)}` : describe(cause), cause);
-    return UNREADABLE;
-  }
 }
 
 /**

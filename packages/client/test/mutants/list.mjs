@@ -176,12 +176,12 @@ export const MUTANTS = [
     what: "the client never listens to error, so a refused attempt (Node: error only) stalls",
     edits: [["for (const type of [\"open\", \"close\", \"error\", \"message\"]) ws.addEventListener(type, this.listener);", "for (const type of [\"open\", \"close\", \"message\"]) ws.addEventListener(type, this.listener);"]],
   },
-  // ---- core/outgoing.ts -----------------------------------------------------
+  // ---- outgoing (core/client.ts's send) --------------------------------------
   {
     id: "outbox-schema-output-ignored",
-    file: "core/outgoing.ts",
+    file: "core/client.ts",
     what: "the outgoing schema's output (transforms, defaults) is dropped; the raw message is sent",
-    edits: [["  return result.value;\n}", "  return message;\n}"]],
+    edits: [["    let value = result.value;\n", "    let value: unknown = message;\n"]],
   },
   // ---- core/incoming.ts -----------------------------------------------------
   {
@@ -198,9 +198,9 @@ export const MUTANTS = [
   },
   {
     id: "incoming-decode-silent",
-    file: "core/incoming.ts",
+    file: "core/client.ts",
     what: "an undecodable frame is dropped without an invalid event",
-    edits: [["    invalid(events, data, (typeof process < \"u\" && typeof Deno > \"u\" ? process.env.NODE_ENV : \"production\") !== \"production\" ? `could not decode the message: ${describe(cause)}` : describe(cause), cause);\n", "    void cause;\n"]],
+    edits: [["      return void invalid(this, data, ", "      return void cause, void ("]],
   },
   // ---- core/options.ts ------------------------------------------------------
   // ---- core/client.ts -------------------------------------------------------
