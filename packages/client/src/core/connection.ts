@@ -12,7 +12,7 @@
 // retrying → open …; closed after close() or giving up.
 import type { State } from "./api.js";
 import { Attempts } from "./attempts.js";
-import { isHint, isOnline, watchBrowser } from "./browser.js";
+import { browser, watchBrowser } from "./browser.js";
 import { LifelineError, closedError, describe } from "./errors.js";
 import { unanswered } from "./heartbeat.js";
 import { advisedDelay, attemptFailed, backoffDelay, gaveUp } from "./retry.js";
@@ -115,7 +115,7 @@ export abstract class Connection extends Attempts {
 
   /** An event not of the current socket: a browser hint cuts a pending backoff short; a late event of a socket let go is ignored. */
   protected onOther(type: string): void {
-    if (this.#phase === 4 && isHint(type)) this.run(() => this.#attempt(3));
+    if (this.#phase === 4 && (type === "online" || (type === "visibilitychange" && browser.document?.visibilityState === "visible"))) this.run(() => this.#attempt(3));
   }
 
   /** The phase's timer fired: connect timeout, end of the backoff wait, heartbeat interval or heartbeat timeout. */
@@ -127,7 +127,7 @@ export abstract class Connection extends Attempts {
       this.#timer = undefined;
       if (phase < 4) return this.onLost(1006, "connect timeout");
       // while the browser says it is offline, no attempt is spent; `online` cuts the wait short
-      if (phase < 5) return isOnline() ? this.#attempt(3) : this.#arm(Math.max(this.#delay, 1_000));
+      if (phase < 5) return browser.navigator?.onLine !== false ? this.#attempt(3) : this.#arm(Math.max(this.#delay, 1_000));
       if (phase < 6) {
         // the timer is not restarted per frame (two timer calls per message): it re-arms for the silence left,
         // and pings after a whole interval of silence, or at once when it fired late (the device slept)

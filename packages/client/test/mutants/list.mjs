@@ -101,9 +101,9 @@ export const MUTANTS = [
   // ---- core/browser.ts ------------------------------------------------------
   {
     id: "browser-online-missing-is-offline",
-    file: "core/browser.ts",
+    file: "core/connection.ts",
     what: "navigator.onLine missing (Node) is read as offline",
-    edits: [["?.onLine !== false;", "?.onLine === true;"]],
+    edits: [["browser.navigator?.onLine !== false ?", "browser.navigator?.onLine === true ?"]],
   },
   // ---- core/iterate.ts ------------------------------------------------------
   // ---- core/errors.ts -------------------------------------------------------
@@ -398,9 +398,9 @@ export const MUTANTS = [
   },
   {
     id: "browser-visible-inverted",
-    file: "core/browser.ts",
+    file: "core/connection.ts",
     what: "becoming hidden, not visible, cuts the backoff short",
-    edits: [["win.document?.visibilityState === \"visible\"", "win.document?.visibilityState !== \"visible\""]],
+    edits: [["browser.document?.visibilityState === \"visible\"", "browser.document?.visibilityState !== \"visible\""]],
   },
   {
     id: "browser-unwatch-noop",
@@ -575,7 +575,7 @@ export const MUTANTS = [
     id: "client-offline-spends-attempts",
     file: "core/connection.ts",
     what: "attempts are spent while the browser is offline",
-    edits: [["return isOnline() ? this.#attempt(3) : this.#arm(Math.max(this.#delay, 1_000));", "return this.#attempt(3);"]],
+    edits: [["return browser.navigator?.onLine !== false ? this.#attempt(3) : this.#arm(Math.max(this.#delay, 1_000));", "return this.#attempt(3);"]],
   },
   {
     id: "client-pending-no-expire",
