@@ -15,10 +15,10 @@ import { Connection } from "./connection.js";
 import { LifelineError, describe } from "./errors.js";
 import type { Handler } from "./events.js";
 import { EXTEND } from "./extension.js";
-import { check, invalid } from "./incoming.js";
+import { invalid } from "./incoming.js";
 import { iterate } from "./iterate.js";
 import { describeIssues } from "./schema.js";
-import type { ClientOptions, Entry, Extension, Feature, InferInput, InferOutput, Line, Meta, Next, ResolvedOptions, StandardSchemaV1 } from "./types.js";
+import type { ClientOptions, Entry, Extension, Feature, InferInput, InferOutput, Line, Meta, Next, ResolvedOptions, StandardResult, StandardSchemaV1 } from "./types.js";
 
 class LifelineClient<I, O> extends Connection implements Client<I, O> {
   /** What send() accepted while the line was down, oldest first (a plain array: a queue holds a few hundred at most). */
@@ -128,7 +128,7 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
   /** Hands a value to the features in turn (each may consume it), then validates it and emits `message`; `data` is what `invalid` shows. */
   #pass(index: number, data: unknown, value: unknown, re?: unknown): void | Promise<void> {
     const x = this.features[index];
-    if (!x) return check(this, data, value, this.o.incoming);
+    if (!x) return this.check(data, value, this.o.incoming);
     return x.receive ? x.receive(data, value, this.#nexts![index]!, re) : this.#pass(index + 1, data, value, re);
   }
 
@@ -190,9 +190,23 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
     return this.#queue?.length ?? 0;
   }
 
-  /** @internal */
-  check(data: unknown, value: unknown, schema: StandardSchemaV1, done: (value: unknown) => void, fail?: (error: Error) => void): void | Promise<void> {
-    return check(this, data, value, schema, done, fail);
+  /**
+   * Validates `value`, then calls `done` with the schema's output (by
+   * default: emits it as `message`), or reports `invalid` (showing `data`)
+   * and calls `fail`. Returns a promise only for a schema that validates
+   * asynchronously. @internal
+   */
+  check(data: unknown, value: unknown, schema: StandardSchemaV1, done?: (value: unknown) => void, fail?: (error: Error) => void): void | Promise<void> {
+    const result = schema["~standard"].validate(value);
+    // a method of its own, not a closure: nothing is allocated per message for a synchronous schema
+    return result instanceof Promise ? result.then((settled) => this.#settle(data, settled, done, fail)) : this.#settle(data, result, done, fail);
+  }
+
+  #settle(data: unknown, result: StandardResult<unknown>, done?: (value: unknown) => void, fail?: (error: Error) => void): void {
+    if (!result.issues) return done ? done(result.value) : this.emit("message", result.value);
+    // (not inside `fail?.()`: its argument would not be evaluated without a fail)
+    const error = invalid(this, data, (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `the message does not match its schema: ${describeIssues(result.issues)}` : describeIssues(result.issues), result.issues);
+    fail?.(error);
   }
 
   /** @internal */

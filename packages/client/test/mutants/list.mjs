@@ -183,7 +183,7 @@ export const MUTANTS = [
     what: "the outgoing schema's output (transforms, defaults) is dropped; the raw message is sent",
     edits: [["    let value = result.value;\n", "    let value: unknown = message;\n"]],
   },
-  // ---- core/incoming.ts -----------------------------------------------------
+  // ---- incoming (core/client.ts's #read, check) -------------------------------
   {
     id: "incoming-never-busy",
     file: "core/client.ts",
@@ -192,9 +192,9 @@ export const MUTANTS = [
   },
   {
     id: "incoming-fail-not-called",
-    file: "core/incoming.ts",
+    file: "core/client.ts",
     what: "a value failing its schema does not call fail (a request's bad reply is not rejected)",
-    edits: [["  fail?.(error);\n", ""]],
+    edits: [["    fail?.(error);\n", ""]],
   },
   {
     id: "incoming-decode-silent",
@@ -459,9 +459,9 @@ export const MUTANTS = [
   },
   {
     id: "incoming-schema-output-ignored",
-    file: "core/incoming.ts",
+    file: "core/client.ts",
     what: "the schema's output (transforms, defaults) is ignored: the raw value is emitted",
-    edits: [["return done ? done(result.value) : events.emit(\"message\", result.value);", "return done ? done(value) : events.emit(\"message\", value);"]],
+    edits: [["  check(data: unknown, value: unknown, schema: StandardSchemaV1, done?: (value: unknown) => void, fail?: (error: Error) => void): void | Promise<void> {\n    const result = schema[\"~standard\"].validate(value);\n", "  check(data: unknown, value: unknown, schema: StandardSchemaV1, done?: (value: unknown) => void, fail?: (error: Error) => void): void | Promise<void> {\n    const result = schema[\"~standard\"].validate(value);\n    if (!(result instanceof Promise) && !result.issues) return done ? done(value) : this.emit(\"message\", value);\n"]],
   },
   {
     id: "options-maxretries-fraction",
