@@ -16,11 +16,13 @@ import { bundle, DIST } from "./bundle.js";
  * have: raising one is a decision for review, not a fix for a red test.
  * Raised once on review: share 10,610 → 10,950 and everything → 13,350 when
  * the share entry gained topics across tabs (issue 24, ~320 B) and was split
- * by concern (~130 B).
+ * by concern (~130 B). Lowered with the core's diet (issue 21, December
+ * 2026: 5,824 → 5,467 B; ./request +450 → +392 B; everything 13,223 →
+ * 12,813 B); the share app keeps ~100 B of room for the share entry's own work.
  */
-const CEILINGS = { core: 5_850, share: 10_950, everything: 13_350 };
+const CEILINGS = { core: 5_500, share: 10_650, everything: 12_900 };
 /** Each entry point over the core. */
-const OVER_CORE = { "at-least-once": 850, request: 470 };
+const OVER_CORE = { "at-least-once": 870, request: 400 };
 
 const APPS = {
   // createClient with its defaults: reconnect, jittered backoff, heartbeat, queue, validation, typed events
