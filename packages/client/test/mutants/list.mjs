@@ -563,7 +563,7 @@ export const MUTANTS = [
     id: "client-send-overtakes-queue",
     file: "core/client.ts",
     what: "send() while open overtakes what is queued",
-    edits: [["if (this.isOpen() && !this.#queue?.length && this.#transmit(entry))", "if (this.isOpen() && this.#transmit(entry))"]],
+    edits: [["if (this.isOpen && !this.#queue?.length && this.#transmit(entry))", "if (this.isOpen && this.#transmit(entry))"]],
   },
   {
     id: "client-no-closing-hook",
