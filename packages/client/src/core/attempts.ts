@@ -6,10 +6,10 @@
 import { LifelineError, describe } from "./errors.js";
 import { Events } from "./events.js";
 import { resolveOptions } from "./options.js";
-import { closeCode, dial, releaseSocket } from "./socket.js";
+import { releaseSocket } from "./socket.js";
 import type { SocketEvent } from "./socket.js";
 import type { ClientOptions, Extension, Frame, ResolvedOptions, UrlSource, WebSocketLike } from "./types.js";
-import { checkUrl, redactUrl } from "./url.js";
+import { checkUrl, redact } from "./url.js";
 
 /** Shared by every client without features, so such a client allocates no list of its own. */
 const NONE: Extension[] = [];
@@ -33,12 +33,26 @@ export abstract class Attempts extends Events {
     if ((typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" && o.debug) this.log = o.debug === true ? (line) => console.debug(line) : o.debug;
   }
 
+  /**
+   * Calls hook `name` of every feature in turn, until one gives a result
+   * (not undefined), which is returned: the socket a feature supplies, or
+   * whether the feature that transmits wrote the entry.
+   */
+  protected hook<K extends keyof Extension>(name: K, a?: unknown, b?: unknown): any {
+    for (const x of this.features) {
+      const result = (x[name] as ((a: unknown, b: unknown) => unknown) | undefined)?.(a, b);
+      if (result !== undefined) return result;
+    }
+  }
+
   /** The socket opened. */
   protected abstract onOpen(): void;
   /** The socket (or the attempt) is finished: `code` and `reason` as a close gives them; `force`: reconnect whatever the policy says. */
   protected abstract onLost(code: number, reason: string, wasClean?: boolean, force?: boolean): void;
   /** A frame came in. */
   protected abstract onFrame(data: unknown): void;
+  /** An event of something else than the current socket (a browser hint, or a socket let go). */
+  protected abstract onOther(type: string): void;
   /** The client's one timer fired (connection.ts arms it with {@link listener}). */
   protected abstract onTimer(): void;
 
@@ -62,7 +76,10 @@ export abstract class Attempts extends Events {
 
   #open(url: string | URL): void {
     try {
-      const ws = (this.#socket = dial((this.#href = checkUrl(url, "URL_ERROR")), this.o, this.features));
+      const href = (this.#href = checkUrl(url, "URL_ERROR"));
+      const { WebSocket, protocols } = this.o;
+      // a feature may supply the socket (a relay to another tab)
+      const ws = (this.#socket = this.hook("socket", href, protocols) ?? new WebSocket(href, protocols));
       ws.binaryType = "arraybuffer";
       for (const type of ["open", "close", "error", "message"]) ws.addEventListener(type, this.listener);
     } catch (cause) {
@@ -70,14 +87,28 @@ export abstract class Attempts extends Events {
     }
   }
 
+  /**
+   * The url function threw, rejected or gave a bad URL, or no socket could be
+   * made for the URL (`#href` set): a constructor's message may quote the URL
+   * or pieces of it (browsers do), so it is passed on masked, and kept as the
+   * cause only when it quotes no secret.
+   */
   #urlFailed(cause: unknown): void {
-    this.emit("error", cause instanceof LifelineError ? cause : new LifelineError("URL_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `the url function failed: ${describe(cause)}` : describe(cause), { cause }));
+    const href = this.#href;
+    const said = describe(cause);
+    const masked = href ? redact(href, said) : said;
+    this.emit(
+      "error",
+      cause instanceof LifelineError
+        ? cause
+        : new LifelineError("URL_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? (href ? `cannot open a WebSocket to ${redact(href)}: ${masked}` : `the url function failed: ${masked}`) : masked, masked === said ? { cause } : undefined),
+    );
     this.onLost(1006, "url error");
   }
 
   /** Where the attempt went, without credentials or query (for messages). */
   protected where(): string {
-    return this.#href ? redactUrl(this.#href) : "the url";
+    return this.#href ? redact(this.#href) : "the url";
   }
 
   /**
@@ -88,12 +119,13 @@ export abstract class Attempts extends Events {
   protected readonly listener = (event?: SocketEvent): void => {
     if (!event) return this.onTimer();
     const ws = this.#socket!;
-    // late events of a socket already let go are ignored
-    if (event.target !== undefined && event.target !== ws) return;
+    // late events of a socket already let go, and the browser's hints (browser.ts)
+    if (event.target !== undefined && event.target !== ws) return this.onOther(event.type);
     if (event.type === "message") return this.onFrame(event.data);
     this.run(() => {
+      // a close code outside 1000–4999 (Deno says 0 for a refused handshake) is reported as 1006;
       // Node 22 fires only `error` for a refused attempt, and browsers fire `error` just before an abnormal `close`: either way the socket is finished
-      if (event.type !== "open") return this.onLost(event.type === "close" ? closeCode(event.code) : 1006, String(event.reason ?? ""), !!event.wasClean);
+      if (event.type !== "open") return this.onLost(event.type === "close" ? (event.code! >= 1000 && event.code! <= 4999 ? event.code! : 1006) : 1006, String(event.reason ?? ""), !!event.wasClean);
       // open, its `open` and `error` listeners are no longer needed (each costs ~200 B in Node's EventTarget): every
       // runtime follows an `error` with a `close` once open, and a line gone silent is the heartbeat's to find
       ws.removeEventListener("open", this.listener);
@@ -114,12 +146,12 @@ export abstract class Attempts extends Events {
     // forgotten first: a socket that dispatches `close` from inside close() (no standard one does) is already stale
     this.#socket = undefined;
     releaseSocket(ws, this.listener, code, reason);
-    for (const x of this.features) x.lost?.();
+    this.hook("lost");
     return true;
   }
 
-  /** Writes a frame to the open socket; false (and the line given up) if the socket refuses it. */
-  protected write(frame: Frame): boolean {
+  /** Writes a frame to the open socket; false (and the line given up) if the socket refuses it. @internal */
+  write(frame: Frame): boolean {
     const ws = this.#socket!;
     // the server's close frame is in but its `close` event is not: the frame stays queued for the next line
     // (and a browser would log an error for the write), while the event still brings the server's code

@@ -1,21 +1,16 @@
 // Browser hints that the line may be back: the `online` event and the page
-// becoming visible cut a pending backoff short. Where there is no window or
-// document (Node, Bun), nothing is watched and nothing is allocated.
-type Target = { addEventListener?(type: string, fn: () => void): void; removeEventListener?(type: string, fn: () => void): void };
+// becoming visible cut a pending backoff short. The client's one callback
+// listens to them (attempts.ts), so watching allocates nothing; where there
+// is no window or document (Node), nothing is watched. What an event means
+// (`online`, `visibilitychange` to visible), and `navigator.onLine`, are read
+// in connection.ts.
+type Target = { addEventListener?(type: string, fn: (event: any) => void): void; removeEventListener?(type: string, fn: (event: any) => void): void };
 
-/** Calls `hurry` on `online` and when the page becomes visible; returns the function that stops watching. */
-export function watchBrowser(hurry: () => void): (() => void) | undefined {
-  const win = globalThis as Target & { document?: Target & { visibilityState?: string } };
-  const doc = win.document;
-  if (!win.addEventListener && !doc?.addEventListener) return undefined;
-  const visible = () => doc!.visibilityState === "visible" && hurry();
-  const each = (method: "addEventListener" | "removeEventListener") => {
-    win[method]?.("online", hurry);
-    doc?.[method]?.("visibilitychange", visible);
-  };
-  each("addEventListener");
-  return () => each("removeEventListener");
+/** The global object as a browser has it (window, document, navigator); elsewhere those are missing. */
+export const browser = globalThis as Target & { document?: Target & { visibilityState?: string }; navigator?: { onLine?: boolean } };
+
+/** Adds (or removes) `listener` for `online` on the window and `visibilitychange` on the document. */
+export function watchBrowser(method: "addEventListener" | "removeEventListener", listener: (event: any) => void): void {
+  browser[method]?.("online", listener);
+  browser.document?.[method]?.("visibilitychange", listener);
 }
-
-/** False only where the browser says it is offline. */
-export const isOnline = (): boolean => (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine !== false;

@@ -15,11 +15,10 @@ import { Connection } from "./connection.js";
 import { LifelineError, describe } from "./errors.js";
 import type { Handler } from "./events.js";
 import { EXTEND } from "./extension.js";
-import { UNREADABLE, check, decode } from "./incoming.js";
+import { invalid } from "./incoming.js";
 import { iterate } from "./iterate.js";
-import { checkOutgoing, encode } from "./outgoing.js";
-import { frameData } from "./socket.js";
-import type { ClientOptions, Entry, Extension, Feature, InferInput, InferOutput, Line, Meta, Next, StandardSchemaV1 } from "./types.js";
+import { describeIssues } from "./schema.js";
+import type { ClientOptions, Entry, Extension, Feature, InferInput, InferOutput, Line, Meta, Next, ResolvedOptions, StandardResult, StandardSchemaV1 } from "./types.js";
 
 class LifelineClient<I, O> extends Connection implements Client<I, O> {
   /** What send() accepted while the line was down, oldest first (a plain array: a queue holds a few hundred at most). */
@@ -44,11 +43,23 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
   }
 
   send(message: O, meta?: Meta): SendResult {
-    let value = checkOutgoing(this.o.outgoing, message);
+    // the outgoing schema (the identity schema when none is given), then the codec: nothing invalid is sent or queued
+    const result = this.o.outgoing["~standard"].validate(message);
+    if (result instanceof Promise) throw new LifelineError("INVALID_MESSAGE", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? "the outgoing schema must validate synchronously" : "async outgoing");
+    if (result.issues) {
+      throw new LifelineError("INVALID_MESSAGE", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `the message does not match its schema: ${describeIssues(result.issues)}` : describeIssues(result.issues), { cause: result.issues });
+    }
+    let value = result.value;
     for (const x of this.features) if (x.outgoing) value = x.outgoing(value, meta);
-    const entry: Entry<O> = { message, wire: encode(this.o.codec, value), at: 0, meta };
+    let wire: Entry["wire"];
+    try {
+      wire = this.o.codec.encode(value);
+    } catch (cause) {
+      throw new LifelineError("INVALID_MESSAGE", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `could not encode the message: ${describe(cause)}` : describe(cause), { cause });
+    }
+    const entry: Entry<O> = { message, wire, at: 0, meta };
     // what waited goes first; a socket that refuses the frame is finished and the message waits for the next one
-    if (this.isOpen() && !this.#queue?.length && this.#transmit(entry)) return "sent";
+    if (this.isOpen && !this.#queue?.length && this.#transmit(entry)) return "sent";
     return this.run(() => this.#enqueue(entry));
   }
 
@@ -70,7 +81,8 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
 
   /** Plugs a feature in (see extension.ts). @internal */
   [EXTEND](feature: Feature): Extension {
-    const x = feature(this.#lend());
+    // the client itself is the line it lends (its members below, and write/send/reconnect/isOpen/on/off/emit)
+    const x = feature(this as unknown as Line);
     const index = this.features.length;
     this.features = [...this.features, x];
     (this.#nexts ??= [])[index] = (value, re, data) => this.#pass(index + 1, data, value, re);
@@ -81,7 +93,8 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
 
   protected read(data: unknown): void {
     if (typeof data !== "string") {
-      data = frameData(data);
+      // a binary view (Bun hands out Node Buffers) as the ArrayBuffer of just its bytes
+      if (ArrayBuffer.isView(data)) data = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
       // a Blob: only when something reset binaryType; read it in order
       if (typeof (data as Blob | null)?.arrayBuffer === "function") return this.#later(() => (data as Blob).arrayBuffer().then((buffer) => this.#read(buffer)));
     }
@@ -95,29 +108,34 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
   #later(step: () => unknown): void {
     const tail: Promise<void> = (this.#tail = (this.#tail ?? Promise.resolve())
       .then(step)
-      .then(undefined, (cause) => this.emit("error", new LifelineError("HANDLER_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `reading a message failed: ${describe(cause)}` : describe(cause), { cause })))
+      .catch((cause) => this.emit("error", new LifelineError("HANDLER_ERROR", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `reading a message failed: ${describe(cause)}` : describe(cause), { cause })))
       .then(() => {
         if (this.#tail === tail) this.#tail = undefined;
       }));
   }
 
   #read(data: unknown): void | Promise<void> {
-    const value = decode(this, this.o.codec, data as string | ArrayBuffer);
-    if (value !== UNREADABLE) return this.#pass(0, data, value);
+    let value: unknown;
+    try {
+      value = this.o.codec.decode(data as string | ArrayBuffer);
+    } catch (cause) {
+      // undecodable: reported as `invalid`, and the connection stays up
+      return void invalid(this, data, (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `could not decode the message: ${describe(cause)}` : describe(cause), cause);
+    }
+    return this.#pass(0, data, value);
   }
 
   /** Hands a value to the features in turn (each may consume it), then validates it and emits `message`; `data` is what `invalid` shows. */
   #pass(index: number, data: unknown, value: unknown, re?: unknown): void | Promise<void> {
     const x = this.features[index];
-    if (!x) return check(this, data, value, this.o.incoming);
+    if (!x) return this.check(data, value, this.o.incoming);
     return x.receive ? x.receive(data, value, this.#nexts![index]!, re) : this.#pass(index + 1, data, value, re);
   }
 
   // ---- outgoing ----------------------------------------------------------------
 
   #transmit(entry: Entry<O>): boolean {
-    for (const x of this.features) if (x.transmit) return x.transmit(entry);
-    return this.write(entry.wire);
+    return this.hook("transmit", entry) ?? this.write(entry.wire);
   }
 
   /** Queues an entry, applying `queue.overflow` when the queue holds `queue.max` already. */
@@ -141,35 +159,61 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
     while (queue?.length && now - queue[0]!.at >= this.o.queue.ttl) this.emit("drop", { message: queue.shift()!.message, reason: "expired" });
   }
 
-  protected flush(): void {
-    this.#expire();
-    const queue = this.#queue;
-    while (queue?.length && this.isOpen() && this.#transmit(queue[0]!)) queue.shift();
+  /** Sends what the queue holds, as far as the line and the features let it (the Line's `flush`). @internal */
+  flush(): void {
+    this.run(() => {
+      this.#expire();
+      const queue = this.#queue;
+      while (queue?.length && this.isOpen && this.#transmit(queue[0]!)) queue.shift();
+    });
   }
 
-  /** What the core lends a feature (extension.ts); made when a feature plugs in, so a client without any holds none. */
-  #lend(): Line {
-    const client = this;
-    return {
-      options: this.o,
-      events: this,
-      get isOpen() {
-        return client.isOpen();
-      },
-      get framed() {
-        return client.features.some((x) => x.framed);
-      },
-      get queued() {
-        return client.#queue?.length ?? 0;
-      },
-      write: (frame) => this.write(frame),
-      flush: () => this.run(() => this.flush()),
-      check: (data, value, schema, done, fail) => check(this, data, value, schema, done, fail),
-      send: (message, meta) => this.send(message as O, meta),
-      reconnect: () => this.reconnect(),
-      claim: (value) => this.features.some((x) => x.claim?.(value)),
-    };
+  // ---- the Line lent to features (extension.ts): the client is it --------------
+
+  /** @internal */
+  get options(): ResolvedOptions {
+    return this.o;
   }
+
+  /** @internal */
+  get events(): this {
+    return this;
+  }
+
+  /** @internal */
+  get framed(): boolean {
+    return this.features.some((x) => x.framed);
+  }
+
+  /** @internal */
+  get queued(): number {
+    return this.#queue?.length ?? 0;
+  }
+
+  /**
+   * Validates `value`, then calls `done` with the schema's output (by
+   * default: emits it as `message`), or reports `invalid` (showing `data`)
+   * and calls `fail`. Returns a promise only for a schema that validates
+   * asynchronously. @internal
+   */
+  check(data: unknown, value: unknown, schema: StandardSchemaV1, done?: (value: unknown) => void, fail?: (error: Error) => void): void | Promise<void> {
+    const result = schema["~standard"].validate(value);
+    // a method of its own, not a closure: nothing is allocated per message for a synchronous schema
+    return result instanceof Promise ? result.then((settled) => this.#settle(data, settled, done, fail)) : this.#settle(data, result, done, fail);
+  }
+
+  #settle(data: unknown, result: StandardResult<unknown>, done?: (value: unknown) => void, fail?: (error: Error) => void): void {
+    if (!result.issues) return done ? done(result.value) : this.emit("message", result.value);
+    // (not inside `fail?.()`: its argument would not be evaluated without a fail)
+    const error = invalid(this, data, (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `the message does not match its schema: ${describeIssues(result.issues)}` : describeIssues(result.issues), result.issues);
+    fail?.(error);
+  }
+
+  /** @internal */
+  claim(value: unknown): boolean {
+    return this.features.some((x) => x.claim?.(value));
+  }
+
 }
 
 /**

@@ -12,11 +12,14 @@
 // retrying → open …; closed after close() or giving up.
 import type { State } from "./api.js";
 import { Attempts } from "./attempts.js";
-import { isOnline, watchBrowser } from "./browser.js";
+import { browser, watchBrowser } from "./browser.js";
 import { LifelineError, closedError, describe } from "./errors.js";
-import { isDead, unanswered, untilPing } from "./heartbeat.js";
+import { unanswered } from "./heartbeat.js";
 import { advisedDelay, attemptFailed, backoffDelay, gaveUp } from "./retry.js";
 import type { ResolvedHeartbeat } from "./types.js";
+
+/** A timer firing this much later than it was due means the device slept. */
+const LATE_MS = 1_000;
 
 const STATES: State[] = ["idle", "closed", "connecting", "reconnecting", "reconnecting", "open", "open", "open"];
 
@@ -33,12 +36,11 @@ export abstract class Connection extends Attempts {
   #calibration = 0;
   #latency: number | undefined;
   #waiters: Array<[() => void, (error: LifelineError) => void]> | undefined;
-  #unwatch: (() => void) | undefined;
   /** Why the client stopped: `CLOSED`, or `GAVE_UP` with its story. */
   #ended: LifelineError | undefined;
 
   /** Sends what the queue holds (client.ts). */
-  protected abstract flush(): void;
+  abstract flush(): void;
   /** An application frame came in (client.ts). */
   protected abstract read(data: unknown): void;
 
@@ -50,7 +52,8 @@ export abstract class Connection extends Attempts {
     return this.#latency;
   }
 
-  protected isOpen(): boolean {
+  /** True while a socket is open (the Line's `isOpen`, see extension.ts). @internal */
+  get isOpen(): boolean {
     return this.#phase > 4;
   }
 
@@ -62,10 +65,9 @@ export abstract class Connection extends Attempts {
     this.run(() => {
       if (this.#phase > 1) return;
       this.#retries = this.#calibration = 0;
-      this.#each("start");
-      this.#unwatch?.();
-      // `online`, or the page becoming visible, cuts a pending backoff short
-      this.#unwatch = watchBrowser(() => this.run(() => this.#phase === 4 && this.#attempt(3)));
+      this.hook("start");
+      // `online`, or the page becoming visible, cuts a pending backoff short (onEvent)
+      watchBrowser("addEventListener", this.listener);
       this.#attempt(2);
     });
   }
@@ -83,15 +85,10 @@ export abstract class Connection extends Attempts {
       throw new LifelineError("INVALID_OPTIONS", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `close code must be 1000 or 3000–4999, got ${describe(code)}` : `close code ${describe(code)}`);
     }
     this.run(() => {
-      if (this.#phase > 4) this.#each("closing");
+      if (this.#phase > 4) this.hook("closing");
       if (this.#release(code, reason) && this.#phase !== 1) this.emit("close", { code, reason, wasClean: true, willReconnect: false });
       this.#stop(closedError());
     });
-  }
-
-  /** Calls one hook of every feature. */
-  #each(hook: "start" | "closing" | "open" | "stop"): void {
-    for (const x of this.features) x[hook]?.();
   }
 
   /** Enters `phase`; the phase left takes its timer with it, `ms` arms the new one. */
@@ -116,6 +113,11 @@ export abstract class Connection extends Attempts {
     return heartbeat && this.#calibration < 3 ? heartbeat.interval : undefined;
   }
 
+  /** An event not of the current socket: a browser hint cuts a pending backoff short; a late event of a socket let go is ignored. */
+  protected onOther(type: string): void {
+    if (this.#phase === 4 && (type === "online" || (type === "visibilitychange" && browser.document?.visibilityState === "visible"))) this.run(() => this.#attempt(3));
+  }
+
   /** The phase's timer fired: connect timeout, end of the backoff wait, heartbeat interval or heartbeat timeout. */
   protected onTimer(): void {
     this.run(() => {
@@ -125,12 +127,16 @@ export abstract class Connection extends Attempts {
       this.#timer = undefined;
       if (phase < 4) return this.onLost(1006, "connect timeout");
       // while the browser says it is offline, no attempt is spent; `online` cuts the wait short
-      if (phase < 5) return isOnline() ? this.#attempt(3) : this.#arm(Math.max(this.#delay, 1_000));
+      if (phase < 5) return browser.navigator?.onLine !== false ? this.#attempt(3) : this.#arm(Math.max(this.#delay, 1_000));
       if (phase < 6) {
-        const wait = untilPing(heartbeat, now, this.#due, this.#heard);
-        return wait ? this.#arm(wait) : this.#ping(6);
+        // the timer is not restarted per frame (two timer calls per message): it re-arms for the silence left,
+        // and pings after a whole interval of silence, or at once when it fired late (the device slept)
+        const silence = now - this.#heard;
+        return now - this.#due > LATE_MS || silence >= heartbeat.interval ? this.#ping(6) : this.#arm(heartbeat.interval - silence);
       }
-      if (!isDead(now, this.#due, phase > 6)) return this.#ping(7);
+      // nothing heard since the ping: the line is dead, unless the timer fired late (the device slept, so the
+      // silence proves nothing yet) and this was not already the second ping
+      if (phase < 7 && now - this.#due > LATE_MS) return this.#ping(7);
       // a server never heard answering costs one reconnect; after that it does not speak the heartbeat
       if (this.#calibration !== 1) {
         this.#calibration ||= 1;
@@ -138,7 +144,7 @@ export abstract class Connection extends Attempts {
       }
       this.#calibration = 3;
       this.#go(5);
-      this.emit("error", unanswered(heartbeat));
+      this.emit("error", new LifelineError("HEARTBEAT_UNANSWERED", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? unanswered(heartbeat) : `heartbeat "${heartbeat.ping}"/"${heartbeat.pong}"`));
     });
   }
 
@@ -160,7 +166,7 @@ export abstract class Connection extends Attempts {
     const attempt = this.#retries + 1;
     this.#go(5, this.#beat());
     this.#openedAt = this.#heard = this.o.clock.now();
-    this.#each("open");
+    this.hook("open");
     this.flush();
     // a handshake or the flush may have found the socket dead already
     if (this.#phase < 5) return;
@@ -181,7 +187,9 @@ export abstract class Connection extends Attempts {
     this.#release(1000, reason === "heartbeat timeout" ? reason : "");
     const o = this.o;
     const attempt = ++this.#retries;
-    if (failed && reason !== "url error") this.emit("error", attemptFailed(reason, this.where(), o.connectTimeout, attempt));
+    if (failed && reason !== "url error") {
+      this.emit("error", new LifelineError(reason === "connect timeout" ? "CONNECT_TIMEOUT" : "CONNECT_FAILED", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? attemptFailed(reason, this.where(), o.connectTimeout, attempt) : `${this.where()} ${attempt}`));
+    }
     let again = force;
     if (!force) {
       try {
@@ -192,7 +200,7 @@ export abstract class Connection extends Attempts {
     }
     const willReconnect = again && attempt <= o.maxRetries;
     this.emit("close", { ...info, willReconnect });
-    if (!willReconnect) return this.#stop(gaveUp(attempt, info));
+    if (!willReconnect) return this.#stop(new LifelineError("GAVE_UP", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? gaveUp(attempt, code, reason) : `${attempt} ${code} ${reason}`));
     // a server under load may ask for a longer wait (1013 with retryAfter): at least that, plus the jittered delay
     const delay = (this.#delay = advisedDelay(info) + backoffDelay(o.backoff, attempt, o.random));
     this.#go(4, delay);
@@ -203,9 +211,8 @@ export abstract class Connection extends Attempts {
     if (this.#phase === 1) return;
     this.#ended = error;
     this.#go(1);
-    this.#unwatch?.();
-    this.#unwatch = undefined;
-    this.#each("stop");
+    watchBrowser("removeEventListener", this.listener);
+    this.hook("stop");
     this.#settle(error);
   }
 

@@ -61,7 +61,8 @@ const BRAND = Symbol.for("lifeline.error");
  * }
  */
 export class LifelineError extends Error {
-  readonly code: LifelineErrorCode;
+  // declared, not a class field: assigned in the constructor (a field would also be emitted as `code;`)
+  declare readonly code: LifelineErrorCode;
 
   constructor(code: LifelineErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -81,16 +81,13 @@ export class Events {
     if (next) this.#run(next[0], next[1]);
   }
 
-  /** Dispatches one event, then every event raised meanwhile, in order. */
+  /** Dispatches one event, then every event raised meanwhile, in order (#dispatch never throws: it reports what handlers throw). */
   #run(type: string, payload: unknown): void {
     this.#depth++;
-    try {
-      for (let next: [string, unknown] | undefined = [type, payload]; next; next = this.#queue?.shift()) this.#dispatch(next[0], next[1]);
-    } finally {
-      this.#depth--;
-      // an idle client keeps no grown array behind
-      if (!this.#queue?.length) this.#queue = undefined;
-    }
+    for (let next: [string, unknown] | undefined = [type, payload]; next; next = this.#queue?.shift()) this.#dispatch(next[0], next[1]);
+    this.#depth--;
+    // an idle client keeps no grown array behind
+    this.#queue = undefined;
   }
 
   /**
@@ -118,7 +115,11 @@ export class Events {
 /** Development builds only (referenced from a branch production builds drop): the `debug` line, and the console for an `error` nobody hears. */
 function tell(events: Events, heard: boolean, type: string, payload: any): void {
   if (events.log && LOGGED.includes(type)) {
-    events.log(`lifeline ${type} ${payload instanceof Error ? `${(payload as LifelineError).code}: ${payload.message}` : JSON.stringify(payload)}`);
+    try {
+      events.log(`lifeline ${type} ${payload instanceof Error ? `${(payload as LifelineError).code}: ${payload.message}` : JSON.stringify(payload)}`);
+    } catch {
+      // a logger that throws must not stop the dispatch (#run has no finally to recover from it)
+    }
   }
   if (type === "error" && !heard && !events.warned?.includes(payload.code)) {
     (events.warned ??= []).push(payload.code);

@@ -1,7 +1,7 @@
 // The one internal contract between the core and the opt-in features
 // (at-least-once, request, share, and topics on top of at-least-once).
-// A feature is a function the client calls once with a `Line` (what the
-// core lends: its options, an emitter, write/flush/send/reconnect, schema
+// A feature is a function the client calls once with a `Line` (the client
+// itself, whose members lend: its options, an emitter, write/flush/send/reconnect, schema
 // checking) and that returns an `Extension`: hooks the core calls when
 // the client starts, a socket opens (handshakes, resends, resubscriptions
 // go out here, before the queue is flushed), a frame comes in (consume it

@@ -70,28 +70,31 @@ const MIN: Record<string, number> = { connectTimeout: 5e-324, interval: 5e-324, 
 const COUNTS = ["maxRetries", "queue.max"];
 /** Options given in part, the rest from the defaults. */
 const NESTED = ["backoff", "heartbeat", "queue"];
-const isObject = (value: any) => typeof value === "object" && value !== null && !Array.isArray(value);
+/** A plain object (not null, not an array): what a nested option, or a message that carries a request id, must be. @internal */
+export const isObject = (value: unknown): value is Record<string, any> => typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** Whether `value` may stand where `fallback` is the default; `name` is the dotted option name, `key` its last part. */
+/**
+ * Whether `value` may stand where `fallback` is the default; `name` is the
+ * dotted option name, `key` its last part. The default's type is the rule (no
+ * default: a function, a feature made by its entry point); a number must
+ * also reach its floor, be finite unless the default is Infinity, and be
+ * whole where it counts; a string must not be empty; an object must have its
+ * default's methods (a schema: `validate` one level down, in `~standard`).
+ */
 function fits(value: any, fallback: any, name: string, key: string): unknown {
-  const type = typeof fallback;
+  const type = fallback === undefined ? "function" : typeof fallback;
   return CHOICES[key]
     ? CHOICES[key].includes(value)
-    : type === "number"
-      ? typeof value === "number" && value >= (MIN[key] ?? 0) && (value < Infinity ? !COUNTS.includes(name) || Number.isInteger(value) : fallback === Infinity)
-      : type === "boolean"
-        ? // debug: a logger function too
-          typeof value === "boolean" || (key === "debug" && typeof value === "function")
-        : type === "string"
-          ? typeof value === "string" && value !== ""
-          : type === "object"
-            ? // a schema's validate sits one level down; a codec's or clock's methods at the top
-              isObject(value) && Object.keys(fallback).every((k) => typeof fallback[k] !== "function" || typeof value[k] === "function") &&
-              (!fallback["~standard"] || typeof value["~standard"]?.validate === "function")
-            : // a function, or no default: protocols, or a feature made by its entry point
-              key === "protocols"
-              ? typeof value === "string" || (Array.isArray(value) && value.every((p) => typeof p === "string"))
-              : typeof value === "function";
+    : key === "protocols"
+      ? typeof value === "string" || (Array.isArray(value) && value.every((p) => typeof p === "string"))
+      : // debug: a logger function too
+        (key === "debug" && typeof value === "function") ||
+        (typeof value === type &&
+          value !== "" &&
+          (type !== "number" || (value >= (MIN[key] ?? 0) && (value < Infinity ? !COUNTS.includes(name) || Number.isInteger(value) : fallback === Infinity))) &&
+          // an object: its default's methods, and a schema's `~standard` with its `validate`, checked the same way
+          (type !== "object" ||
+            (isObject(value) && Object.keys(fallback).every((k) => (typeof fallback[k] !== "function" && !isObject(fallback[k])) || fits(value[k], fallback[k], name, k)))));
 }
 
 /** Names of other reconnecting sockets, and what lifeline calls them (development builds only). */
@@ -149,34 +152,41 @@ function refuse(name: string, value: unknown, fallback?: unknown): never {
 
 const KNOWN: Record<string, unknown> = { ...DEFAULTS, url: 0, WebSocket: 0, delivery: 0, share: 0 };
 
-/** The value an option takes: `value` checked against its default (merged over it, for a nested option). */
-function take(name: string, key: string, value: unknown, fallback: any): unknown {
-  if (value === undefined) return fallback;
-  if (!NESTED.includes(name) || value === false) return fits(value, fallback, name, key) || (key === "heartbeat" && value === false) ? value : refuse(name, value, fallback);
-  if (!isObject(value)) refuse(name, value, {});
-  const merged = { ...fallback };
-  for (const [k, v] of Object.entries(value as object)) merged[k] = Object.hasOwn(fallback, k) ? take(`${name}.${k}`, k, v, fallback[k]) : refuse(`${name}.${k}`, v);
-  return merged;
+/**
+ * Checks `given` against `defaults` and returns them merged: what was not
+ * given is read through the prototype, so a client holds only what it was
+ * given (and one given nothing but its url shares DEFAULTS itself). Nested
+ * options (`path` their prefix) are merged the same way over their default.
+ * `known`: the names allowed here, own names only (`constructor` or
+ * `toString` are not options, whatever Object.prototype says).
+ */
+function merge(given: unknown, defaults: any, known: object, path: string): any {
+  if (!isObject(given)) refuse(path.slice(0, -1) || "options", given, {});
+  let out = defaults;
+  for (const [key, value] of Object.entries(given as object)) {
+    const name = path + key;
+    const fallback = defaults[key];
+    if (!Object.hasOwn(known, key)) refuse(name, value);
+    // the url is not kept here: the client holds it privately (tokens travel in it)
+    if (value === undefined || key === "url") continue;
+    if (out === defaults) out = Object.create(defaults);
+    // the WebSocket given is defined over DEFAULTS' getter, which an assignment would call
+    if (key === "WebSocket") Object.defineProperty(out, key, { value });
+    else
+      out[key] =
+        NESTED.includes(key) && value !== false
+          ? merge(value, fallback, fallback, `${name}.`)
+          : fits(value, fallback, name, key) || (key === "heartbeat" && value === false)
+            ? value
+            : refuse(name, value, fallback);
+  }
+  return out;
 }
 
 /** Merges user options over {@link DEFAULTS}, checking each; throws `INVALID_OPTIONS` naming the option and the value as given. */
 export function resolveOptions(options: ClientOptions<any, any>): ResolvedOptions {
-  if (typeof options !== "object" || options === null) refuse("options", options);
+  const o = merge(options, DEFAULTS, KNOWN, "");
   if (typeof options.url !== "function") checkUrl(options.url);
-  // what was not given is read through the prototype from DEFAULTS, and a client given nothing but its url shares
-  // DEFAULTS itself: a client holds only what it was given
-  let o = DEFAULTS as Record<string, any>;
-  for (const [name, value] of Object.entries(options)) {
-    // own names only: `constructor` or `toString` are not options, whatever Object.prototype says
-    if (!Object.hasOwn(KNOWN, name)) refuse(name, value);
-    // the url is not kept here: the client holds it privately (tokens travel in it)
-    if (value !== undefined && name !== "url") {
-      if (o === DEFAULTS) o = Object.create(DEFAULTS);
-      // (the WebSocket given is defined over DEFAULTS' getter, which an assignment would call)
-      if (name === "WebSocket") Object.defineProperty(o, name, { value });
-      else o[name] = take(name, name, value, (DEFAULTS as Record<string, unknown>)[name]);
-    }
-  }
   const { WebSocket } = o;
   if (typeof WebSocket !== "function") throw new LifelineError("NO_WEBSOCKET", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `WebSocket ${options.WebSocket === undefined ? "missing: pass the WebSocket option" : show(WebSocket)}` : `WebSocket ${show(WebSocket)}`);
   const { initial, max } = o.backoff;

@@ -1,7 +1,6 @@
 // When and how soon to try again: the backoff schedule, the default
 // reconnect policy, and the delay a server can advise. Pure functions, so
 // each is unit-tested alone and any can be replaced by an option.
-import { LifelineError } from "./errors.js";
 import type { CloseInfo, ResolvedBackoff } from "./types.js";
 
 /** The upper bound of the n-th retry's delay (n ≥ 1): `min(max, initial·factorⁿ⁻¹)`. */
@@ -44,13 +43,15 @@ export function advisedDelay({ code, reason }: CloseInfo): number {
   }
 }
 
-/** The `error` of an attempt that did not open (`CONNECT_TIMEOUT` after `connectTimeout`, else `CONNECT_FAILED`); `where`: the url without its secrets. */
-export function attemptFailed(reason: string, where: string, connectTimeout: number, attempt: number): LifelineError {
-  const timeout = reason === "connect timeout";
-  return new LifelineError(timeout ? "CONNECT_TIMEOUT" : "CONNECT_FAILED", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `${timeout ? `not open after ${connectTimeout} ms` : "could not connect"}: ${where}, attempt ${attempt}` : `${where} ${attempt}`);
+// The two errors of retrying are made where they happen (connection.ts's onLost: as functions of their own
+// they cost bytes in every build); their long messages, for development builds only, are written here.
+
+/** Development builds: the message of an attempt that did not open (`CONNECT_TIMEOUT` or `CONNECT_FAILED`); `where`: the url without its secrets. */
+export function attemptFailed(reason: string, where: string, connectTimeout: number, attempt: number): string {
+  return `${reason === "connect timeout" ? `not open after ${connectTimeout} ms` : "could not connect"}: ${where}, attempt ${attempt}`;
 }
 
-/** Why `opened()` rejects when the client stops on its own: how many attempts, and the last close. */
-export function gaveUp(attempts: number, { code, reason }: CloseInfo): LifelineError {
-  return new LifelineError("GAVE_UP", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `gave up after ${attempts} attempt${attempts > 1 ? "s" : ""}; last close ${code}${reason ? ` "${reason}"` : ""}` : `${attempts} ${code} ${reason}`);
+/** Development builds: the message of `GAVE_UP` (`opened()` rejects with it): how many attempts, and the last close. */
+export function gaveUp(attempts: number, code: number, reason: string): string {
+  return `gave up after ${attempts} attempt${attempts > 1 ? "s" : ""}; last close ${code}${reason ? ` "${reason}"` : ""}`;
 }

@@ -2,27 +2,21 @@
 // with their credentials and query masked (tokens travel there).
 import { LifelineError, show } from "./errors.js";
 
-/** Masks credentials and the query so a URL can appear in a message without leaking tokens. */
-export function redactUrl(url: string): string {
+/**
+ * `text` (by default the url itself) with the url's credentials and query
+ * masked, so a URL, or a runtime's error that quotes it or pieces of it, can
+ * appear in a message without leaking tokens. An unparsable url gives a
+ * placeholder (`""` stays `""`).
+ */
+export function redact(url: string, text?: string): string {
   try {
-    const parsed = new URL(url);
-    if (parsed.username || parsed.password) {
-      parsed.username = "***";
-      parsed.password = "";
-    }
-    if (parsed.search) parsed.search = "?***";
-    return parsed.href;
+    const { username, password, search, href } = new URL(url);
+    text ??= href;
+    if (username || password) text = text.split(`${username}${password ? `:${password}` : ""}@`).join("***@");
+    return search ? text.split(search).join("?***") : text;
   } catch {
     return url === "" ? '""' : "<unparsable url>";
   }
-}
-
-/** `text` with `url`, its credentials and its query masked: for a runtime's error that quotes the URL. */
-export function redactIn(text: string, url: string): string {
-  const { username, password, search } = new URL(url);
-  let out = text.split(url).join(redactUrl(url));
-  if (username || password) out = out.split(`${username}${password ? `:${password}` : ""}@`).join("***@");
-  return search ? out.split(search).join("?***") : out;
 }
 
 /**
@@ -43,6 +37,6 @@ export function checkUrl(value: unknown, code: "INVALID_OPTIONS" | "URL_ERROR" =
     parsed!.protocol = protocol;
     return parsed!.href;
   }
-  const given = typeof href === "string" ? `${parsed ? `${parsed.protocol} ` : ""}${redactUrl(href)}` : show(value);
+  const given = typeof href === "string" ? `${parsed ? `${parsed.protocol} ` : ""}${redact(href)}` : show(value);
   throw new LifelineError(code, (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `url must be a ws: or wss: URL, got ${given}` : `url ${given}`);
 }

@@ -11,6 +11,7 @@
 import type { Client } from "../core/api.js";
 import { LifelineError, closedError } from "../core/errors.js";
 import { EXTEND } from "../core/extension.js";
+import { isObject } from "../core/options.js";
 import type { Extension, Feature, Line } from "../core/extension.js";
 import type { InferOutput, StandardSchemaV1 } from "../core/types.js";
 
@@ -29,8 +30,11 @@ export const DEFAULT_TIMEOUT = 10_000;
 /** A request waiting for its reply: the schema that checks the reply, and how the request settles (with the reply, or an error). */
 type Waiting = [schema: StandardSchemaV1 | undefined, settle: (result: unknown) => void];
 
-/** Per client: the line lent to its request feature, and the requests waiting for a reply, by id. */
-const byClient = new WeakMap<object, [Line, Map<string, Waiting>]>();
+/** The client is the line it lends its features (core/extension.ts). */
+type Lent = Client & Line & { [EXTEND](feature: Feature): Extension };
+
+/** Per client: the requests waiting for a reply, by id. */
+const byClient = new WeakMap<object, Map<string, Waiting>>();
 
 /** Numbers the requests of this module: with a random part, ids are unique even when an injected `random` repeats itself. */
 let count = 0;
@@ -51,42 +55,39 @@ export function request<In, Out, Reply extends StandardSchemaV1 | undefined = un
   message: Out,
   options: RequestOptions<Reply> = {},
 ): Promise<Reply extends StandardSchemaV1 ? InferOutput<Reply> : In> {
-  const { timeout = DEFAULT_TIMEOUT, signal, schema } = options;
+  // DEFAULT_TIMEOUT written out: an app that does not import the constant then ships no variable for it
+  const { timeout = 10_000, signal, schema } = options;
   return new Promise<any>((resolve, reject) => {
     // what the executor throws rejects the promise
     if (signal?.aborted) throw aborted(signal);
     if (client.state === "closed") throw closedError();
-    let requests = byClient.get(client);
-    if (!requests) {
-      // the client's first request plugs the request feature in
-      const waiting = new Map<string, Waiting>();
-      (client as unknown as { [EXTEND](feature: Feature): Extension })[EXTEND]((line) => {
-        byClient.set(client, (requests = [line, waiting]));
+    let waiting = byClient.get(client)!;
+    // the client's first request plugs the request feature in
+    if (!waiting)
+      (client as Lent)[EXTEND](() => {
+        byClient.set(client, (waiting = new Map()));
         return {
           // without acknowledged delivery's envelopes the id travels in the message itself
-          outgoing: (value, meta) => (meta?.id === undefined || line.framed ? value : { ...(value as object), id: meta.id }),
+          outgoing: (value, meta) => (!meta || (client as Lent).framed ? value : { ...(value as object), ...meta }),
           receive(data, value, next, re) {
-            const id = re ?? (value as { re?: unknown } | null)?.re;
             // ids are strings: a `re` of another type finds nothing
-            const request = waiting.get(id as string);
+            const request = waiting.get((re ?? (value as { re?: unknown } | null)?.re) as string);
             if (!request) return next(value, re, data);
             // a reply: validated by the request's schema (or the client's), never emitted as `message`
-            return line.check(data, value, request[0] ?? line.options.incoming, request[1], request[1]);
+            return (client as Lent).check(data, value, request[0] ?? (client as Lent).options.incoming, request[1], request[1]);
           },
           // a Map's forEach tolerates the deletes that settling makes
           stop: () => waiting.forEach((request) => request[1](closedError())),
         };
       });
-    }
-    const [line, waiting] = requests!;
-    if (!line.framed && (typeof message !== "object" || !message || Array.isArray(message))) {
+    if (!(client as Lent).framed && !isObject(message)) {
       throw new LifelineError("INVALID_MESSAGE", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? "request() needs an object message to carry its id" : "message");
     }
-    const { clock, random } = line.options;
-    // the count before the dot, the random digits after it: no two ids of this module are equal
-    const id = ++count + random().toString(36).slice(1);
+    const { clock, random } = (client as Lent).options;
+    // the count, then the random number (which starts "0."): no two ids of this module are equal
+    const id = `${++count}${random()}`;
     // a send() that throws (the outgoing schema, a full queue) rejects the promise before anything waits
-    line.send(message, { id });
+    (client as Lent).send(message, { id });
     /**
      * Ends the request: rejected with an error (a reply never is one: it was decoded from a frame), or resolved
      * with the reply. `Error`, not `LifelineError`: the core that reports an invalid reply may be another copy.

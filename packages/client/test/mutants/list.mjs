@@ -10,28 +10,28 @@
 
 /** @type {Array<{ id: string; file: string; what: string; edits: Array<[string, string]>; projects?: string[] }>} */
 export const MUTANTS = [
-  // ---- core/heartbeat.ts ----------------------------------------------------
+  // ---- the heartbeat (core/connection.ts's onTimer) -------------------------
   {
     id: "heartbeat-never-dead",
-    file: "core/heartbeat.ts",
-    what: "isDead never declares the line dead",
-    edits: [["return secondPing || now - due <= LATE_MS;", "return false;"]],
+    file: "core/connection.ts",
+    what: "a ping nothing answers never declares the line dead",
+    edits: [["if (phase < 7 && now - this.#due > LATE_MS) return this.#ping(7);", "return this.#ping(7);"]],
   },
   {
     id: "heartbeat-no-sleep-recheck",
-    file: "core/heartbeat.ts",
+    file: "core/connection.ts",
     what: "the late-timer (sleep) recheck removed: a late pinging timer declares the line dead at once",
-    edits: [["return secondPing || now - due <= LATE_MS;", "return true;"]],
+    edits: [["if (phase < 7 && now - this.#due > LATE_MS) return this.#ping(7);", ""]],
   },
   {
     id: "heartbeat-rearm-full-interval",
-    file: "core/heartbeat.ts",
+    file: "core/connection.ts",
     what: "after traffic, the open timer re-arms for a whole interval instead of the silence left",
-    edits: [["heartbeat.interval - silence;", "heartbeat.interval;"]],
+    edits: [["this.#arm(heartbeat.interval - silence);", "this.#arm(heartbeat.interval);"]],
   },
   {
     id: "heartbeat-ping-half-interval",
-    file: "core/heartbeat.ts",
+    file: "core/connection.ts",
     what: "pings after half an interval of silence",
     edits: [["silence >= heartbeat.interval ?", "silence >= heartbeat.interval / 2 ?"]],
   },
@@ -78,19 +78,19 @@ export const MUTANTS = [
     id: "url-query-not-redacted",
     file: "core/url.ts",
     what: "url redaction keeps the query (tokens)",
-    edits: [["if (parsed.search) parsed.search = \"?***\";", ""]],
+    edits: [["return search ? text.split(search).join(\"?***\") : text;", "return text;"]],
   },
   {
     id: "url-user-not-redacted",
     file: "core/url.ts",
     what: "url redaction keeps the user name",
-    edits: [["parsed.username = \"***\";", ""]],
+    edits: [["text = text.split(`${username}${password ? `:${password}` : \"\"}@`).join(\"***@\");", "text = text.split(`${password}@`).join(\"***@\");"]],
   },
   {
     id: "url-redactin-query",
     file: "core/url.ts",
-    what: "a runtime error quoting the query alone is not redacted",
-    edits: [["return search ? out.split(search).join(\"?***\") : out;", "return out;"]],
+    what: "a runtime error quoting the query alone is not redacted (only the whole url is)",
+    edits: [["    text ??= href;\n", "    if (text) return text.split(href).join(redact(href));\n    text = href;\n"]],
   },
   {
     id: "url-http-kept",
@@ -101,9 +101,9 @@ export const MUTANTS = [
   // ---- core/browser.ts ------------------------------------------------------
   {
     id: "browser-online-missing-is-offline",
-    file: "core/browser.ts",
+    file: "core/connection.ts",
     what: "navigator.onLine missing (Node) is read as offline",
-    edits: [["?.onLine !== false;", "?.onLine === true;"]],
+    edits: [["browser.navigator?.onLine !== false ?", "browser.navigator?.onLine === true ?"]],
   },
   // ---- core/iterate.ts ------------------------------------------------------
   // ---- core/errors.ts -------------------------------------------------------
@@ -136,15 +136,15 @@ export const MUTANTS = [
   // ---- core/socket.ts (and the socket listening in core/attempts.ts) --------
   {
     id: "socket-close-code-kept",
-    file: "core/socket.ts",
+    file: "core/attempts.ts",
     what: "a close code outside 1000–4999 (Deno's 0) is reported as is",
-    edits: [["typeof code === \"number\" && code >= 1000 && code <= 4999 ? code : 1006", "typeof code === \"number\" ? code : 1006"]],
+    edits: [["(event.code! >= 1000 && event.code! <= 4999 ? event.code! : 1006)", "(event.code ?? 1006)"]],
   },
   {
     id: "socket-view-not-sliced",
-    file: "core/socket.ts",
+    file: "core/client.ts",
     what: "a binary view (Bun's Buffer) is passed on as its whole backing buffer",
-    edits: [["data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer", "data.buffer as ArrayBuffer"]],
+    edits: [["data = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);", "data = data.buffer;"]],
   },
   {
     id: "socket-binarytype-unset",
@@ -176,14 +176,14 @@ export const MUTANTS = [
     what: "the client never listens to error, so a refused attempt (Node: error only) stalls",
     edits: [["for (const type of [\"open\", \"close\", \"error\", \"message\"]) ws.addEventListener(type, this.listener);", "for (const type of [\"open\", \"close\", \"message\"]) ws.addEventListener(type, this.listener);"]],
   },
-  // ---- core/outgoing.ts -----------------------------------------------------
+  // ---- outgoing (core/client.ts's send) --------------------------------------
   {
     id: "outbox-schema-output-ignored",
-    file: "core/outgoing.ts",
+    file: "core/client.ts",
     what: "the outgoing schema's output (transforms, defaults) is dropped; the raw message is sent",
-    edits: [["  return result.value;\n}", "  return message;\n}"]],
+    edits: [["    let value = result.value;\n", "    let value: unknown = message;\n"]],
   },
-  // ---- core/incoming.ts -----------------------------------------------------
+  // ---- incoming (core/client.ts's #read, check) -------------------------------
   {
     id: "incoming-never-busy",
     file: "core/client.ts",
@@ -192,15 +192,15 @@ export const MUTANTS = [
   },
   {
     id: "incoming-fail-not-called",
-    file: "core/incoming.ts",
+    file: "core/client.ts",
     what: "a value failing its schema does not call fail (a request's bad reply is not rejected)",
-    edits: [["  fail?.(error);\n", ""]],
+    edits: [["    fail?.(error);\n", ""]],
   },
   {
     id: "incoming-decode-silent",
-    file: "core/incoming.ts",
+    file: "core/client.ts",
     what: "an undecodable frame is dropped without an invalid event",
-    edits: [["    invalid(events, data, (typeof process < \"u\" && typeof Deno > \"u\" ? process.env.NODE_ENV : \"production\") !== \"production\" ? `could not decode the message: ${describe(cause)}` : describe(cause), cause);\n", "    void cause;\n"]],
+    edits: [["      return void invalid(this, data, ", "      return void cause, void ("]],
   },
   // ---- core/options.ts ------------------------------------------------------
   // ---- core/client.ts -------------------------------------------------------
@@ -282,19 +282,19 @@ export const MUTANTS = [
     id: "request-reply-also-message",
     file: "request/index.ts",
     what: "a request's reply is emitted as a message too",
-    edits: [["return line.check(data, value, request[0]", "void next(value, re, data);\n            return line.check(data, value, request[0]"]],
+    edits: [["return (client as Lent).check(data, value, request[0]", "void next(value, re, data);\n            return (client as Lent).check(data, value, request[0]"]],
   },
   {
     id: "request-id-not-merged",
     file: "request/index.ts",
     what: "without atLeastOnce the id is not put in the message",
-    edits: [["? value : { ...(value as object), id: meta.id })", "? value : value)"]],
+    edits: [["? value : { ...(value as object), ...meta })", "? value : value)"]],
   },
   {
     id: "request-envelope-re-ignored",
     file: "request/index.ts",
     what: "a reply's re in the at-least-once envelope is ignored",
-    edits: [["const id = re ?? (value as { re?: unknown } | null)?.re;", "const id = (value as { re?: unknown } | null)?.re;"]],
+    edits: [["waiting.get((re ?? (value as { re?: unknown } | null)?.re) as string)", "waiting.get((value as { re?: unknown } | null)?.re as string)"]],
   },
   {
     id: "request-close-not-rejected",
@@ -312,7 +312,7 @@ export const MUTANTS = [
     id: "request-ids-repeat",
     file: "request/index.ts",
     what: "ids repeat when an injected random repeats (no counter)",
-    edits: [["const id = ++count + random()", "const id = random()"]],
+    edits: [["const id = `${++count}${random()}`;", "const id = `${random()}`;"]],
   },
   {
     id: "request-abort-listener-kept",
@@ -325,8 +325,8 @@ export const MUTANTS = [
     file: "request/index.ts",
     what: "a send() that throws leaves the request waiting (and its timer): the request registered before sending",
     edits: [
-      ["    line.send(message, { id });\n", ""],
-      ["    waiting.set(id, [schema, settle]);\n", "    waiting.set(id, [schema, settle]);\n    line.send(message, { id });\n"],
+      ["    (client as Lent).send(message, { id });\n", ""],
+      ["    waiting.set(id, [schema, settle]);\n", "    waiting.set(id, [schema, settle]);\n    (client as Lent).send(message, { id });\n"],
     ],
   },
   // ---- the lean core (issue 21) and the behaviours of issue 20 ----------------
@@ -364,7 +364,7 @@ export const MUTANTS = [
     id: "events-reentrant-dispatch",
     file: "core/events.ts",
     what: "an event raised by a handler is dispatched inside that handler",
-    edits: [["  #run(type: string, payload: unknown): void {\n    this.#depth++;", "  #run(type: string, payload: unknown): void {\n    this.#depth += 0;"], ["      this.#depth--;\n", "      this.#depth -= 0;\n"]],
+    edits: [["  #run(type: string, payload: unknown): void {\n    this.#depth++;", "  #run(type: string, payload: unknown): void {\n    this.#depth += 0;"], ["    this.#depth--;\n", "    this.#depth -= 0;\n"]],
   },
   {
     id: "events-held-reversed",
@@ -398,15 +398,15 @@ export const MUTANTS = [
   },
   {
     id: "browser-visible-inverted",
-    file: "core/browser.ts",
+    file: "core/connection.ts",
     what: "becoming hidden, not visible, cuts the backoff short",
-    edits: [["doc!.visibilityState === \"visible\" && hurry()", "doc!.visibilityState !== \"visible\" && hurry()"]],
+    edits: [["browser.document?.visibilityState === \"visible\"", "browser.document?.visibilityState !== \"visible\""]],
   },
   {
     id: "browser-unwatch-noop",
-    file: "core/browser.ts",
+    file: "core/connection.ts",
     what: "close() leaves the window and document listeners",
-    edits: [["return () => each(\"removeEventListener\");", "return () => {};"]],
+    edits: [["    watchBrowser(\"removeEventListener\", this.listener);\n", ""]],
   },
   {
     id: "iterate-never-ends",
@@ -459,9 +459,9 @@ export const MUTANTS = [
   },
   {
     id: "incoming-schema-output-ignored",
-    file: "core/incoming.ts",
+    file: "core/client.ts",
     what: "the schema's output (transforms, defaults) is ignored: the raw value is emitted",
-    edits: [["return done ? done(result.value) : events.emit(\"message\", result.value);", "return done ? done(value) : events.emit(\"message\", value);"]],
+    edits: [["  check(data: unknown, value: unknown, schema: StandardSchemaV1, done?: (value: unknown) => void, fail?: (error: Error) => void): void | Promise<void> {\n    const result = schema[\"~standard\"].validate(value);\n", "  check(data: unknown, value: unknown, schema: StandardSchemaV1, done?: (value: unknown) => void, fail?: (error: Error) => void): void | Promise<void> {\n    const result = schema[\"~standard\"].validate(value);\n    if (!(result instanceof Promise) && !result.issues) return done ? done(value) : this.emit(\"message\", value);\n"]],
   },
   {
     id: "options-maxretries-fraction",
@@ -479,7 +479,7 @@ export const MUTANTS = [
     id: "options-merge-undefined",
     file: "core/options.ts",
     what: "a nested option given as undefined replaces its default",
-    edits: [["  if (value === undefined) return fallback;", "  if (value === undefined) return value;"]],
+    edits: [["if (value === undefined || key === \"url\") continue;", "if (key === \"url\") continue;"]],
   },
   {
     id: "options-codec-delivery-allowed",
@@ -503,7 +503,7 @@ export const MUTANTS = [
     id: "options-unknown-accepted",
     file: "core/options.ts",
     what: "an unknown option name is accepted silently",
-    edits: [["    if (!Object.hasOwn(KNOWN, name)) refuse(name, value);\n", ""]],
+    edits: [["    if (!Object.hasOwn(known, key)) refuse(name, value);\n", ""]],
   },
   {
     id: "options-contradiction-accepted",
@@ -527,7 +527,7 @@ export const MUTANTS = [
     id: "client-stale-socket-heard",
     file: "core/attempts.ts",
     what: "events of a socket already let go are acted on",
-    edits: [["    if (event.target !== undefined && event.target !== ws) return;\n", ""]],
+    edits: [["    if (event.target !== undefined && event.target !== ws) return this.onOther(event.type);\n", "    if (event.target !== undefined && event.target !== ws) this.onOther(event.type);\n"]],
   },
   {
     id: "client-heartbeat-timeout-early",
@@ -563,19 +563,19 @@ export const MUTANTS = [
     id: "client-send-overtakes-queue",
     file: "core/client.ts",
     what: "send() while open overtakes what is queued",
-    edits: [["if (this.isOpen() && !this.#queue?.length && this.#transmit(entry))", "if (this.isOpen() && this.#transmit(entry))"]],
+    edits: [["if (this.isOpen && !this.#queue?.length && this.#transmit(entry))", "if (this.isOpen && this.#transmit(entry))"]],
   },
   {
     id: "client-no-closing-hook",
     file: "core/connection.ts",
     what: "close() gives features no last word (final ack)",
-    edits: [["      if (this.#phase > 4) this.#each(\"closing\");\n", ""]],
+    edits: [["      if (this.#phase > 4) this.hook(\"closing\");\n", ""]],
   },
   {
     id: "client-offline-spends-attempts",
     file: "core/connection.ts",
     what: "attempts are spent while the browser is offline",
-    edits: [["return isOnline() ? this.#attempt(3) : this.#arm(Math.max(this.#delay, 1_000));", "return this.#attempt(3);"]],
+    edits: [["return browser.navigator?.onLine !== false ? this.#attempt(3) : this.#arm(Math.max(this.#delay, 1_000));", "return this.#attempt(3);"]],
   },
   {
     id: "client-pending-no-expire",
@@ -641,13 +641,13 @@ export const MUTANTS = [
     id: "connect-failed-silent",
     file: "core/connection.ts",
     what: "a failed attempt emits no error",
-    edits: [["if (failed && reason !== \"url error\") this.emit(", "if (false) this.emit("]],
+    edits: [["if (failed && reason !== \"url error\") {", "if (false) {"]],
   },
   {
     id: "gave-up-says-closed",
     file: "core/connection.ts",
     what: "giving up rejects opened() with CLOSED",
-    edits: [["return this.#stop(gaveUp(attempt, info));", "return this.#stop(closedError());"]],
+    edits: [["new LifelineError(\"GAVE_UP\"", "new LifelineError(\"CLOSED\""]],
   },
   {
     id: "alo-invalid-data-envelope",

@@ -17,22 +17,24 @@ const EDGES: Record<State, readonly State[]> = {
   closed: ["connecting"],
 };
 
-/** A stand-in for the browser's `window`/`document` that counts listeners. */
+/** A stand-in for the browser's `window`/`document` that counts listeners; like a browser, it hands each listener an event whose target is itself. */
 function eventTarget() {
-  const listeners = new Map<string, Set<() => void>>();
-  return {
-    addEventListener(type: string, fn: () => void) {
+  type Listener = (event: { type: string; target: unknown }) => void;
+  const listeners = new Map<string, Set<Listener>>();
+  const target = {
+    addEventListener(type: string, fn: Listener) {
       if (!listeners.has(type)) listeners.set(type, new Set());
       listeners.get(type)!.add(fn);
     },
-    removeEventListener(type: string, fn: () => void) {
+    removeEventListener(type: string, fn: Listener) {
       listeners.get(type)?.delete(fn);
     },
     dispatch(type: string) {
-      for (const fn of [...(listeners.get(type) ?? [])]) fn();
+      for (const fn of [...(listeners.get(type) ?? [])]) fn({ type, target });
     },
     count: () => [...listeners.values()].reduce((n, set) => n + set.size, 0),
   };
+  return target;
 }
 
 type Config = {
