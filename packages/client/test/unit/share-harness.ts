@@ -118,7 +118,8 @@ export function serve(fake: FakeWebSocketKit, topics?: DeliveryOptions["topics"]
         return;
       }
       await new Promise((resolve) => setImmediate(resolve));
-      if (!moved) return;
+      // done when nothing moved, including during that wait (a write behind an echoed post comes late)
+      if (!moved && !fake.sockets.some((socket) => socket.readyState === 1 && (wired.get(socket)?.read ?? 0) < socket.sent.length)) return;
     }
   };
   const gone = (socket: FakeSocket) => {
