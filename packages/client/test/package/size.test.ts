@@ -24,8 +24,12 @@ import { bundle, DIST } from "./bundle.js";
  * ./request +450 → +392 B; share app 10,751 B, everything 13,010 B).
  */
 const CEILINGS = { core: 5_500, share: 10_800, everything: 13_050 };
-/** Each entry point over the core. */
-const OVER_CORE = { "at-least-once": 870, request: 400 };
+/**
+ * Each entry point over the core. `./websocket`'s budget is 1,200 B: after the
+ * core's diet it measures +1,222 B (the drop-in app shrank less than the
+ * core's), so its ceiling stops growth there until it is trimmed.
+ */
+const OVER_CORE = { "at-least-once": 870, request: 400, websocket: 1_230 };
 
 const APPS = {
   // createClient with its defaults: reconnect, jittered backoff, heartbeat, queue, validation, typed events
@@ -63,6 +67,11 @@ const OVER_CORE_APPS = {
     client.on("message", (m) => console.log(m));
     client.send({ type: "chat", text: "hi" });
     request(client, { type: "get" }).then(console.log);`,
+  // the drop-in on its own (the same small app as bench/sizes.mjs's), against the core's app
+  websocket: `import { LifelineWebSocket } from "./websocket.js";
+    const socket = new LifelineWebSocket("wss://example.test/ws");
+    socket.addEventListener("message", (event) => console.log(JSON.parse(event.data)));
+    socket.send(JSON.stringify({ type: "chat", text: "hi" }));`,
 };
 
 describe("bundle size", () => {
