@@ -31,7 +31,8 @@ export function browser(options: Partial<ClientOptions<any, any>> = {}) {
   const fake = createFakeWebSocket();
   const origin = createFakeOrigin();
   const tabs: Tab[] = [];
-  const open = (more: Partial<ClientOptions<any, any>> = {}): Tab => {
+  /** Opens a tab; `channel` may stand in for the tab's BroadcastChannel (one that refuses, say). */
+  const open = (more: Partial<ClientOptions<any, any>> = {}, channel?: (Channel: FakeTab["BroadcastChannel"]) => FakeTab["BroadcastChannel"]): Tab => {
     const tab = origin.tab();
     const roles: Role[] = [];
     const client = createClient({
@@ -41,7 +42,7 @@ export function browser(options: Partial<ClientOptions<any, any>> = {}) {
       heartbeat: false,
       ...options,
       ...more,
-      share: acrossTabs({ name: NAME, locks: tab.locks, BroadcastChannel: tab.BroadcastChannel, onRole: (role) => roles.push(role) }),
+      share: acrossTabs({ name: NAME, locks: tab.locks, BroadcastChannel: channel?.(tab.BroadcastChannel) ?? tab.BroadcastChannel, onRole: (role) => roles.push(role) }),
     });
     const made = { tab, client, roles, log: record(client) };
     tabs.push(made);

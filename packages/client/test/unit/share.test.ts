@@ -585,24 +585,16 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
   });
 
   it("where the channel refuses the leader a second object to hear its posts back, it writes without waiting: nothing stalls", async () => {
-    const { clock, fake, origin, pump, delivery, closeAll } = session();
-    const tab = origin.tab();
+    const { fake, open, pump, delivery, closeAll } = session();
     let made = 0;
-    const Channel = class extends tab.BroadcastChannel {
-      constructor(name: string) {
-        if (++made > 1) throw new DOMException("refused", "SecurityError");
-        super(name);
-      }
-    };
-    const roles: Role[] = [];
-    const client = createClient({
-      url: TEST_URL,
-      WebSocket: fake.WebSocket,
-      clock,
-      heartbeat: false,
-      delivery: atLeastOnce(),
-      share: acrossTabs({ name: NAME, locks: tab.locks, BroadcastChannel: Channel, onRole: (role) => roles.push(role) }),
-    });
+    const { client, roles } = open({}, (Channel) =>
+      class extends Channel {
+        constructor(name: string) {
+          if (++made > 1) throw new DOMException("refused", "SecurityError");
+          super(name);
+        }
+      },
+    );
     await settle();
     expect(roles).toEqual(["leader"]);
     expect(made).toBe(2);
@@ -612,7 +604,6 @@ describe("acrossTabs() with atLeastOnce(): one shared session", () => {
     await pump();
     expect(of(delivery, "a")).toEqual([1]);
     expect(client.pending).toEqual([]);
-    client.close();
     closeAll();
   });
 
