@@ -7,8 +7,8 @@ import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { createLifelineServer, memoryStore } from "../src/index.js";
+import { burst, connectSessions, nextTurn } from "./bursts.js";
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("the inbox when the turn's budget runs out", () => {
   it("frames of 8 connections received at once: at the end of every turn each handled message's mark is stored; a transport with many frames waiting is paused, and resumed once drained", async () => {
@@ -26,25 +26,12 @@ describe("the inbox when the turn's budget runs out", () => {
     const sessions = Array.from({ length: 8 }, (_, i) => `flood-${i}`);
     const paused = new Map<string, number>();
     const resumed = new Map<string, number>();
-    const acks = new Map<string, number>();
-    const conns = sessions.map((session) => {
-      handled.set(session, []);
-      const conn = lifeline.connect({
-        send: (text) => {
-          const frame = JSON.parse(text) as { t: string; seq: number };
-          if (frame.t === "ack") acks.set(session, frame.seq);
-        },
-        close: () => {},
-        pause: () => void paused.set(session, (paused.get(session) ?? 0) + 1),
-        resume: () => void resumed.set(session, (resumed.get(session) ?? 0) + 1),
-      });
-      conn.receive(JSON.stringify({ t: "hello", session, ack: 0 }));
-      return conn;
-    });
+    const { conns, acks } = connectSessions(lifeline, sessions, handled, (session) => ({
+      pause: () => void paused.set(session, (paused.get(session) ?? 0) + 1),
+      resume: () => void resumed.set(session, (resumed.get(session) ?? 0) + 1),
+    }));
     for (let turn = 0; turn < 5; turn++) await nextTurn();
-    conns.forEach((conn) => {
-      for (let seq = 1; seq <= 1_000; seq++) conn.receive(JSON.stringify({ t: "msg", seq, data: seq }));
-    });
+    burst(conns, 1_000);
     let turns = 0;
     const behind: string[] = [];
     for (; turns < 200 && sessions.some((s) => (acks.get(s) ?? 0) < 1_000); turns++) {

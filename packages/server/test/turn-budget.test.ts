@@ -4,6 +4,7 @@
 // reordered or handled twice on the way.
 import { describe, expect, it } from "vitest";
 import { createLifelineServer, memoryStore } from "../src/index.js";
+import { burst, connectSessions, nextTurn } from "./bursts.js";
 
 /** Runs microtasks until `count()` stopped moving for 100 of them (bounded): what this turn handles. */
 const microtasks = async (count: () => number = () => 0) => {
@@ -14,7 +15,6 @@ const microtasks = async (count: () => number = () => 0) => {
     last = now;
   }
 };
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("inbound frames per turn", () => {
   it("8 connections × 512 frames received at once: at most a budget handled per turn, all of them in order, once, in the turns after", async () => {
@@ -23,25 +23,11 @@ describe("inbound frames per turn", () => {
       store: memoryStore(),
       onMessage: ({ session }, data) => void handled.get(session)?.push(data as number),
     });
-    const acks = new Map<string, number>();
     const sessions = Array.from({ length: 8 }, (_, i) => `burst-${i}`);
-    const conns = sessions.map((session) => {
-      handled.set(session, []);
-      const conn = lifeline.connect({
-        send: (text) => {
-          const frame = JSON.parse(text) as { t: string; seq: number };
-          if (frame.t === "ack") acks.set(session, frame.seq);
-        },
-        close: () => {},
-      });
-      conn.receive(JSON.stringify({ t: "hello", session, ack: 0 }));
-      return conn;
-    });
+    const { conns, acks } = connectSessions(lifeline, sessions, handled);
     await nextTurn();
     await microtasks();
-    conns.forEach((conn) => {
-      for (let seq = 1; seq <= 512; seq++) conn.receive(JSON.stringify({ t: "msg", seq, data: seq }));
-    });
+    burst(conns, 512);
     const total = () => [...handled.values()].reduce((n, list) => n + list.length, 0);
     await microtasks(total);
     const firstTurn = total();
@@ -76,9 +62,7 @@ describe("inbound frames per turn", () => {
     const atNextTurn = await new Promise<number>((resolve) =>
       setTimeout(() => {
         setImmediate(() => setImmediate(() => resolve(count)));
-        conns.forEach((conn) => {
-          for (let seq = 1; seq <= 512; seq++) conn.receive(JSON.stringify({ t: "msg", seq, data: seq }));
-        });
+        burst(conns, 512);
       }, 0),
     );
     expect(atNextTurn).toBeGreaterThan(0);
