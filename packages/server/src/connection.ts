@@ -73,7 +73,11 @@ export class Connection extends Inbox implements ProtocolConnection, TopicConnec
     if (text === "ping") return this.#transport.send("pong");
     if (text === "pong") return;
     // with `foreign`, the embedder learns at once whether a frame is lifeline's: it is judged as it arrives
-    if (this.#foreign) return this.#admit(text);
+    if (this.#foreign) {
+      const frame = this.#admit(text);
+      if (frame) this.push(() => this.#handle(frame));
+      return;
+    }
     // parsed in its turn (#frame): a turn that reads many sockets' windows only queues their texts
     this.push(text);
   }
@@ -83,10 +87,7 @@ export class Connection extends Inbox implements ProtocolConnection, TopicConnec
     this.#phase = "hello";
     this.#session = session;
     this.push(async () => {
-      const previous = this.#hub.claim(session, this);
-      if (previous === "refused") return this.#reset("unknown-session", false);
-      await previous?.close(CLOSE.TAKEN_OVER, "session taken over");
-      await this.#hub.ready;
+      if (!(await this.#claim(session))) return;
       const found = await this.#hub.store.inspect(session);
       const ours = found !== undefined && found.reset === undefined && found.attached && found.fence === fence && found.user === this.#user;
       // closed meanwhile (the socket ended while the object slept): with the fence, end() detaches the session
@@ -214,23 +215,19 @@ export class Connection extends Inbox implements ProtocolConnection, TopicConnec
     this.#fail(error, "store");
   }
 
-  /** Parses a frame's text as it arrives and queues its handling (a connection with `foreign`). */
-  #admit(text: string): void {
-    const admitted = admit(this.#phase, text);
-    if (admitted === undefined) return;
-    if ("problem" in admitted) return this.#violation(text, admitted.problem);
-    const frame = admitted.frame;
-    if (frame.t === "hello") this.#phase = "hello";
-    this.push(() => this.#handle(frame));
-  }
-
   /** Parses a frame's text and handles it, in the state the items before it left. */
   #frame(text: string): Promise<void> | void {
+    const frame = this.#admit(text);
+    if (frame) return this.#handle(frame);
+  }
+
+  /** Parses a frame's text in the connection's phase: the frame to handle, or nothing (ignored, or a violation dealt with). */
+  #admit(text: string): ClientFrame | undefined {
     const admitted = admit(this.#phase, text);
     if (admitted === undefined) return;
-    if ("problem" in admitted) return this.#violation(text, admitted.problem);
+    if ("problem" in admitted) return void this.#violation(text, admitted.problem);
     if (admitted.frame.t === "hello") this.#phase = "hello";
-    return this.#handle(admitted.frame);
+    return admitted.frame;
   }
 
   #violation(text: string, problem: string): void {
@@ -262,12 +259,7 @@ export class Connection extends Inbox implements ProtocolConnection, TopicConnec
   async #hello(session: string, ack: number, resume: boolean): Promise<void> {
     if (this.#phase !== "hello") return;
     this.#session = session;
-    // the newest connection wins: the older one on this node stops and finishes first; another
-    // user's connection is left alone and this one learns nothing of the session
-    const previous = this.#hub.claim(session, this);
-    if (previous === "refused") return this.#reset("unknown-session", false);
-    await previous?.close(CLOSE.TAKEN_OVER, "session taken over");
-    await this.#hub.ready;
+    if (!(await this.#claim(session))) return;
     if (this.#phase !== "hello") return;
     const store = this.#hub.store;
     // a new session says ack 0 and no resume; a client that relies on a session we do not know lost it
@@ -294,6 +286,22 @@ export class Connection extends Inbox implements ProtocolConnection, TopicConnec
     this.#transport.send(ackFrame(this.#handled));
     this.#announce(session, !found.created);
     this.#out.pump();
+  }
+
+  /**
+   * Claims `session` on this node. The newest connection wins: the older one
+   * here stops and finishes first. Another user's connection is left alone,
+   * and this one learns nothing of the session: false, after a reset.
+   */
+  async #claim(session: string): Promise<boolean> {
+    const previous = this.#hub.claim(session, this);
+    if (previous === "refused") {
+      await this.#reset("unknown-session", false);
+      return false;
+    }
+    await previous?.close(CLOSE.TAKEN_OVER, "session taken over");
+    await this.#hub.ready;
+    return true;
   }
 
   #message(seq: number, id: string | undefined, data: unknown): Promise<void> | void {
