@@ -6,10 +6,10 @@
 // the prototype, private fields the minifier shortens), one timer whose
 // meaning is the phase; no branch for what is absent (an identity schema, a
 // shared empty feature list); pure decisions in files of their own
-// (retry.ts, heartbeat.ts, incoming.ts, outgoing.ts, url.ts, socket.ts,
-// browser.ts); options checked against the defaults table (options.ts);
-// long messages in development builds only (errors.ts). Opt-in features
-// plug in through extension.ts and nothing else.
+// (retry.ts, url.ts, socket.ts, browser.ts), small ones inlined where they
+// are used; options checked against the defaults table (options.ts); long
+// messages in development builds only (retry.ts, heartbeat.ts). Opt-in
+// features plug in through extension.ts and nothing else.
 import type { Client, SendResult } from "./api.js";
 import { Connection } from "./connection.js";
 import { LifelineError, describe } from "./errors.js";
@@ -213,7 +213,6 @@ class LifelineClient<I, O> extends Connection implements Client<I, O> {
   claim(value: unknown): boolean {
     return this.features.some((x) => x.claim?.(value));
   }
-
 }
 
 /**
