@@ -28,9 +28,8 @@ export function webSocketConstructor(options: LifelineWebSocketOptions): WebSock
  * (sync or async), resolved together. Always a promise, as in both peers:
  * reconnect() called many times in a row makes one socket, not one per call.
  */
-export function resolveTarget(url: UrlProvider, protocols: ProtocolsProvider): Promise<[string | URL, Protocols]> {
-  const value = <T>(provider: T | (() => T)): T => (typeof provider === "function" ? (provider as () => T)() : provider);
-  return Promise.all([value(url), value(protocols)]);
+export function resolveTarget(given: [UrlProvider, ProtocolsProvider]): Promise<[string | URL, Protocols]> {
+  return Promise.all(given.map((provider) => (typeof provider === "function" ? provider() : provider))) as Promise<[string | URL, Protocols]>;
 }
 
 /**

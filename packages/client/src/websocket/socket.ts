@@ -39,8 +39,8 @@ type BinaryType = "blob" | "arraybuffer" | (string & {});
 export class LifelineWebSocket extends WebSocketSurface {
   readonly #client: Client;
   readonly #options: LifelineWebSocketOptions;
-  readonly #url: UrlProvider;
-  readonly #protocols: ProtocolsProvider;
+  /** The url and protocols as given (values or functions), resolved before every attempt. */
+  readonly #given: [UrlProvider, ProtocolsProvider];
   #readyState: ReadyState = CONNECTING;
   /** As the user set it; otherwise what the socket took when asked for "blob" (the `ws` package keeps "nodebuffer"), "blob" before the first socket. */
   #binaryType: string | undefined;
@@ -77,15 +77,18 @@ export class LifelineWebSocket extends WebSocketSurface {
   constructor(url: UrlProvider, protocols?: ProtocolsProvider, options: LifelineWebSocketOptions = {}) {
     super();
     this.#options = options;
-    this.#url = url;
-    this.#protocols = protocols;
+    this.#given = [url, protocols];
     // a constructor the client can `new`: it opens the real socket with this attempt's url and protocols, and keeps it
     const self = this;
     const Socket = function (href: string) {
       return self.#open(href);
     } as unknown as WebSocketConstructor;
     const client = (this.#client = clientFor(options, { url: () => this.#target(), WebSocket: Socket }));
-    client.on("open", () => this.#onOpen());
+    client.on("open", () => {
+      this.#opened = true;
+      this.#readyState = OPEN;
+      this.dispatchEvent(new Event("open"));
+    });
     client.on("close", (event) => this.#onClose(event));
     client.on("message", (data) => this.dispatchEvent(messageEvent(data, this.binaryType, this.#origin)));
     client.on("error", (error) => (this.#lastError = error));
@@ -197,7 +200,7 @@ export class LifelineWebSocket extends WebSocketSurface {
     this.#byUser = false;
     this.#failed = true; // until it has a socket
     this.#debug("connect", this.#retryCount);
-    return resolveTarget(this.#url, this.#protocols).then(([given, protocols]) => {
+    return resolveTarget(this.#given).then(([given, protocols]) => {
       const href = String(given);
       // an abandoned attempt resolving late must not hand its url and protocols to the next one
       if (attempt === this.#attempts) this.#next = [href, protocols];
@@ -217,12 +220,6 @@ export class LifelineWebSocket extends WebSocketSurface {
     this.#href = socket.url || url;
     this.#origin = new URL(href).origin;
     return socket;
-  }
-
-  #onOpen(): void {
-    this.#opened = true;
-    this.#readyState = OPEN;
-    this.dispatchEvent(new Event("open"));
   }
 
   #onClose({ code, reason, wasClean }: ClientCloseEvent): void {

@@ -25,11 +25,11 @@ import { bundle, DIST } from "./bundle.js";
  */
 const CEILINGS = { core: 5_500, share: 10_800, everything: 13_050 };
 /**
- * Each entry point over the core. `./websocket`'s budget is 1,200 B: after the
- * core's diet it measures +1,222 B (the drop-in app shrank less than the
- * core's), so its ceiling stops growth there until it is trimmed.
+ * Each entry point over the core: `./request` and `./websocket` at their
+ * budgets (400 and 1,200 B; the drop-in measures +1,196 B since its url and
+ * protocols are resolved as one pair), `./at-least-once` under its 900.
  */
-const OVER_CORE = { "at-least-once": 870, request: 400, websocket: 1_230 };
+const OVER_CORE = { "at-least-once": 870, request: 400, websocket: 1_200 };
 
 const APPS = {
   // createClient with its defaults: reconnect, jittered backoff, heartbeat, queue, validation, typed events
