@@ -1,8 +1,7 @@
 // The leader's half of acknowledged delivery across tabs (session.ts says
 // what the shared session is): it speaks the shared session on the real
-// socket, gives each tab's message a shared seq (posted to every tab; the
-// frame is written once that post came back on this tab's echo channel),
-// turns the server's acks into each tab's own, holds the line closed to the
+// socket, gives each tab's message a shared seq (posted to every tab, then
+// written: writer.ts), answers each tab's own hello (tab-sessions.ts), turns the server's acks into each tab's own, holds the line closed to the
 // tabs until the server's answer to the hello is accounted for, and starts a
 // fresh shared session when the server lost it.
 import type { Frame } from "../core/types.js";
@@ -12,6 +11,8 @@ import type { Assigned, SessionState } from "./session.js";
 import { tabTopics } from "./topics.js";
 import type { TopicFrame } from "./topics.js";
 import { SELF, newId, route, routed } from "./wire.js";
+import { tabSessions } from "./tab-sessions.js";
+import { createWriter } from "./writer.js";
 import type { Routes } from "./wire.js";
 import type { Post } from "./wire.js";
 import type { Line } from "../core/extension.js";
@@ -23,9 +24,6 @@ import type { Line } from "../core/extension.js";
 export function translate(me: string, line: Line, post: (post: Post) => void, gen: () => number, routes: Routes, session: { state: SessionState }, echoes: boolean) {
   const { clock, heartbeat } = line.options;
   let gate: Relay | undefined;
-  /** Relay (or SELF) → the tab session it said hello with, and back. */
-  const sources = new Map<string, string>();
-  const relays = new Map<string, string>();
   let ready = false;
   let whenReady: (() => void) | undefined;
   /** Frames the server sent between the hello and its ack (a replay): handed out once the line is open to the tabs. */
@@ -34,31 +32,8 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
   let answer: number | undefined;
   /** The timer that ends that wait. */
   let waiting: unknown;
-  /** The assignments written (or queued to be) on this line, and the highest shared seq written: a lower one would be a duplicate to the server. */
-  let wrote = new WeakSet<Assigned>();
-  let top = 0;
-  /**
-   * What to write on this line, in order, each with the number of this
-   * leader's last `seq` post before it; and the number of the last post heard
-   * back on its echo channel (tabs.ts). A browser tearing a page down drops
-   * the posts it has not routed yet, while the socket, in another process,
-   * still sends what was written: a frame written before its post went round
-   * could reach the server with no other tab knowing its seq, and the message
-   * behind it would be delivered twice when its tab resends it through the
-   * next leader. A post heard back went round: every other tab gets it.
-   * Without an echo channel, nothing waits.
-   */
-  let outbox: Array<[Assigned, number]> = [];
-  let posts = 0;
-  let echoed = echoes ? 0 : Infinity;
-  /**
-   * The server's reset that made this tab start the current shared session,
-   * the tab sessions from before it (their messages are not assigned: their
-   * tabs resend them under new sessions), and those that said hello since.
-   */
-  let reset: unknown;
-  let stale = new Set<string>();
-  const greeted = new Set<string>();
+  /** Assignments are announced, then written once their post went round (writer.ts). */
+  const { announce, write, ...writer } = createWriter(me, post, session, echoes);
 
   /** The tabs' topics (topics.ts): one server subscription per topic for every tab. */
   const topics = tabTopics(
@@ -66,7 +41,7 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
     (to, frame, now) => {
       let self = false;
       for (const source of to) {
-        const relay = relays.get(source);
+        const relay = tabs.relay(source);
         // this tab's client: a server frame goes on its way now (the caller hands it over), an answer made here just after
         if (relay === SELF && now) self = true;
         else if (relay !== undefined) toTab(relay, frame);
@@ -82,49 +57,13 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
     if (relay === SELF) queueMicrotask(() => socket?.deliver(frame));
     else post({ k: "in", l: me, g: gen(), f: frame, to: relay });
   };
-
-  /** Tells every tab of a new assignment (before the frame goes out: whoever leads next can resend it). */
-  const announce = (assigned: Assigned) => {
-    post({ k: "seq", a: assigned, l: me, i: ++posts });
-    record(session.state, assigned);
-  };
-
-  /** Queues an assignment to be written on this line, after what is queued already. */
-  const write = (assigned: Assigned) => {
-    wrote.add(assigned);
-    outbox.push([assigned, posts]);
-    flush();
-  };
-
-  /**
-   * Writes what is queued, in order, once the posts before it went round: as
-   * it is when its seq is above all written here, else (a late one) under the
-   * next seq, announced like any assignment, as the server would drop a lower seq.
-   */
-  const flush = () => {
-    while (outbox[0] && outbox[0][1] <= echoed && gate) {
-      const [next] = outbox[0];
-      if (next[0] <= top) {
-        const g = ++session.state.last;
-        const out: Assigned = [g, next[1], next[2], envelopeOf(next[3])!.rewrite(g)];
-        announce(out);
-        wrote.add(out);
-        outbox[0] = [out, posts];
-      } else {
-        outbox.shift();
-        top = next[0];
-        gate.raw(next[3]);
-      }
-    }
-  };
+  /** The tab sessions the relays speak for (tab-sessions.ts). */
+  const tabs = tabSessions(toTab);
 
   /** The server acknowledged the shared seqs up to `g`: each tab hears the ack of its own messages. */
   const acked = (g: number) => {
     post({ k: "acked", g });
-    for (const [source, n] of acknowledge(session.state, g)) {
-      const relay = relays.get(source);
-      if (relay !== undefined) toTab(relay, ack(n));
-    }
+    for (const [source, n] of acknowledge(session.state, g)) tabs.ack(source, n);
   };
 
   /**
@@ -149,7 +88,7 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
     waiting = undefined;
     acked(handled);
     // what was heard meanwhile and the server has not handled
-    for (const assigned of [...session.state.log]) if (!wrote.has(assigned)) write(assigned);
+    for (const assigned of [...session.state.log]) if (!writer.wrote(assigned)) write(assigned);
     // the shared line is open (to this tab's client, then, through `up`, to the others)
     ready = true;
     whenReady?.();
@@ -160,9 +99,7 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
   const renew = (frame: unknown) => {
     session.state = newSession(newId());
     post({ k: "session", st: session.state });
-    reset = frame;
-    stale = new Set(sources.values());
-    greeted.clear();
+    tabs.renew(frame);
     topics.clear();
   };
 
@@ -210,9 +147,8 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
     const { state } = session;
     const envelope = envelopeOf(frame);
     if (envelope) {
-      const source = sources.get(relay);
-      // no hello yet, or a session the server reset: the tab resends after its next hello
-      if (source === undefined || stale.has(source)) return true;
+      const source = tabs.live(relay);
+      if (source === undefined) return true;
       const result = assign(state, source, envelope.n, envelope);
       if (result === "acked") toTab(relay, ack(state.sources[source]));
       else if (result !== "sent") {
@@ -225,44 +161,28 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
       return true;
     }
     if (typeof frame === "string" && frame.startsWith('{"t":"hello"')) {
-      const said = JSON.parse(frame) as { session?: unknown; ack?: unknown; resume?: unknown };
-      const source = String(said.session);
-      sources.set(relay, source);
-      relays.set(source, relay);
-      const resumes = said.resume === true || Number(said.ack) > 0;
-      if (reset !== undefined && resumes && !greeted.has(source) && !(source in state.sources)) {
-        // a tab session from before the server reset the shared one: it hears that reset, as from a server, and starts anew
-        stale.add(source);
-        toTab(relay, reset as string);
-        return true;
-      }
-      if (reset !== undefined) greeted.add(source);
-      toTab(relay, ack(state.sources[source]));
+      tabs.hello(relay, frame, state);
       return true;
     }
     if (typeof frame === "string" && /^\{"t":"(un)?sub"/.test(frame)) {
-      const source = sources.get(relay);
-      if (source !== undefined && !stale.has(source)) topics.fromTab(source, frame);
+      const source = tabs.live(relay);
+      if (source !== undefined) topics.fromTab(source, frame);
       return true;
     }
     // acks of server messages: this tab's stand for all (every tab hears the same messages), unless its session is reset
-    if (relay === SELF && !stale.has(sources.get(SELF) ?? "")) gate?.raw(frame);
+    if (relay === SELF && !tabs.stale(SELF)) gate?.raw(frame);
     return true;
   };
 
   return {
     fromTab,
     /** This leader's `seq` post number `i` went round (heard on its echo channel): what waited for it is written. */
-    echoed(i: number) {
-      if (i <= echoed) return;
-      echoed = i;
-      flush();
-    },
+    echoed: writer.echoed,
     /** The real socket was let go. */
     lost() {
       clock.clearTimeout(waiting);
       gate = undefined;
-      outbox = [];
+      writer.lost();
       ready = false;
       answer = undefined;
       waiting = undefined;
@@ -276,11 +196,8 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
           ready = false;
           early = [];
           answer = undefined;
-          wrote = new WeakSet();
-          top = 0;
-          outbox = [];
-          sources.clear();
-          relays.clear();
+          writer.open(socket);
+          tabs.clear();
           topics.clear();
           whenReady = ready_;
           // the shared session's hello, then everything the server has not acknowledged, with the seqs it had
@@ -312,9 +229,7 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
       if (n <= (state.sources[source] ?? 0) || state.log.some(([, s, m]) => s === source && m === n)) return;
       if (g <= state.acked) {
         state.sources[source] = n;
-        const relay = relays.get(source);
-        if (relay !== undefined) toTab(relay, ack(n));
-        return;
+        return tabs.ack(source, n);
       }
       record(state, assigned);
       write(assigned);
