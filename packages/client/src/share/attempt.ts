@@ -74,7 +74,7 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
       known = undefined;
       heard();
       if (!relay || relay.readyState !== 0 || relay.unconfirmed.length > 0 || !target) return real;
-      relay.adopt(new line.options.WebSocket(...target), tab.framed ? leader.gate(relay) : undefined);
+      relay.adopt(new line.options.WebSocket(...target), tab.framed ? leader.shared!.gate(relay) : undefined);
       relay = undefined;
       return (real = true);
     },
@@ -134,7 +134,7 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
         // in acknowledged mode the leader's client, too, speaks to the shared session through a filter
         if (!tab.framed) return undefined;
         const gate = new Relay(post, undefined);
-        return gate.adopt(new line.options.WebSocket(href, protocols), leader.gate(gate));
+        return gate.adopt(new line.options.WebSocket(href, protocols), leader.shared!.gate(gate));
       }
       target = [href, protocols];
       const socket = (relay = new Relay(post, heartbeat ? heartbeat.ping : undefined));

@@ -96,9 +96,7 @@ export class Relay implements WebSocketLike {
 
   /** The leader wrote messages up to `n`. */
   confirm(n: number): void {
-    let i = 0;
-    while (i < this.unconfirmed.length && this.unconfirmed[i]!.n <= n) i++;
-    if (i > 0) this.unconfirmed = this.unconfirmed.slice(i);
+    this.unconfirmed = this.unconfirmed.filter((carried) => carried.n > n);
   }
 
   /** The leader's line dropped (or the leader is gone): the relay closes as a socket would. */
@@ -113,8 +111,13 @@ export class Relay implements WebSocketLike {
     if (this.#state !== OPEN) return false;
     const n = ++this.#n;
     this.unconfirmed.push({ n, entry });
-    this.#post({ k: "out", r: this.id, l: this.leader!, g: this.gen, f: entry.wire, n, id: entry.meta?.id });
+    this.#out(entry.wire, n, entry.meta?.id);
     return true;
+  }
+
+  /** Hands frame `f` to the leader for this relay's line (`n` numbers a user message, `id` is a request id). */
+  #out(f: Frame, n?: number, id?: string): void {
+    this.#post({ k: "out", r: this.id, l: this.leader!, g: this.gen, f, n, id });
   }
 
   /** Frames the core writes itself: the heartbeat ping (answered by the leader) and anything else, unnumbered. */
@@ -122,7 +125,7 @@ export class Relay implements WebSocketLike {
     if (this.#real) return void (this.#filter?.out(frame) || this.#real.send(frame));
     if (this.#state !== OPEN) throw new Error("relay closed");
     if (frame === this.#ping) this.#post({ k: "ping", r: this.id, l: this.leader! });
-    else this.#post({ k: "out", r: this.id, l: this.leader!, g: this.gen, f: frame });
+    else this.#out(frame);
   }
 
   close(code?: number, reason?: string): void {

@@ -90,15 +90,17 @@ export function envelopeOf(frame: unknown): { n: number; rewrite(g: number): str
 }
 
 /**
- * Where a tab's message stands: `"acked"` (the server has it: answer the tab),
- * `"sent"` (assigned already: written, or resent at the open), or a new
- * assignment to post and write.
+ * Where tab session `source`'s message `n` stands: `"acked"` (the server has
+ * it: answer the tab), `"sent"` (assigned already: written, or resent at the
+ * open), or undefined (not assigned yet).
  */
+export const standing = (state: SessionState, source: string, n: number): "acked" | "sent" | undefined =>
+  n <= (state.sources[source] ?? 0) ? "acked" : state.log.some(([, s, m]) => s === source && m === n) ? "sent" : undefined;
+
+/** Where a tab's message stands (see `standing`), or a new assignment to post and write. */
 export function assign(state: SessionState, source: string, n: number, envelope: { rewrite(g: number): string }): "acked" | "sent" | Assigned {
-  if (n <= (state.sources[source] ?? 0)) return "acked";
-  if (state.log.some(([, s, m]) => s === source && m === n)) return "sent";
-  const g = ++state.last;
-  return [g, source, n, envelope.rewrite(g)];
+  const g = standing(state, source, n) ?? ++state.last;
+  return typeof g === "string" ? g : [g, source, n, envelope.rewrite(g)];
 }
 
 /** The highest shared seq this tab has heard of (assigned or acknowledged), not counting a takeover's skip. */

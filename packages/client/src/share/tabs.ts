@@ -71,7 +71,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     }
     echo?.addEventListener("message", ({ data }) => {
       const { k, l, i } = data as { k?: unknown; l?: unknown; i?: number };
-      if (k === "seq" && l === me) tab.leader?.echoed(i!);
+      if (k === "seq" && l === me) tab.leader?.shared?.echoed(i!);
     });
     const now = (tab.leader = createLeader(me, line, post, tab.framed ? shared : undefined, !!echo));
     for (const id of asked) now.asked(id);
@@ -118,7 +118,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
         return tab.leader?.handle(message);
       case "seq":
         // heard late by a tab that leads now: the old leader's last words
-        return void (tab.leader ? tab.leader.late(message.a) : record(shared.state, message.a));
+        return void (tab.leader ? tab.leader.shared?.late(message.a) : record(shared.state, message.a));
       case "acked":
         return void acknowledge(shared.state, message.g);
       case "session":

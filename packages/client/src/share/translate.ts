@@ -1,12 +1,13 @@
 // The leader's half of acknowledged delivery across tabs (session.ts says
 // what the shared session is): it speaks the shared session on the real
 // socket, gives each tab's message a shared seq (posted to every tab, then
-// written: writer.ts), answers each tab's own hello (tab-sessions.ts), turns the server's acks into each tab's own, holds the line closed to the
-// tabs until the server's answer to the hello is accounted for, and starts a
+// written: writer.ts), answers each tab's own hello (tab-sessions.ts), turns
+// the server's acks into each tab's own, holds the line closed to the tabs
+// until the server's answer to the hello is accounted for, and starts a
 // fresh shared session when the server lost it.
 import type { Frame } from "../core/types.js";
 import type { Filter, Relay } from "./relay.js";
-import { CATCH_UP_MS, ack, acknowledge, assign, envelopeOf, heardUpTo, hello, newSession, parse, record, requestId } from "./session.js";
+import { CATCH_UP_MS, ack, acknowledge, assign, envelopeOf, heardUpTo, hello, newSession, parse, record, requestId, standing } from "./session.js";
 import type { Assigned, SessionState } from "./session.js";
 import { tabTopics } from "./topics.js";
 import type { TopicFrame } from "./topics.js";
@@ -226,7 +227,7 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
         return;
       }
       const [g, source, n] = assigned;
-      if (n <= (state.sources[source] ?? 0) || state.log.some(([, s, m]) => s === source && m === n)) return;
+      if (standing(state, source, n)) return;
       if (g <= state.acked) {
         state.sources[source] = n;
         return tabs.ack(source, n);
@@ -236,3 +237,6 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
     },
   };
 }
+
+/** The leader's half of acknowledged delivery (see `translate`). */
+export type Translator = ReturnType<typeof translate>;
