@@ -74,7 +74,7 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
       known = undefined;
       heard();
       if (!relay || relay.readyState !== 0 || relay.unconfirmed.length > 0 || !target) return real;
-      relay.adopt(new line.options.WebSocket(...target), tab.framed ? leader.shared!.gate(relay) : undefined);
+      relay.adopt(new line.options.WebSocket(...target), leader.shared?.gate(relay));
       relay = undefined;
       return (real = true);
     },

@@ -7,8 +7,6 @@
 // election is decided, the relay may instead adopt the real WebSocket when
 // the tab turns out to lead.
 import type { Entry, Frame, WebSocketLike } from "../core/types.js";
-import { addListener, dispatch } from "../listeners.js";
-import type { Listener, Listeners } from "../listeners.js";
 import { newId } from "./wire.js";
 import type { Post } from "./wire.js";
 
@@ -16,6 +14,9 @@ const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 3;
 const EVENTS = ["open", "close", "error", "message"];
+
+/** A listener as `addEventListener` takes it. */
+type Listener = ((event: any) => void) | { handleEvent(event: any): void };
 
 /** What the leader puts between its client and the real socket in acknowledged mode (see session.ts). */
 export interface Filter {
@@ -44,7 +45,12 @@ export class Relay implements WebSocketLike {
   unconfirmed: Carried[] = [];
   #state = CONNECTING;
   #n = 0;
-  readonly #listeners: Listeners = new Map();
+  /**
+   * The listener of each event type. A relay is a socket for the core
+   * alone, which has one listener on its socket (core/attempts.ts): one per
+   * type is all it needs, not a platform socket's registry.
+   */
+  readonly #listeners = new Map<string, Listener>();
   #real: WebSocketLike | undefined;
   #filter: Filter | undefined;
   readonly #forward = (real: { type: string; data?: unknown; code?: unknown; reason?: unknown; wasClean?: unknown }) => {
@@ -67,17 +73,20 @@ export class Relay implements WebSocketLike {
     return this.#real ? this.#real.readyState : this.#state;
   }
 
+  /** Sets the listener of `type` (replacing the one before: see `#listeners`). */
   addEventListener(type: string, listener: Listener): void {
-    addListener(this.#listeners, type, listener);
+    this.#listeners.set(type, listener);
   }
 
   removeEventListener(type: string, listener: Listener): void {
-    this.#listeners.get(type)?.delete(listener);
+    if (this.#listeners.get(type) === listener) this.#listeners.delete(type);
   }
 
   #emit(event: { type: string; [key: string]: unknown }): void {
     event.target = this;
-    dispatch(this.#listeners, event);
+    const listener = this.#listeners.get(event.type);
+    if (typeof listener === "function") listener(event);
+    else listener?.handleEvent(event);
   }
 
   /** The leader's line is open: the relay opens, bound to that leader and generation. */
