@@ -1,21 +1,19 @@
 // The leader's half of acknowledged delivery across tabs (session.ts says
 // what the shared session is): it speaks the shared session on the real
-// socket, gives each tab's message a shared seq (posted to every tab, then
-// written: writer.ts), answers each tab's own hello (tab-sessions.ts), turns
-// the server's acks into each tab's own, holds the line closed to the tabs
-// until the server's answer to the hello is accounted for, and starts a
-// fresh shared session when the server lost it.
+// socket, answers each tab's own hello, gives each tab's message a shared
+// seq (posted to every tab, then written: writer.ts), turns the server's
+// acks into each tab's own, holds the line closed to the tabs until the
+// server's answer to the hello is accounted for, and starts a fresh shared
+// session when the server lost it.
 import type { Frame } from "../core/types.js";
 import type { Filter, Relay } from "./relay.js";
-import { CATCH_UP_MS, ack, acknowledge, assign, envelopeOf, heardUpTo, hello, newSession, parse, record, requestId, standing } from "./session.js";
+import { CATCH_UP_MS, ack, acknowledge, assign, envelopeOf, heardUpTo, hello, newSession, parse, record, requestId } from "./session.js";
 import type { Assigned, SessionState } from "./session.js";
 import { tabTopics } from "./topics.js";
 import type { TopicFrame } from "./topics.js";
 import { SELF, newId, route, routed } from "./wire.js";
-import { tabSessions } from "./tab-sessions.js";
+import type { Post, Routes } from "./wire.js";
 import { createWriter } from "./writer.js";
-import type { Routes } from "./wire.js";
-import type { Post } from "./wire.js";
 import type { Line } from "../core/extension.js";
 
 /**
@@ -33,23 +31,20 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
   let answer: number | undefined;
   /** The timer that ends that wait. */
   let waiting: unknown;
+  /** Relay (or SELF) → the tab session it said hello with, and back. */
+  const sources = new Map<string, string>();
+  const relays = new Map<string, string>();
+  /**
+   * The server's reset that made this tab start the current shared session,
+   * the tab sessions from before it (their messages are not assigned: their
+   * tabs resend them under new sessions), and those that said hello since.
+   */
+  let reset: unknown;
+  let stale = new Set<string>();
+  const greeted = new Set<string>();
   /** Assignments are announced, then written once their post went round (writer.ts). */
   const { announce, write, ...writer } = createWriter(me, post, session, echoes);
 
-  /** The tabs' topics (topics.ts): one server subscription per topic for every tab. */
-  const topics = tabTopics(
-    (frame) => gate?.raw(frame),
-    (to, frame, now) => {
-      let self = false;
-      for (const source of to) {
-        const relay = tabs.relay(source);
-        // this tab's client: a server frame goes on its way now (the caller hands it over), an answer made here just after
-        if (relay === SELF && now) self = true;
-        else if (relay !== undefined) toTab(relay, frame);
-      }
-      return !self;
-    },
-  );
 
   /** Sends a frame to a tab's client: this tab's through its socket, a follower's through the channel. */
   const toTab = (relay: string, frame: string) => {
@@ -58,13 +53,16 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
     if (relay === SELF) queueMicrotask(() => socket?.deliver(frame));
     else post({ k: "in", l: me, g: gen(), f: frame, to: relay });
   };
-  /** The tab sessions the relays speak for (tab-sessions.ts). */
-  const tabs = tabSessions(toTab);
+  /** The tabs' topics (topics.ts): one server subscription per topic for every tab. */
+  const topics = tabTopics((frame) => gate?.raw(frame), relays, toTab);
 
   /** The server acknowledged the shared seqs up to `g`: each tab hears the ack of its own messages. */
   const acked = (g: number) => {
     post({ k: "acked", g });
-    for (const [source, n] of acknowledge(session.state, g)) tabs.ack(source, n);
+    for (const [source, n] of acknowledge(session.state, g)) {
+      const relay = relays.get(source);
+      if (relay !== undefined) toTab(relay, ack(n));
+    }
   };
 
   /**
@@ -100,7 +98,9 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
   const renew = (frame: unknown) => {
     session.state = newSession(newId());
     post({ k: "session", st: session.state });
-    tabs.renew(frame);
+    reset = frame;
+    stale = new Set(sources.values());
+    greeted.clear();
     topics.clear();
   };
 
@@ -148,8 +148,9 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
     const { state } = session;
     const envelope = envelopeOf(frame);
     if (envelope) {
-      const source = tabs.live(relay);
-      if (source === undefined) return true;
+      const source = sources.get(relay);
+      // no hello yet, or a session the server reset: the tab resends after its next hello
+      if (source === undefined || stale.has(source)) return true;
       const result = assign(state, source, envelope.n, envelope);
       if (result === "acked") toTab(relay, ack(state.sources[source]));
       else if (result !== "sent") {
@@ -162,16 +163,28 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
       return true;
     }
     if (typeof frame === "string" && frame.startsWith('{"t":"hello"')) {
-      tabs.hello(relay, frame, state);
+      const said = JSON.parse(frame) as { session?: unknown; ack?: unknown; resume?: unknown };
+      const source = String(said.session);
+      sources.set(relay, source);
+      relays.set(source, relay);
+      const resumes = said.resume === true || Number(said.ack) > 0;
+      if (reset !== undefined && resumes && !greeted.has(source) && !(source in state.sources)) {
+        // a tab session from before the server reset the shared one: it hears that reset, as from a server, and starts anew
+        stale.add(source);
+        toTab(relay, reset as string);
+        return true;
+      }
+      if (reset !== undefined) greeted.add(source);
+      toTab(relay, ack(state.sources[source]));
       return true;
     }
     if (typeof frame === "string" && /^\{"t":"(un)?sub"/.test(frame)) {
-      const source = tabs.live(relay);
-      if (source !== undefined) topics.fromTab(source, frame);
+      const source = sources.get(relay);
+      if (source !== undefined && !stale.has(source)) topics.fromTab(source, frame);
       return true;
     }
     // acks of server messages: this tab's stand for all (every tab hears the same messages), unless its session is reset
-    if (relay === SELF && !tabs.stale(SELF)) gate?.raw(frame);
+    if (relay === SELF && !stale.has(sources.get(SELF) ?? "")) gate?.raw(frame);
     return true;
   };
 
@@ -198,7 +211,8 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
           early = [];
           answer = undefined;
           writer.open(socket);
-          tabs.clear();
+          sources.clear();
+          relays.clear();
           topics.clear();
           whenReady = ready_;
           // the shared session's hello, then everything the server has not acknowledged, with the seqs it had
@@ -213,27 +227,17 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
      * An assignment posted by an earlier leader that reached this tab after it
      * took over. Before the line opens to the tabs it is taken in (the server's
      * answer to the hello says whether it was handled; hearing the assignment
-     * that answer covers ends the wait for them). Once open: handled (the
-     * server acknowledged its seq) means the tab's message is delivered;
-     * otherwise it is written, under a new seq if this line already wrote a
-     * higher one (the server would drop it as a duplicate). A tab's own resend
-     * of it is then recognised either way.
+     * that answer covers ends the wait for them); once open, see the writer's
+     * `late` (its tab hears the ack when the server had it).
      */
     late(assigned: Assigned) {
-      const { state } = session;
       if (!ready) {
-        record(state, assigned);
+        record(session.state, assigned);
         if (answer !== undefined && assigned[0] >= answer) open();
-        return;
+      } else if (writer.late(assigned)) {
+        const relay = relays.get(assigned[1]);
+        if (relay !== undefined) toTab(relay, ack(assigned[2]));
       }
-      const [g, source, n] = assigned;
-      if (standing(state, source, n)) return;
-      if (g <= state.acked) {
-        state.sources[source] = n;
-        return tabs.ack(source, n);
-      }
-      record(state, assigned);
-      write(assigned);
     },
   };
 }

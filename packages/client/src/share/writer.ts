@@ -8,7 +8,7 @@
 // twice when its tab resends it through the next leader. A post heard back
 // went round: every other tab gets it. Without an echo channel, nothing waits.
 import type { Relay } from "./relay.js";
-import { envelopeOf, record } from "./session.js";
+import { envelopeOf, record, standing } from "./session.js";
 import type { Assigned, SessionState } from "./session.js";
 import type { Post } from "./wire.js";
 
@@ -53,14 +53,16 @@ export function createWriter(me: string, post: (post: Post) => void, session: { 
     }
   };
 
+  /** Queues an assignment to be written on this line, after what is queued already. */
+  const write = (assigned: Assigned) => {
+    wrote.add(assigned);
+    outbox.push([assigned, posts]);
+    flush();
+  };
+
   return {
     announce,
-    /** Queues an assignment to be written on this line, after what is queued already. */
-    write(assigned: Assigned) {
-      wrote.add(assigned);
-      outbox.push([assigned, posts]);
-      flush();
-    },
+    write,
     /** True when the assignment was written (or queued) on this line. */
     wrote: (assigned: Assigned) => wrote.has(assigned),
     /** This leader's `seq` post number `i` went round: what waited for it is written. */
@@ -68,6 +70,25 @@ export function createWriter(me: string, post: (post: Post) => void, session: { 
       if (i <= echoed) return;
       echoed = i;
       flush();
+    },
+    /**
+     * An assignment of an earlier leader heard once this line is open. True
+     * when the server acknowledged its seq: its tab's message is delivered.
+     * Else it is written, unless known, under a new seq if this line already
+     * wrote a higher one (see flush). A tab's own resend of it is then
+     * recognised either way.
+     */
+    late(assigned: Assigned): boolean {
+      const { state } = session;
+      const [g, source, n] = assigned;
+      if (standing(state, source, n)) return false;
+      if (g <= state.acked) {
+        state.sources[source] = n;
+        return true;
+      }
+      record(state, assigned);
+      write(assigned);
+      return false;
     },
     /** A new line on `to`: nothing is written on it yet. */
     open(to: Relay) {
