@@ -9,6 +9,7 @@ import type { Line } from "../core/extension.js";
 import type { Entry, WebSocketLike } from "../core/types.js";
 import type { Leader } from "./leader.js";
 import { Relay } from "./relay.js";
+import type { Carried } from "./relay.js";
 import type { Post } from "./wire.js";
 
 /** A relay that hears nothing from any leader within this time (a frozen leader tab) takes the lock. */
@@ -37,7 +38,7 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
   /** Where and how the current attempt connects, for a relay that adopts the real socket. */
   let target: [string, string | string[] | undefined] | undefined;
   /** Messages a leader never confirmed (with the relay and number they went out with), resent first on the next line. */
-  let held: Array<{ r: string; n: number; entry: Entry }> = [];
+  let held: Carried[] = [];
   /** The leader as last heard of. */
   let known: { l: string; g: number; up: boolean } | undefined;
   let stealTimer: unknown;
@@ -165,8 +166,7 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
     lost(): void {
       if (real) tab.leader?.lost();
       else if (relay) {
-        const { id } = relay;
-        held = [...held, ...relay.unconfirmed.map(({ n, entry }) => ({ r: id, n, entry }))];
+        held = [...held, ...relay.unconfirmed];
         // let go by this tab (its heartbeat found the leader silent, or reconnect()): the next relay asks before it trusts
         // the leader's last news, so a frozen leader that said nothing gets its lock taken
         if (known) known.up = false;

@@ -28,8 +28,9 @@ export interface Filter {
   opened(ready: () => void): void;
 }
 
-/** A user message handed to the leader and not yet confirmed as written. */
+/** A user message handed to the leader by relay `r` as its number `n`, and not yet confirmed as written. */
 export interface Carried {
+  readonly r: string;
   readonly n: number;
   readonly entry: Entry;
 }
@@ -119,7 +120,7 @@ export class Relay implements WebSocketLike {
   carry(entry: Entry): boolean {
     if (this.#state !== OPEN) return false;
     const n = ++this.#n;
-    this.unconfirmed.push({ n, entry });
+    this.unconfirmed.push({ r: this.id, n, entry });
     this.#out(entry.wire, n, entry.meta?.id);
     return true;
   }
