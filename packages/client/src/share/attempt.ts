@@ -43,7 +43,7 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
   let known: { l: string; g: number; up: boolean } | undefined;
   let stealTimer: unknown;
   /** What the leader's open line brought while this tab had no open relay: handed to the next relay that opens on it. */
-  let missed: Array<{ l: string; g: number; f: unknown }> = [];
+  let missed: Array<Post & { k: "in" }> = [];
   /** This tab's requests still waiting for a reply: a new leader learns them, so their replies still reach only this tab. */
   const asked = new Set<string>();
 
@@ -121,7 +121,7 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
           if ((message.to === undefined || message.to === relay?.id) && relay?.leader === message.l && relay.gen === message.g) relay.deliver(message.f);
           // no open relay yet (an async url still resolving): keep it for the relay that opens on this line
           else if (message.to === undefined && relay?.readyState !== 1 && !tab.leader && known?.l === message.l) {
-            missed.push({ l: message.l, g: message.g, f: message.f });
+            missed.push(message);
             if (missed.length > MISSED_MAX) missed.shift();
           }
       }
