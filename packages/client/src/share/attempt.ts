@@ -155,9 +155,7 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
     /** The line opened: tell the other tabs (leading), then resend what no leader confirmed, oldest first, on the real socket or through the relay. */
     open(): void {
       if (real) tab.leader?.opened();
-      let i = 0;
-      for (; i < held.length; i++) if (!(real ? line.write(held[i]!.entry.wire) : relay!.carry(held[i]!.entry))) break;
-      held = held.slice(i);
+      while (held[0] && (real ? line.write(held[0].entry.wire) : relay!.carry(held[0].entry))) held.shift();
     },
     /** Only a relay needs to know which messages it carries; the real socket takes the core's path. */
     get transmit() {

@@ -133,11 +133,9 @@ export function acknowledge(state: SessionState, g: number): Map<string, number>
   if (g <= state.acked) return moved;
   state.acked = g;
   if (g > state.last) state.last = g;
-  let i = 0;
-  for (; i < state.log.length && state.log[i]![0] <= g; i++) {
-    const [, source, n] = state.log[i]!;
+  while (state.log[0] && state.log[0][0] <= g) {
+    const [, source, n] = state.log.shift()!;
     if (n > (state.sources[source] ?? 0)) moved.set(source, (state.sources[source] = n));
   }
-  state.log = state.log.slice(i);
   return moved;
 }
