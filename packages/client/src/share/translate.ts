@@ -56,13 +56,16 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
   /** The tabs' topics (topics.ts): one server subscription per topic for every tab. */
   const topics = tabTopics((frame) => gate?.raw(frame), relays, toTab);
 
+  /** Tab session `source` hears the server's ack of its messages up to `n` (when it said hello on this line). */
+  const ackTab = (source: string, n: number) => {
+    const relay = relays.get(source);
+    if (relay !== undefined) toTab(relay, ack(n));
+  };
+
   /** The server acknowledged the shared seqs up to `g`: each tab hears the ack of its own messages. */
   const acked = (g: number) => {
     post({ k: "acked", g });
-    for (const [source, n] of acknowledge(session.state, g)) {
-      const relay = relays.get(source);
-      if (relay !== undefined) toTab(relay, ack(n));
-    }
+    for (const [source, n] of acknowledge(session.state, g)) ackTab(source, n);
   };
 
   /**
@@ -234,10 +237,7 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
       if (!ready) {
         record(session.state, assigned);
         if (answer !== undefined && assigned[0] >= answer) open();
-      } else if (writer.late(assigned)) {
-        const relay = relays.get(assigned[1]);
-        if (relay !== undefined) toTab(relay, ack(assigned[2]));
-      }
+      } else if (writer.late(assigned)) ackTab(assigned[1], assigned[2]);
     },
   };
 }
