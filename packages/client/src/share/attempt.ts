@@ -41,16 +41,14 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
   let held: Carried[] = [];
   /** The leader as last heard of. */
   let known: { l: string; g: number; up: boolean } | undefined;
+  /** Runs out when a relay hears no leader (see ANSWER_MS); cleared when one is heard of (clearing one that ran is harmless). */
   let stealTimer: unknown;
   /** What the leader's open line brought while this tab had no open relay: handed to the next relay that opens on it. */
   let missed: Array<Post & { k: "in" }> = [];
   /** This tab's requests still waiting for a reply: a new leader learns them, so their replies still reach only this tab. */
   const asked = new Set<string>();
 
-  const heard = () => {
-    clock.clearTimeout(stealTimer);
-    stealTimer = undefined;
-  };
+  const heard = () => clock.clearTimeout(stealTimer);
 
   /** Opens the relay on leader `l`'s line `g`, then hands it what that line brought meanwhile. */
   const openRelay = (socket: Relay, l: string, g: number) => {
@@ -145,10 +143,7 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
         if (known?.up) return openRelay(socket, known.l, known.g);
         post({ k: "hi", r: socket.id });
         heard();
-        stealTimer = clock.setTimeout(() => {
-          stealTimer = undefined;
-          if (relay === socket && socket.readyState === 0) tab.steal();
-        }, ANSWER_MS);
+        stealTimer = clock.setTimeout(() => relay === socket && socket.readyState === 0 && tab.steal(), ANSWER_MS);
       });
       return socket;
     },
