@@ -33,7 +33,7 @@ export interface Leader {
 /**
  * The leader part of tab `me`. In acknowledged mode `session` is the shared
  * session, and `echoes` says whether this tab hears its own posts back (an
- * echo channel, see translate.ts).
+ * echo channel, see writer.ts).
  */
 export function createLeader(me: string, line: Line, post: (post: Post) => void, session?: { state: SessionState }, echoes = false): Leader {
   const { clock } = line.options;

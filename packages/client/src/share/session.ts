@@ -6,7 +6,7 @@
 // Every assignment is posted to every tab, and the frame written only once
 // the leader heard that post back (a post that went round reaches every tab;
 // one a dying page had not sent off yet is lost while its socket still sends
-// what was written: translate.ts), so any tab that takes over knows the
+// what was written: writer.ts), so any tab that takes over knows the
 // session, what the server has not acknowledged (and resends it with the
 // same G, which the server drops if it has it), and each tab's acknowledged
 // n (so a tab's own resend of an acknowledged message is answered, not

@@ -52,7 +52,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
   /**
    * Acknowledged mode: while this tab leads, a second object on the channel
    * hears its own `seq` posts back; an assignment is written once its post
-   * was (translate.ts says why). Undefined when the channel refused it.
+   * was (writer.ts says why). Undefined when the channel refused it.
    */
   let echo: ChannelLike | undefined;
   const deafen = () => {

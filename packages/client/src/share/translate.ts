@@ -45,7 +45,6 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
   /** Assignments are announced, then written once their post went round (writer.ts). */
   const { announce, write, ...writer } = createWriter(me, post, session, echoes);
 
-
   /** Sends a frame to a tab's client: this tab's through its socket, a follower's through the channel. */
   const toTab = (relay: string, frame: string) => {
     const socket = gate;
