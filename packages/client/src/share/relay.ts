@@ -44,6 +44,7 @@ export class Relay implements WebSocketLike {
   gen = 0;
   /** Handed to the leader, not yet confirmed, oldest first. */
   unconfirmed: Carried[] = [];
+  /** The relay's own state: CLOSED from the moment it adopts the real socket (then `readyState` is that socket's). */
   #state = CONNECTING;
   #n = 0;
   /**
@@ -92,7 +93,7 @@ export class Relay implements WebSocketLike {
 
   /** The leader's line is open: the relay opens, bound to that leader and generation. */
   open(leader: string, gen: number): void {
-    if (this.#state !== CONNECTING || this.#real) return;
+    if (this.#state !== CONNECTING) return;
     this.leader = leader;
     this.gen = gen;
     this.#state = OPEN;
@@ -101,7 +102,7 @@ export class Relay implements WebSocketLike {
 
   /** A frame from the leader (or the answer to this relay's ping); on an adopted socket, a frame the leader makes for its own client. */
   deliver(data: unknown): void {
-    if (this.#state === OPEN || this.#real?.readyState === OPEN) this.#emit({ type: "message", data });
+    if (this.readyState === OPEN) this.#emit({ type: "message", data });
   }
 
   /** The leader wrote messages up to `n`. */
@@ -111,7 +112,7 @@ export class Relay implements WebSocketLike {
 
   /** The leader's line dropped (or the leader is gone): the relay closes as a socket would. */
   drop(): void {
-    if (this.#state === CLOSED || this.#real) return;
+    if (this.#state === CLOSED) return;
     this.#state = CLOSED;
     this.#emit({ type: "close", code: 1006, reason: "the leader tab lost the line", wasClean: false });
   }

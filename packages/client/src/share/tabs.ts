@@ -146,8 +146,8 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
       election = elect(setup.locks, `lifeline:${setup.name}`, { lead, follow, fail: alone });
     },
     receive(raw: unknown, value: unknown, next: Next, re: unknown) {
-      const id = re ?? (value as { re?: unknown } | null)?.re;
-      if (typeof id === "string") asked.delete(id);
+      // a reply: its request is answered (anything else is in no set of ids)
+      asked.delete((re ?? (value as { re?: unknown } | null)?.re) as string);
       return tab.leader && attempts.real && !tab.framed ? tab.leader.incoming(raw, value, next, re) : next(value, re, raw);
     },
     outgoing(value: unknown, meta: Meta | undefined) {
