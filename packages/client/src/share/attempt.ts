@@ -72,8 +72,9 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
     lead(leader: Leader): boolean {
       known = undefined;
       heard();
-      if (!relay || relay.readyState !== 0 || relay.unconfirmed.length > 0 || !target) return real;
-      relay.adopt(new line.options.WebSocket(...target), leader.shared?.gate(relay));
+      // a relay still connecting never carried a message (and was made with a target)
+      if (relay?.readyState !== 0) return real;
+      relay.adopt(new line.options.WebSocket(...target!), leader.shared?.gate(relay));
       relay = undefined;
       return (real = true);
     },
