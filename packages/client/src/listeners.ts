@@ -1,7 +1,8 @@
-// The listener registry of the sockets lifeline makes itself: the fake
-// WebSocket of the testing kit and a follower's relay (share). Each takes
-// function or `handleEvent` listeners, as a platform WebSocket does. Plain
-// functions over a map, so a bundle keeps only the ones it calls.
+// The listener registry of the fake WebSocket of the testing kit: it takes
+// function or `handleEvent` listeners, as a platform WebSocket does. (A
+// follower's relay, a socket only the core listens to, keeps one listener
+// per type: share/relay.ts.) Plain functions over a map, so a bundle keeps
+// only the ones it calls.
 
 /** A listener as `addEventListener` takes it. */
 export type Listener = ((event: any) => void) | { handleEvent(event: any): void };

@@ -9,6 +9,7 @@ import type { Line } from "../core/extension.js";
 import type { Entry, WebSocketLike } from "../core/types.js";
 import type { Leader } from "./leader.js";
 import { Relay } from "./relay.js";
+import type { Carried } from "./relay.js";
 import type { Post } from "./wire.js";
 
 /** A relay that hears nothing from any leader within this time (a frozen leader tab) takes the lock. */
@@ -37,19 +38,17 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
   /** Where and how the current attempt connects, for a relay that adopts the real socket. */
   let target: [string, string | string[] | undefined] | undefined;
   /** Messages a leader never confirmed (with the relay and number they went out with), resent first on the next line. */
-  let held: Array<{ r: string; n: number; entry: Entry }> = [];
+  let held: Carried[] = [];
   /** The leader as last heard of. */
   let known: { l: string; g: number; up: boolean } | undefined;
+  /** Runs out when a relay hears no leader (see ANSWER_MS); cleared when one is heard of (clearing one that ran is harmless). */
   let stealTimer: unknown;
   /** What the leader's open line brought while this tab had no open relay: handed to the next relay that opens on it. */
-  let missed: Array<{ l: string; g: number; f: unknown }> = [];
+  let missed: Array<Post & { k: "in" }> = [];
   /** This tab's requests still waiting for a reply: a new leader learns them, so their replies still reach only this tab. */
   const asked = new Set<string>();
 
-  const heard = () => {
-    clock.clearTimeout(stealTimer);
-    stealTimer = undefined;
-  };
+  const heard = () => clock.clearTimeout(stealTimer);
 
   /** Opens the relay on leader `l`'s line `g`, then hands it what that line brought meanwhile. */
   const openRelay = (socket: Relay, l: string, g: number) => {
@@ -73,8 +72,9 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
     lead(leader: Leader): boolean {
       known = undefined;
       heard();
-      if (!relay || relay.readyState !== 0 || relay.unconfirmed.length > 0 || !target) return real;
-      relay.adopt(new line.options.WebSocket(...target), tab.framed ? leader.gate(relay) : undefined);
+      // a relay still connecting never carried a message (and was made with a target)
+      if (relay?.readyState !== 0) return real;
+      relay.adopt(new line.options.WebSocket(...target!), leader.shared?.gate(relay));
       relay = undefined;
       return (real = true);
     },
@@ -120,7 +120,7 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
           if ((message.to === undefined || message.to === relay?.id) && relay?.leader === message.l && relay.gen === message.g) relay.deliver(message.f);
           // no open relay yet (an async url still resolving): keep it for the relay that opens on this line
           else if (message.to === undefined && relay?.readyState !== 1 && !tab.leader && known?.l === message.l) {
-            missed.push({ l: message.l, g: message.g, f: message.f });
+            missed.push(message);
             if (missed.length > MISSED_MAX) missed.shift();
           }
       }
@@ -134,7 +134,7 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
         // in acknowledged mode the leader's client, too, speaks to the shared session through a filter
         if (!tab.framed) return undefined;
         const gate = new Relay(post, undefined);
-        return gate.adopt(new line.options.WebSocket(href, protocols), leader.gate(gate));
+        return gate.adopt(new line.options.WebSocket(href, protocols), leader.shared!.gate(gate));
       }
       target = [href, protocols];
       const socket = (relay = new Relay(post, heartbeat ? heartbeat.ping : undefined));
@@ -144,19 +144,14 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
         if (known?.up) return openRelay(socket, known.l, known.g);
         post({ k: "hi", r: socket.id });
         heard();
-        stealTimer = clock.setTimeout(() => {
-          stealTimer = undefined;
-          if (relay === socket && socket.readyState === 0) tab.steal();
-        }, ANSWER_MS);
+        stealTimer = clock.setTimeout(() => relay === socket && socket.readyState === 0 && tab.steal(), ANSWER_MS);
       });
       return socket;
     },
     /** The line opened: tell the other tabs (leading), then resend what no leader confirmed, oldest first, on the real socket or through the relay. */
     open(): void {
       if (real) tab.leader?.opened();
-      let i = 0;
-      for (; i < held.length; i++) if (!(real ? line.write(held[i]!.entry.wire) : relay!.carry(held[i]!.entry))) break;
-      held = held.slice(i);
+      while (held[0] && (real ? line.write(held[0].entry.wire) : relay!.carry(held[0].entry))) held.shift();
     },
     /** Only a relay needs to know which messages it carries; the real socket takes the core's path. */
     get transmit() {
@@ -165,8 +160,7 @@ export function createAttempts(line: Line, post: (post: Post) => void, tab: Tab)
     lost(): void {
       if (real) tab.leader?.lost();
       else if (relay) {
-        const { id } = relay;
-        held = [...held, ...relay.unconfirmed.map(({ n, entry }) => ({ r: id, n, entry }))];
+        held = [...held, ...relay.unconfirmed];
         // let go by this tab (its heartbeat found the leader silent, or reconnect()): the next relay asks before it trusts
         // the leader's last news, so a frozen leader that said nothing gets its lock taken
         if (known) known.up = false;

@@ -6,9 +6,9 @@
 // only to the tab that asked. In acknowledged mode the frames of the tabs
 // and the server go through translate.ts instead (one shared session).
 import type { Line, Next } from "../core/extension.js";
-import type { Filter, Relay } from "./relay.js";
-import type { Assigned, SessionState } from "./session.js";
+import type { SessionState } from "./session.js";
 import { translate } from "./translate.js";
+import type { Translator } from "./translate.js";
 import { SELF, route, routed } from "./wire.js";
 import type { Post } from "./wire.js";
 
@@ -26,18 +26,14 @@ export interface Leader {
   handle(post: Post): void;
   /** A frame came in on the real socket (plain mode): to every tab, or a reply only to the tab that asked. */
   incoming(raw: unknown, value: unknown, next: Next, re: unknown): void | Promise<void>;
-  /** Acknowledged mode: the filter between this tab's client and the real socket. */
-  gate(socket: Relay): Filter;
-  /** Acknowledged mode: an assignment of an earlier leader heard after this tab took over. */
-  late(assigned: Assigned): void;
-  /** Acknowledged mode: this leader's `seq` post number `i` was heard back on its echo channel. */
-  echoed(i: number): void;
+  /** Acknowledged mode: the leader's half of the shared session (translate.ts); undefined in plain mode. */
+  readonly shared: Translator | undefined;
 }
 
 /**
  * The leader part of tab `me`. In acknowledged mode `session` is the shared
  * session, and `echoes` says whether this tab hears its own posts back (an
- * echo channel, see translate.ts).
+ * echo channel, see writer.ts).
  */
 export function createLeader(me: string, line: Line, post: (post: Post) => void, session?: { state: SessionState }, echoes = false): Leader {
   const { clock } = line.options;
@@ -104,8 +100,6 @@ export function createLeader(me: string, line: Line, post: (post: Post) => void,
       post({ k: "in", l: me, g: gen, f: raw, to });
       if (to === undefined) return next(value, re, raw);
     },
-    gate: (socket) => shared!.gate(socket),
-    late: (assigned) => shared?.late(assigned),
-    echoed: (i) => shared?.echoed(i),
+    shared,
   };
 }

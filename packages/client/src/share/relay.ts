@@ -7,8 +7,6 @@
 // election is decided, the relay may instead adopt the real WebSocket when
 // the tab turns out to lead.
 import type { Entry, Frame, WebSocketLike } from "../core/types.js";
-import { addListener, dispatch } from "../listeners.js";
-import type { Listener, Listeners } from "../listeners.js";
 import { newId } from "./wire.js";
 import type { Post } from "./wire.js";
 
@@ -16,6 +14,9 @@ const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 3;
 const EVENTS = ["open", "close", "error", "message"];
+
+/** A listener as `addEventListener` takes it. */
+type Listener = ((event: any) => void) | { handleEvent(event: any): void };
 
 /** What the leader puts between its client and the real socket in acknowledged mode (see session.ts). */
 export interface Filter {
@@ -27,8 +28,9 @@ export interface Filter {
   opened(ready: () => void): void;
 }
 
-/** A user message handed to the leader and not yet confirmed as written. */
+/** A user message handed to the leader by relay `r` as its number `n`, and not yet confirmed as written. */
 export interface Carried {
+  readonly r: string;
   readonly n: number;
   readonly entry: Entry;
 }
@@ -42,9 +44,15 @@ export class Relay implements WebSocketLike {
   gen = 0;
   /** Handed to the leader, not yet confirmed, oldest first. */
   unconfirmed: Carried[] = [];
+  /** The relay's own state: CLOSED from the moment it adopts the real socket (then `readyState` is that socket's). */
   #state = CONNECTING;
   #n = 0;
-  readonly #listeners: Listeners = new Map();
+  /**
+   * The listener of each event type. A relay is a socket for the core
+   * alone, which has one listener on its socket (core/attempts.ts): one per
+   * type is all it needs, not a platform socket's registry.
+   */
+  readonly #listeners = new Map<string, Listener>();
   #real: WebSocketLike | undefined;
   #filter: Filter | undefined;
   readonly #forward = (real: { type: string; data?: unknown; code?: unknown; reason?: unknown; wasClean?: unknown }) => {
@@ -67,22 +75,25 @@ export class Relay implements WebSocketLike {
     return this.#real ? this.#real.readyState : this.#state;
   }
 
+  /** Sets the listener of `type` (replacing the one before: see `#listeners`). */
   addEventListener(type: string, listener: Listener): void {
-    addListener(this.#listeners, type, listener);
+    this.#listeners.set(type, listener);
   }
 
   removeEventListener(type: string, listener: Listener): void {
-    this.#listeners.get(type)?.delete(listener);
+    if (this.#listeners.get(type) === listener) this.#listeners.delete(type);
   }
 
   #emit(event: { type: string; [key: string]: unknown }): void {
     event.target = this;
-    dispatch(this.#listeners, event);
+    const listener = this.#listeners.get(event.type);
+    if (typeof listener === "function") listener(event);
+    else listener?.handleEvent(event);
   }
 
   /** The leader's line is open: the relay opens, bound to that leader and generation. */
   open(leader: string, gen: number): void {
-    if (this.#state !== CONNECTING || this.#real) return;
+    if (this.#state !== CONNECTING) return;
     this.leader = leader;
     this.gen = gen;
     this.#state = OPEN;
@@ -91,19 +102,17 @@ export class Relay implements WebSocketLike {
 
   /** A frame from the leader (or the answer to this relay's ping); on an adopted socket, a frame the leader makes for its own client. */
   deliver(data: unknown): void {
-    if (this.#state === OPEN || this.#real?.readyState === OPEN) this.#emit({ type: "message", data });
+    if (this.readyState === OPEN) this.#emit({ type: "message", data });
   }
 
   /** The leader wrote messages up to `n`. */
   confirm(n: number): void {
-    let i = 0;
-    while (i < this.unconfirmed.length && this.unconfirmed[i]!.n <= n) i++;
-    if (i > 0) this.unconfirmed = this.unconfirmed.slice(i);
+    this.unconfirmed = this.unconfirmed.filter((carried) => carried.n > n);
   }
 
   /** The leader's line dropped (or the leader is gone): the relay closes as a socket would. */
   drop(): void {
-    if (this.#state === CLOSED || this.#real) return;
+    if (this.#state === CLOSED) return;
     this.#state = CLOSED;
     this.#emit({ type: "close", code: 1006, reason: "the leader tab lost the line", wasClean: false });
   }
@@ -112,9 +121,14 @@ export class Relay implements WebSocketLike {
   carry(entry: Entry): boolean {
     if (this.#state !== OPEN) return false;
     const n = ++this.#n;
-    this.unconfirmed.push({ n, entry });
-    this.#post({ k: "out", r: this.id, l: this.leader!, g: this.gen, f: entry.wire, n, id: entry.meta?.id });
+    this.unconfirmed.push({ r: this.id, n, entry });
+    this.#out(entry.wire, n, entry.meta?.id);
     return true;
+  }
+
+  /** Hands frame `f` to the leader for this relay's line (`n` numbers a user message, `id` is a request id). */
+  #out(f: Frame, n?: number, id?: string): void {
+    this.#post({ k: "out", r: this.id, l: this.leader!, g: this.gen, f, n, id });
   }
 
   /** Frames the core writes itself: the heartbeat ping (answered by the leader) and anything else, unnumbered. */
@@ -122,7 +136,7 @@ export class Relay implements WebSocketLike {
     if (this.#real) return void (this.#filter?.out(frame) || this.#real.send(frame));
     if (this.#state !== OPEN) throw new Error("relay closed");
     if (frame === this.#ping) this.#post({ k: "ping", r: this.id, l: this.leader! });
-    else this.#post({ k: "out", r: this.id, l: this.leader!, g: this.gen, f: frame });
+    else this.#out(frame);
   }
 
   close(code?: number, reason?: string): void {

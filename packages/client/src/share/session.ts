@@ -6,7 +6,7 @@
 // Every assignment is posted to every tab, and the frame written only once
 // the leader heard that post back (a post that went round reaches every tab;
 // one a dying page had not sent off yet is lost while its socket still sends
-// what was written: translate.ts), so any tab that takes over knows the
+// what was written: writer.ts), so any tab that takes over knows the
 // session, what the server has not acknowledged (and resends it with the
 // same G, which the server drops if it has it), and each tab's acknowledged
 // n (so a tab's own resend of an acknowledged message is answered, not
@@ -90,15 +90,17 @@ export function envelopeOf(frame: unknown): { n: number; rewrite(g: number): str
 }
 
 /**
- * Where a tab's message stands: `"acked"` (the server has it: answer the tab),
- * `"sent"` (assigned already: written, or resent at the open), or a new
- * assignment to post and write.
+ * Where tab session `source`'s message `n` stands: `"acked"` (the server has
+ * it: answer the tab), `"sent"` (assigned already: written, or resent at the
+ * open), or undefined (not assigned yet).
  */
+export const standing = (state: SessionState, source: string, n: number): "acked" | "sent" | undefined =>
+  n <= (state.sources[source] ?? 0) ? "acked" : state.log.some(([, s, m]) => s === source && m === n) ? "sent" : undefined;
+
+/** Where a tab's message stands (see `standing`), or a new assignment to post and write. */
 export function assign(state: SessionState, source: string, n: number, envelope: { rewrite(g: number): string }): "acked" | "sent" | Assigned {
-  if (n <= (state.sources[source] ?? 0)) return "acked";
-  if (state.log.some(([, s, m]) => s === source && m === n)) return "sent";
-  const g = ++state.last;
-  return [g, source, n, envelope.rewrite(g)];
+  const g = standing(state, source, n) ?? ++state.last;
+  return typeof g === "string" ? g : [g, source, n, envelope.rewrite(g)];
 }
 
 /** The highest shared seq this tab has heard of (assigned or acknowledged), not counting a takeover's skip. */
@@ -131,11 +133,9 @@ export function acknowledge(state: SessionState, g: number): Map<string, number>
   if (g <= state.acked) return moved;
   state.acked = g;
   if (g > state.last) state.last = g;
-  let i = 0;
-  for (; i < state.log.length && state.log[i]![0] <= g; i++) {
-    const [, source, n] = state.log[i]!;
+  while (state.log[0] && state.log[0][0] <= g) {
+    const [, source, n] = state.log.shift()!;
     if (n > (state.sources[source] ?? 0)) moved.set(source, (state.sources[source] = n));
   }
-  state.log = state.log.slice(i);
   return moved;
 }

@@ -52,7 +52,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
   /**
    * Acknowledged mode: while this tab leads, a second object on the channel
    * hears its own `seq` posts back; an assignment is written once its post
-   * was (translate.ts says why). Undefined when the channel refused it.
+   * was (writer.ts says why). Undefined when the channel refused it.
    */
   let echo: ChannelLike | undefined;
   const deafen = () => {
@@ -71,7 +71,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
     }
     echo?.addEventListener("message", ({ data }) => {
       const { k, l, i } = data as { k?: unknown; l?: unknown; i?: number };
-      if (k === "seq" && l === me) tab.leader?.echoed(i!);
+      if (k === "seq" && l === me) tab.leader?.shared?.echoed(i!);
     });
     const now = (tab.leader = createLeader(me, line, post, tab.framed ? shared : undefined, !!echo));
     for (const id of asked) now.asked(id);
@@ -118,7 +118,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
         return tab.leader?.handle(message);
       case "seq":
         // heard late by a tab that leads now: the old leader's last words
-        return void (tab.leader ? tab.leader.late(message.a) : record(shared.state, message.a));
+        return void (tab.leader ? tab.leader.shared?.late(message.a) : record(shared.state, message.a));
       case "acked":
         return void acknowledge(shared.state, message.g);
       case "session":
@@ -146,8 +146,8 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
       election = elect(setup.locks, `lifeline:${setup.name}`, { lead, follow, fail: alone });
     },
     receive(raw: unknown, value: unknown, next: Next, re: unknown) {
-      const id = re ?? (value as { re?: unknown } | null)?.re;
-      if (typeof id === "string") asked.delete(id);
+      // a reply: its request is answered (anything else is in no set of ids)
+      asked.delete((re ?? (value as { re?: unknown } | null)?.re) as string);
       return tab.leader && attempts.real && !tab.framed ? tab.leader.incoming(raw, value, next, re) : next(value, re, raw);
     },
     outgoing(value: unknown, meta: Meta | undefined) {

@@ -16,6 +16,8 @@
 // On a new line (a reconnect, a takeover) or a reset of the shared session
 // the server holds nothing: every tab subscribes again from its position.
 
+import { SELF } from "./wire.js";
+
 /** A topic frame (docs/protocol.md, "Topics"), from a tab or the server. */
 export interface TopicFrame {
   t: string;
@@ -36,12 +38,27 @@ interface Held {
 
 /**
  * The topics of the tabs, as the leader keeps them for one line. `write`
- * sends a frame to the server; `answer` hands a frame to the clients of the
- * tab sessions `to` (`now`: a server frame the leader's own client gets from
- * the caller; false when none of them is this tab's).
+ * sends a frame to the server; `relays` says which relay (or SELF) speaks
+ * for a tab session, and `toTab` hands a frame to the client behind one.
  */
-export function tabTopics(write: (frame: string) => void, answer: (to: Iterable<string>, frame: string, now: boolean) => boolean) {
+export function tabTopics(write: (frame: string) => void, relays: Map<string, string>, toTab: (relay: string, frame: string) => void) {
   const topics = new Map<string, Held>();
+
+  /**
+   * Hands a frame to the clients of the tab sessions `to` (`now`: a server
+   * frame the leader's own client gets from the caller); false when none of
+   * them is this tab's.
+   */
+  const answer = (to: Iterable<string>, frame: string, now: boolean): boolean => {
+    let self = false;
+    for (const source of to) {
+      const relay = relays.get(source);
+      // this tab's client: a server frame goes on its way now (the caller hands it over), an answer made here just after
+      if (relay === SELF && now) self = true;
+      else if (relay !== undefined) toTab(relay, frame);
+    }
+    return !self;
+  };
 
   /** The tab sessions a server frame is for; undefined: every tab (a publication, or a topic no tab holds). */
   const route = (f: TopicFrame): Set<string> | undefined => {

@@ -1,10 +1,10 @@
 // The leader's half of acknowledged delivery across tabs (session.ts says
 // what the shared session is): it speaks the shared session on the real
-// socket, gives each tab's message a shared seq (posted to every tab; the
-// frame is written once that post came back on this tab's echo channel),
-// turns the server's acks into each tab's own, holds the line closed to the
-// tabs until the server's answer to the hello is accounted for, and starts a
-// fresh shared session when the server lost it.
+// socket, answers each tab's own hello, gives each tab's message a shared
+// seq (posted to every tab, then written: writer.ts), turns the server's
+// acks into each tab's own, holds the line closed to the tabs until the
+// server's answer to the hello is accounted for, and starts a fresh shared
+// session when the server lost it.
 import type { Frame } from "../core/types.js";
 import type { Filter, Relay } from "./relay.js";
 import { CATCH_UP_MS, ack, acknowledge, assign, envelopeOf, heardUpTo, hello, newSession, parse, record, requestId } from "./session.js";
@@ -12,8 +12,8 @@ import type { Assigned, SessionState } from "./session.js";
 import { tabTopics } from "./topics.js";
 import type { TopicFrame } from "./topics.js";
 import { SELF, newId, route, routed } from "./wire.js";
-import type { Routes } from "./wire.js";
-import type { Post } from "./wire.js";
+import type { Post, Routes } from "./wire.js";
+import { createWriter } from "./writer.js";
 import type { Line } from "../core/extension.js";
 
 /**
@@ -23,9 +23,6 @@ import type { Line } from "../core/extension.js";
 export function translate(me: string, line: Line, post: (post: Post) => void, gen: () => number, routes: Routes, session: { state: SessionState }, echoes: boolean) {
   const { clock, heartbeat } = line.options;
   let gate: Relay | undefined;
-  /** Relay (or SELF) → the tab session it said hello with, and back. */
-  const sources = new Map<string, string>();
-  const relays = new Map<string, string>();
   let ready = false;
   let whenReady: (() => void) | undefined;
   /** Frames the server sent between the hello and its ack (a replay): handed out once the line is open to the tabs. */
@@ -34,23 +31,9 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
   let answer: number | undefined;
   /** The timer that ends that wait. */
   let waiting: unknown;
-  /** The assignments written (or queued to be) on this line, and the highest shared seq written: a lower one would be a duplicate to the server. */
-  let wrote = new WeakSet<Assigned>();
-  let top = 0;
-  /**
-   * What to write on this line, in order, each with the number of this
-   * leader's last `seq` post before it; and the number of the last post heard
-   * back on its echo channel (tabs.ts). A browser tearing a page down drops
-   * the posts it has not routed yet, while the socket, in another process,
-   * still sends what was written: a frame written before its post went round
-   * could reach the server with no other tab knowing its seq, and the message
-   * behind it would be delivered twice when its tab resends it through the
-   * next leader. A post heard back went round: every other tab gets it.
-   * Without an echo channel, nothing waits.
-   */
-  let outbox: Array<[Assigned, number]> = [];
-  let posts = 0;
-  let echoed = echoes ? 0 : Infinity;
+  /** Relay (or SELF) → the tab session it said hello with, and back. */
+  const sources = new Map<string, string>();
+  const relays = new Map<string, string>();
   /**
    * The server's reset that made this tab start the current shared session,
    * the tab sessions from before it (their messages are not assigned: their
@@ -59,21 +42,8 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
   let reset: unknown;
   let stale = new Set<string>();
   const greeted = new Set<string>();
-
-  /** The tabs' topics (topics.ts): one server subscription per topic for every tab. */
-  const topics = tabTopics(
-    (frame) => gate?.raw(frame),
-    (to, frame, now) => {
-      let self = false;
-      for (const source of to) {
-        const relay = relays.get(source);
-        // this tab's client: a server frame goes on its way now (the caller hands it over), an answer made here just after
-        if (relay === SELF && now) self = true;
-        else if (relay !== undefined) toTab(relay, frame);
-      }
-      return !self;
-    },
-  );
+  /** Assignments are announced, then written once their post went round (writer.ts). */
+  const { announce, write, ...writer } = createWriter(me, post, session, echoes);
 
   /** Sends a frame to a tab's client: this tab's through its socket, a follower's through the channel. */
   const toTab = (relay: string, frame: string) => {
@@ -82,49 +52,19 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
     if (relay === SELF) queueMicrotask(() => socket?.deliver(frame));
     else post({ k: "in", l: me, g: gen(), f: frame, to: relay });
   };
+  /** The tabs' topics (topics.ts): one server subscription per topic for every tab. */
+  const topics = tabTopics((frame) => gate?.raw(frame), relays, toTab);
 
-  /** Tells every tab of a new assignment (before the frame goes out: whoever leads next can resend it). */
-  const announce = (assigned: Assigned) => {
-    post({ k: "seq", a: assigned, l: me, i: ++posts });
-    record(session.state, assigned);
-  };
-
-  /** Queues an assignment to be written on this line, after what is queued already. */
-  const write = (assigned: Assigned) => {
-    wrote.add(assigned);
-    outbox.push([assigned, posts]);
-    flush();
-  };
-
-  /**
-   * Writes what is queued, in order, once the posts before it went round: as
-   * it is when its seq is above all written here, else (a late one) under the
-   * next seq, announced like any assignment, as the server would drop a lower seq.
-   */
-  const flush = () => {
-    while (outbox[0] && outbox[0][1] <= echoed && gate) {
-      const [next] = outbox[0];
-      if (next[0] <= top) {
-        const g = ++session.state.last;
-        const out: Assigned = [g, next[1], next[2], envelopeOf(next[3])!.rewrite(g)];
-        announce(out);
-        wrote.add(out);
-        outbox[0] = [out, posts];
-      } else {
-        outbox.shift();
-        top = next[0];
-        gate.raw(next[3]);
-      }
-    }
+  /** Tab session `source` hears the server's ack of its messages up to `n` (when it said hello on this line). */
+  const ackTab = (source: string, n: number) => {
+    const relay = relays.get(source);
+    if (relay !== undefined) toTab(relay, ack(n));
   };
 
   /** The server acknowledged the shared seqs up to `g`: each tab hears the ack of its own messages. */
   const acked = (g: number) => {
     post({ k: "acked", g });
-    for (const [source, n] of acknowledge(session.state, g)) {
-      const relay = relays.get(source);
-      if (relay !== undefined) toTab(relay, ack(n));
-    }
+    for (const [source, n] of acknowledge(session.state, g)) ackTab(source, n);
   };
 
   /**
@@ -149,7 +89,7 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
     waiting = undefined;
     acked(handled);
     // what was heard meanwhile and the server has not handled
-    for (const assigned of [...session.state.log]) if (!wrote.has(assigned)) write(assigned);
+    for (const assigned of [...session.state.log]) if (!writer.wrote(assigned)) write(assigned);
     // the shared line is open (to this tab's client, then, through `up`, to the others)
     ready = true;
     whenReady?.();
@@ -253,16 +193,12 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
   return {
     fromTab,
     /** This leader's `seq` post number `i` went round (heard on its echo channel): what waited for it is written. */
-    echoed(i: number) {
-      if (i <= echoed) return;
-      echoed = i;
-      flush();
-    },
+    echoed: writer.echoed,
     /** The real socket was let go. */
     lost() {
       clock.clearTimeout(waiting);
       gate = undefined;
-      outbox = [];
+      writer.lost();
       ready = false;
       answer = undefined;
       waiting = undefined;
@@ -276,9 +212,7 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
           ready = false;
           early = [];
           answer = undefined;
-          wrote = new WeakSet();
-          top = 0;
-          outbox = [];
+          writer.open(socket);
           sources.clear();
           relays.clear();
           topics.clear();
@@ -295,29 +229,17 @@ export function translate(me: string, line: Line, post: (post: Post) => void, ge
      * An assignment posted by an earlier leader that reached this tab after it
      * took over. Before the line opens to the tabs it is taken in (the server's
      * answer to the hello says whether it was handled; hearing the assignment
-     * that answer covers ends the wait for them). Once open: handled (the
-     * server acknowledged its seq) means the tab's message is delivered;
-     * otherwise it is written, under a new seq if this line already wrote a
-     * higher one (the server would drop it as a duplicate). A tab's own resend
-     * of it is then recognised either way.
+     * that answer covers ends the wait for them); once open, see the writer's
+     * `late` (its tab hears the ack when the server had it).
      */
     late(assigned: Assigned) {
-      const { state } = session;
       if (!ready) {
-        record(state, assigned);
+        record(session.state, assigned);
         if (answer !== undefined && assigned[0] >= answer) open();
-        return;
-      }
-      const [g, source, n] = assigned;
-      if (n <= (state.sources[source] ?? 0) || state.log.some(([, s, m]) => s === source && m === n)) return;
-      if (g <= state.acked) {
-        state.sources[source] = n;
-        const relay = relays.get(source);
-        if (relay !== undefined) toTab(relay, ack(n));
-        return;
-      }
-      record(state, assigned);
-      write(assigned);
+      } else if (writer.late(assigned)) ackTab(assigned[1], assigned[2]);
     },
   };
 }
+
+/** The leader's half of acknowledged delivery (see `translate`). */
+export type Translator = ReturnType<typeof translate>;

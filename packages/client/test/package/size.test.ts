@@ -22,25 +22,24 @@ import { bundle, DIST } from "./bundle.js";
  * a message delivered twice (docs/sharing.md, "With atLeastOnce()"). Then
  * lowered with the core's diet (issue 21, December 2026: core 5,824 → 5,467 B,
  * ./request +450 → +392 B; share app 10,751 B, everything 13,010 B).
+ * `./share` is guarded over the core since (see OVER_CORE).
  */
-const CEILINGS = { core: 5_500, share: 10_800, everything: 13_050 };
+const CEILINGS = { core: 5_500, everything: 13_050 };
 /**
  * Each entry point over the core: `./request` and `./websocket` at their
  * budgets (400 and 1,200 B; the drop-in measures +1,196 B since its url and
  * protocols are resolved as one pair), `./at-least-once` under its 900.
+ * `./share`'s budget is 2,500 B: it measures +5,214 B (+5,284 B before its
+ * trim of December 2026), about 1,970 B of it the shared session for
+ * `atLeastOnce()` that every share app ships (docs/performance.md); its
+ * ceiling is that figure and ~1%.
  */
-const OVER_CORE = { "at-least-once": 870, request: 400, websocket: 1_200 };
+const OVER_CORE = { "at-least-once": 870, request: 400, websocket: 1_200, share: 5_270 };
 
 const APPS = {
   // createClient with its defaults: reconnect, jittered backoff, heartbeat, queue, validation, typed events
   core: `import { createClient } from "./index.js";
     const client = createClient({ url: "wss://example.test/ws" });
-    client.on("message", (m) => console.log(m));
-    client.send({ type: "chat", text: "hi" });`,
-  // the core plus one connection for every tab
-  share: `import { createClient } from "./index.js";
-    import { acrossTabs } from "./share.js";
-    const client = createClient({ url: "wss://example.test/ws", share: acrossTabs({ name: "chat" }) });
     client.on("message", (m) => console.log(m));
     client.send({ type: "chat", text: "hi" });`,
   everything: `import { createClient } from "./index.js";
@@ -67,6 +66,12 @@ const OVER_CORE_APPS = {
     client.on("message", (m) => console.log(m));
     client.send({ type: "chat", text: "hi" });
     request(client, { type: "get" }).then(console.log);`,
+  // the core plus one connection for every tab
+  share: `import { createClient } from "./index.js";
+    import { acrossTabs } from "./share.js";
+    const client = createClient({ url: "wss://example.test/ws", share: acrossTabs({ name: "chat" }) });
+    client.on("message", (m) => console.log(m));
+    client.send({ type: "chat", text: "hi" });`,
   // the drop-in on its own (the same small app as bench/sizes.mjs's), against the core's app
   websocket: `import { LifelineWebSocket } from "./websocket.js";
     const socket = new LifelineWebSocket("wss://example.test/ws");
