@@ -39,7 +39,7 @@ export abstract class Connection extends Attempts {
   #calibration = 0;
   #latency: number | undefined;
   #waiters: Array<[() => void, (error: LifelineError) => void]> | undefined;
-  /** Why the client stopped: `CLOSED`, or `GAVE_UP` with its story. */
+  /** Why the client stopped (set whenever the phase is closed): `CLOSED`, or `GAVE_UP` with its story. */
   #ended: LifelineError | undefined;
 
   /** Sends what the queue holds (client.ts). */
@@ -61,7 +61,7 @@ export abstract class Connection extends Attempts {
   }
 
   opened(): Promise<void> {
-    return this.#phase > 4 ? Promise.resolve() : this.#phase === 1 ? Promise.reject(this.#ended ?? closedError()) : new Promise((resolve, reject) => (this.#waiters ??= []).push([resolve, reject]));
+    return this.#phase > 4 ? Promise.resolve() : this.#phase === 1 ? Promise.reject(this.#ended) : new Promise((resolve, reject) => (this.#waiters ??= []).push([resolve, reject]));
   }
 
   connect(): void {
