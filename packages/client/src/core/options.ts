@@ -167,8 +167,8 @@ const KNOWN: Record<string, unknown> = { ...DEFAULTS, url: 0, delivery: 0, share
 function merge(given: unknown, defaults: any, known: object, path: string): any {
   if (!isObject(given)) refuse(path.slice(0, -1) || "options", given, {});
   let out = defaults;
-  for (const key in given as object) {
-    const value = (given as Record<string, unknown>)[key];
+  // own names only (for…in would also walk names an old library added to Object.prototype)
+  for (const [key, value] of Object.entries(given as object)) {
     const name = path + key;
     const fallback = defaults[key];
     if (!Object.hasOwn(known, key)) refuse(name, value);
