@@ -47,8 +47,8 @@ export abstract class Attempts extends Events {
 
   /** The socket opened. */
   protected abstract onOpen(): void;
-  /** The socket (or the attempt) is finished: `code` and `reason` as a close gives them; `force`: reconnect whatever the policy says. */
-  protected abstract onLost(code: number, reason: string, wasClean?: boolean, force?: boolean): void;
+  /** The socket (or the attempt) is finished: `code` and `reason` as a close gives them. */
+  protected abstract onLost(code: number, reason: string, wasClean?: boolean): void;
   /** A frame came in. */
   protected abstract onFrame(data: unknown): void;
   /** An event of something else than the current socket (a browser hint, or a socket let go). */

@@ -21,6 +21,9 @@ import type { ResolvedHeartbeat } from "./types.js";
 /** A timer firing this much later than it was due means the device slept. */
 const LATE_MS = 1_000;
 
+/** The reason of a line the heartbeat declared dead (it always reconnects, subject to maxRetries). */
+const DEAD = "heartbeat timeout";
+
 const STATES: State[] = ["idle", "closed", "connecting", "reconnecting", "reconnecting", "open", "open", "open"];
 
 export abstract class Connection extends Attempts {
@@ -36,7 +39,7 @@ export abstract class Connection extends Attempts {
   #calibration = 0;
   #latency: number | undefined;
   #waiters: Array<[() => void, (error: LifelineError) => void]> | undefined;
-  /** Why the client stopped: `CLOSED`, or `GAVE_UP` with its story. */
+  /** Why the client stopped (set whenever the phase is closed): `CLOSED`, or `GAVE_UP` with its story. */
   #ended: LifelineError | undefined;
 
   /** Sends what the queue holds (client.ts). */
@@ -58,7 +61,7 @@ export abstract class Connection extends Attempts {
   }
 
   opened(): Promise<void> {
-    return this.#phase > 4 ? Promise.resolve() : this.#phase === 1 ? Promise.reject(this.#ended ?? closedError()) : new Promise((resolve, reject) => (this.#waiters ??= []).push([resolve, reject]));
+    return this.#phase > 4 ? Promise.resolve() : this.#phase === 1 ? Promise.reject(this.#ended) : new Promise((resolve, reject) => (this.#waiters ??= []).push([resolve, reject]));
   }
 
   connect(): void {
@@ -94,7 +97,6 @@ export abstract class Connection extends Attempts {
   /** Enters `phase`; the phase left takes its timer with it, `ms` arms the new one. */
   #go(phase: number, ms?: number): void {
     this.o.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
     const from = this.state;
     this.#phase = phase;
     if (ms !== undefined) this.#arm(ms);
@@ -124,7 +126,6 @@ export abstract class Connection extends Attempts {
       const phase = this.#phase;
       const now = this.o.clock.now();
       const heartbeat = this.o.heartbeat as ResolvedHeartbeat;
-      this.#timer = undefined;
       if (phase < 4) return this.onLost(1006, "connect timeout");
       // while the browser says it is offline, no attempt is spent; `online` cuts the wait short
       if (phase < 5) return browser.navigator?.onLine !== false ? this.#attempt(3) : this.#arm(Math.max(this.#delay, 1_000));
@@ -140,7 +141,7 @@ export abstract class Connection extends Attempts {
       // a server never heard answering costs one reconnect; after that it does not speak the heartbeat
       if (this.#calibration !== 1) {
         this.#calibration ||= 1;
-        return this.onLost(1006, "heartbeat timeout", false, true);
+        return this.onLost(1006, DEAD);
       }
       this.#calibration = 3;
       this.#go(5);
@@ -180,11 +181,12 @@ export abstract class Connection extends Attempts {
     return this.release(code, reason);
   }
 
-  /** The socket failed, closed, timed out or was declared dead (`force`: reconnect whatever the policy says). */
-  protected onLost(code: number, reason: string, wasClean = false, force = false): void {
+  /** The socket failed, closed, timed out or was declared dead (the heartbeat's timeout: reconnect whatever the policy says). */
+  protected onLost(code: number, reason: string, wasClean = false): void {
     const info = { code, reason, wasClean };
     const failed = this.#phase > 1 && this.#phase < 4;
-    this.#release(1000, reason === "heartbeat timeout" ? reason : "");
+    const force = reason === DEAD;
+    this.#release(1000, force ? reason : "");
     const o = this.o;
     const attempt = ++this.#retries;
     if (failed && reason !== "url error") {

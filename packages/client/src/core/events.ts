@@ -43,7 +43,7 @@ export class Events {
   off(type: string, handler: Handler): void {
     const handlers = this.#all.get(type);
     // a new list rather than a splice: a dispatch under way walks the old one unchanged
-    if (handlers?.includes(handler)) this.#all.set(type, handlers.filter((h) => h !== handler));
+    if (handlers) this.#all.set(type, handlers.filter((h) => h !== handler));
   }
 
   /** Delivers now, or after the current change, dispatch or hold. @internal */

@@ -11,21 +11,15 @@ interface Source {
 
 export function iterate<T>(client: Source): AsyncGenerator<T, void, undefined> {
   const buffer: T[] = [];
-  let wake = () => {};
+  let wake: (value?: unknown) => void = () => {};
   let done = client.state === "closed";
-  const stops = [
-    client.on("message", (message: T) => (buffer.push(message), wake())),
-    client.on("state", ({ to }: { to: string }) => to === "closed" && ((done = true), wake())),
-  ];
+  // every state change wakes the consumer (it waits again unless closed or something came)
+  const stops = [client.on("message", (message: T) => wake(buffer.push(message))), client.on("state", ({ to }: { to: string }) => wake((done ||= to === "closed")))];
   return (async function* () {
     try {
-      for (;;) {
-        while (buffer.length) yield buffer.shift()!;
-        if (done) return;
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
+      while (buffer.length || !done) buffer.length ? yield buffer.shift()! : await new Promise((resolve) => (wake = resolve));
     } finally {
-      for (const stop of stops) stop();
+      stops.map((stop) => stop());
     }
   })();
 }

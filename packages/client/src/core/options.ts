@@ -82,16 +82,19 @@ export const isObject = (value: unknown): value is Record<string, any> => typeof
  * default's methods (a schema: `validate` one level down, in `~standard`).
  */
 function fits(value: any, fallback: any, name: string, key: string): unknown {
-  const type = fallback === undefined ? "function" : typeof fallback;
+  // no default: a function (a feature made by its entry point)
+  const type = typeof (fallback ?? fits);
   return CHOICES[key]
     ? CHOICES[key].includes(value)
     : key === "protocols"
-      ? typeof value === "string" || (Array.isArray(value) && value.every((p) => typeof p === "string"))
+      ? // a string, or an array of strings
+        [value].flat().every((p) => typeof p === "string")
       : // debug: a logger function too
         (key === "debug" && typeof value === "function") ||
         (typeof value === type &&
           value !== "" &&
-          (type !== "number" || (value >= (MIN[key] ?? 0) && (value < Infinity ? !COUNTS.includes(name) || Number.isInteger(value) : fallback === Infinity))) &&
+          // a number: at its floor, finite unless its default is Infinity, whole where it counts (Infinity % 1 is NaN)
+          (type !== "number" || (value >= (MIN[key] ?? 0) && (value < Infinity || fallback === Infinity) && !(COUNTS.includes(name) && value % 1))) &&
           // an object: its default's methods, and a schema's `~standard` with its `validate`, checked the same way
           (type !== "object" ||
             (isObject(value) && Object.keys(fallback).every((k) => (typeof fallback[k] !== "function" && !isObject(fallback[k])) || fits(value[k], fallback[k], name, k)))));
@@ -150,7 +153,8 @@ function refuse(name: string, value: unknown, fallback?: unknown): never {
   );
 }
 
-const KNOWN: Record<string, unknown> = { ...DEFAULTS, url: 0, WebSocket: 0, delivery: 0, share: 0 };
+// (the spread copies the WebSocket getter as a value: the name is known either way)
+const KNOWN: Record<string, unknown> = { ...DEFAULTS, url: 0, delivery: 0, share: 0 };
 
 /**
  * Checks `given` against `defaults` and returns them merged: what was not
@@ -163,6 +167,7 @@ const KNOWN: Record<string, unknown> = { ...DEFAULTS, url: 0, WebSocket: 0, deli
 function merge(given: unknown, defaults: any, known: object, path: string): any {
   if (!isObject(given)) refuse(path.slice(0, -1) || "options", given, {});
   let out = defaults;
+  // own names only (for…in would also walk names an old library added to Object.prototype)
   for (const [key, value] of Object.entries(given as object)) {
     const name = path + key;
     const fallback = defaults[key];
@@ -173,12 +178,14 @@ function merge(given: unknown, defaults: any, known: object, path: string): any 
     // the WebSocket given is defined over DEFAULTS' getter, which an assignment would call
     if (key === "WebSocket") Object.defineProperty(out, key, { value });
     else
-      out[key] =
-        NESTED.includes(key) && value !== false
-          ? merge(value, fallback, fallback, `${name}.`)
-          : fits(value, fallback, name, key) || (key === "heartbeat" && value === false)
-            ? value
-            : refuse(name, value, fallback);
+      out[key] = NESTED.includes(key)
+        ? // heartbeat: false turns it off
+          key === "heartbeat" && value === false
+          ? value
+          : merge(value, fallback, fallback, `${name}.`)
+        : fits(value, fallback, name, key)
+          ? value
+          : refuse(name, value, fallback);
   }
   return out;
 }

@@ -35,7 +35,7 @@ export class WebSocketSurface extends EventTarget {
   constructor() {
     super();
     // the on* handlers: one listener per type, added first, calling whichever handler is set
-    for (const type of ["open", "message", "close", "error"] as const) {
+    for (const type of ["open", "close", "error", "message"] as const) {
       this[`on${type}`] = null;
       this.addEventListener(type, (event) => (this[`on${type}`] as Handler<this>)?.call(this, event));
     }

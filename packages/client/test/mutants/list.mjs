@@ -382,7 +382,7 @@ export const MUTANTS = [
     id: "events-off-removes-neighbour",
     file: "core/events.ts",
     what: "off() removes the first handler of the type, not the one given",
-    edits: [["if (handlers?.includes(handler)) this.#all.set(type, handlers.filter((h) => h !== handler));", "if (handlers?.includes(handler)) this.#all.set(type, handlers.slice(1));"]],
+    edits: [["if (handlers) this.#all.set(type, handlers.filter((h) => h !== handler));", "if (handlers) this.#all.set(type, handlers.slice(1));"]],
   },
   {
     id: "events-no-hold",
@@ -412,7 +412,7 @@ export const MUTANTS = [
     id: "iterate-never-ends",
     file: "core/iterate.ts",
     what: "the async iterator does not end when the client closes",
-    edits: [["to === \"closed\" && ((done = true), wake())", "to === \"closed\" && wake()"]],
+    edits: [["wake((done ||= to === \"closed\"))", "wake(to === \"closed\")"]],
   },
   {
     id: "iterate-lifo",
@@ -467,7 +467,7 @@ export const MUTANTS = [
     id: "options-maxretries-fraction",
     file: "core/options.ts",
     what: "a fractional maxRetries or queue.max is accepted",
-    edits: [["(value < Infinity ? !COUNTS.includes(name) || Number.isInteger(value) : fallback === Infinity)", "(value < Infinity || fallback === Infinity)"]],
+    edits: [[" && !(COUNTS.includes(name) && value % 1)", ""]],
   },
   {
     id: "options-connect-timeout-zero",
@@ -599,7 +599,7 @@ export const MUTANTS = [
     id: "client-heartbeat-not-forced",
     file: "core/connection.ts",
     what: "a heartbeat timeout asks shouldReconnect (and may stop)",
-    edits: [["return this.onLost(1006, \"heartbeat timeout\", false, true);", "return this.onLost(1006, \"heartbeat timeout\");"]],
+    edits: [["const force = reason === DEAD;", "const force = false;"]],
   },
   {
     id: "client-rtt-wrong",

@@ -125,6 +125,17 @@ describe("INVALID_OPTIONS", () => {
     }
   });
 
+  it("reads only the options' own names: an enumerable name some library put on Object.prototype is not an option", () => {
+    Object.defineProperty(Object.prototype, "lifelineTestPollution", { value: 1, enumerable: true, configurable: true, writable: true });
+    try {
+      const client = create({ autoConnect: false, backoff: { initial: 100 } });
+      expect(client.state).toBe("idle");
+      client.close();
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).lifelineTestPollution;
+    }
+  });
+
   it("rejects options that are not an object", () => {
     expect(() => createClient(null as unknown as ClientOptions)).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS" }));
   });
