@@ -4,7 +4,7 @@
 import type { ErrorContext, MessageContext, ResolvedOptions, SendResult, SessionContext } from "./options.js";
 import type { Fence, Store } from "./store.js";
 import type { TopicHub } from "./topics/hub.js";
-import type { Connection } from "./connection.js";
+import type { Link } from "./link.js";
 
 /** What a runtime adapter gives the core: a way to write a text frame and to close. */
 export interface Transport {
@@ -93,15 +93,15 @@ export interface Hub {
    * Makes `conn` the session's connection on this node; returns the one it
    * replaces, or `"refused"` (and changes nothing) when that one is another user's.
    */
-  claim(session: string, conn: Connection): Connection | undefined | "refused";
+  claim(session: string, conn: Link): Link | undefined | "refused";
   /** A connection now speaks for a session (onConnect). */
   connected(context: SessionContext & { readonly resumed: boolean }): void;
   /** …and no longer does (onDisconnect). */
   disconnected(context: SessionContext): void;
   /** `conn` no longer speaks for `session`. */
-  unbind(conn: Connection, session: string | undefined): void;
+  unbind(conn: Link, session: string | undefined): void;
   /** `conn` ended. */
-  ended(conn: Connection): void;
+  ended(conn: Link): void;
   /** The client of `session` acknowledged messages: there is room in its replay buffer. */
   acknowledged(session: string): void;
   count(what: "delivered" | "duplicates" | "resets"): void;

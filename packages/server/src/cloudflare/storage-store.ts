@@ -3,20 +3,15 @@
 // (eviction, hibernation, a redeploy). One object is one node: events are
 // delivered in-process. Methods run one after another (a queue), and each
 // writes its keys in one `put`/`delete`, which the runtime commits atomically.
+// The keys are laid out in storage-layout.ts.
 import { ANONYMOUS } from "../store.js";
 import type { AppendResult, AttachOwner, AttachResult, Entry, Fence, FencedResult, ResetReason, SessionInfo, Store, StoreEvent } from "../store.js";
 import { Owners, belongsTo, freshRecord, storeLimits, takeOver, victims } from "../session-record.js";
 import type { SessionRecord } from "../session-record.js";
+import { RECORD_PREFIX, alarmBy, deleteEntries, deleteKeys, entryKey, entryPrefix, recordKey, seqOfEntry, sessionOfRecord, userPrefix } from "./storage-layout.js";
+import type { DurableObjectStorageLike } from "./storage-layout.js";
 
-/** The part of `DurableObjectStorage` the store uses. */
-export interface DurableObjectStorageLike {
-  get<T = unknown>(key: string): Promise<T | undefined>;
-  put<T>(entries: Record<string, T>): Promise<void>;
-  delete(keys: string[]): Promise<number>;
-  list<T = unknown>(options?: { prefix?: string; start?: string; limit?: number }): Promise<Map<string, T>>;
-  getAlarm(): Promise<number | null>;
-  setAlarm(scheduledTime: number): Promise<void>;
-}
+export type { DurableObjectStorageLike } from "./storage-layout.js";
 
 /** Options of {@link durableObjectStore}. */
 export interface DurableObjectStoreOptions {
@@ -44,16 +39,6 @@ interface StoredSession extends SessionRecord {
   /** ms timestamp after which the record is gone; undefined while attached. */
   expires: number | undefined;
 }
-
-/** Keys per `delete` call: the storage API takes at most 128. */
-const DELETE_BATCH = 128;
-
-// The session id's length first, so that no session's keys are a prefix of another's.
-const recordKey = (session: string) => `s:${session.length}:${session}`;
-const entryPrefix = (session: string) => `e:${session.length}:${session}:`;
-const entryKey = (session: string, seq: number) => entryPrefix(session) + String(seq).padStart(16, "0");
-// A named user's index: one key per live session of theirs.
-const userPrefix = (user: string) => `u:${user.length}:${user}:`;
 
 class StorageSessions implements DurableObjectStore {
   readonly #storage: DurableObjectStorageLike;
@@ -129,7 +114,7 @@ class StorageSessions implements DurableObjectStore {
       for (let k = s.acked + 1; k <= upTo; k++) keys.push(entryKey(session, k));
       s.acked = upTo;
       await this.#storage.put({ [recordKey(session)]: s });
-      await this.#delete(keys);
+      await deleteKeys(this.#storage, keys);
     });
   }
 
@@ -140,7 +125,7 @@ class StorageSessions implements DurableObjectStore {
       const from = Math.max(after, s.acked);
       if (from >= s.sent || limit <= 0) return [];
       const found = await this.#storage.list<string>({ prefix: entryPrefix(session), start: entryKey(session, from + 1), limit });
-      return [...found].map(([key, body]) => ({ seq: Number(key.slice(key.lastIndexOf(":") + 1)), body }));
+      return [...found].map(([key, body]) => ({ seq: seqOfEntry(key), body }));
     });
   }
 
@@ -150,7 +135,7 @@ class StorageSessions implements DurableObjectStore {
       s.seen = Date.now();
       s.expires = s.seen + this.#ttl;
       await this.#storage.put({ [recordKey(session)]: s });
-      await this.#alarmBy(s.expires);
+      await alarmBy(this.#storage, s.expires);
     });
   }
 
@@ -171,9 +156,9 @@ class StorageSessions implements DurableObjectStore {
     return this.#atomic(async () => {
       const now = Date.now();
       let next = Infinity;
-      for (const [key, s] of await this.#storage.list<StoredSession>({ prefix: "s:" })) {
+      for (const [key, s] of await this.#storage.list<StoredSession>({ prefix: RECORD_PREFIX })) {
         if (s.expires === undefined) continue;
-        if (s.expires <= now) await this.#forget(key.slice(key.indexOf(":", 2) + 1), s);
+        if (s.expires <= now) await this.#forget(sessionOfRecord(key), s);
         else next = Math.min(next, s.expires);
       }
       if (next !== Infinity) await this.#storage.setAlarm(next);
@@ -213,7 +198,7 @@ class StorageSessions implements DurableObjectStore {
       if (s && s.reset === undefined && belongsTo(s, user)) live.push([session, s]);
       else stale.push(key);
     }
-    await this.#delete(stale);
+    await deleteKeys(this.#storage, stale);
     return live.sort(([, a], [, b]) => a.seen - b.seen);
   }
 
@@ -233,10 +218,10 @@ class StorageSessions implements DurableObjectStore {
     s.reset = reason;
     s.attached = false;
     s.expires = now + this.#ttl;
-    await this.#deleteEntries(session);
+    await deleteEntries(this.#storage, session);
     await this.#storage.put({ [recordKey(session)]: s });
-    if (s.user) await this.#delete([userPrefix(s.user) + session]);
-    await this.#alarmBy(s.expires);
+    if (s.user) await deleteKeys(this.#storage, [userPrefix(s.user) + session]);
+    await alarmBy(this.#storage, s.expires);
   }
 
   #fencedWrite(session: string, fence: Fence, write: (s: StoredSession) => Promise<void>): Promise<FencedResult> {
@@ -250,26 +235,8 @@ class StorageSessions implements DurableObjectStore {
   }
 
   async #forget(session: string, s: StoredSession): Promise<void> {
-    await this.#deleteEntries(session);
-    await this.#delete([recordKey(session), ...(s.user ? [userPrefix(s.user) + session] : [])]);
-  }
-
-  async #deleteEntries(session: string): Promise<void> {
-    for (;;) {
-      const keys = [...(await this.#storage.list({ prefix: entryPrefix(session), limit: DELETE_BATCH })).keys()];
-      if (keys.length === 0) return;
-      await this.#delete(keys);
-    }
-  }
-
-  async #delete(keys: string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += DELETE_BATCH) await this.#storage.delete(keys.slice(i, i + DELETE_BATCH));
-  }
-
-  /** Makes sure the alarm rings by `at` (it sweeps expired sessions). */
-  async #alarmBy(at: number): Promise<void> {
-    const current = await this.#storage.getAlarm();
-    if (current === null || current > at) await this.#storage.setAlarm(at);
+    await deleteEntries(this.#storage, session);
+    await deleteKeys(this.#storage, [recordKey(session), ...(s.user ? [userPrefix(s.user) + session] : [])]);
   }
 }
 

@@ -1,11 +1,11 @@
 // redisStore(): the Store contract (../store.ts) over Redis 7, for a fleet of
 // nodes sharing one Redis. Each method is one Lua script (./scripts.ts);
-// events reach the owning node over Pub/Sub on a channel per node.
+// events reach the owning node over Pub/Sub on a channel per node (./events.ts).
 import { Redis } from "ioredis";
 import { ANONYMOUS } from "../store.js";
 import type { AppendResult, AttachOwner, AttachResult, Entry, Fence, FencedResult, ResetReason, SessionInfo, Store, StoreEvent } from "../store.js";
 import { storeLimits } from "../session-record.js";
-import { pubSub } from "./pub-sub.js";
+import { NodeEvents } from "./events.js";
 import { ACKNOWLEDGE, APPEND, ATTACH, DETACH, DROP, INSPECT, READ, RECORD, RENEW, SESSIONS_OF } from "./scripts.js";
 import type { Script } from "./scripts.js";
 import { AppendBatches } from "./appends.js";
@@ -40,8 +40,8 @@ class RedisSessions implements Store {
     (session, bodies, whenFull) => this.#appendBatch(session, bodies, whenFull),
     (writeAll) => this.#scripts.corked(writeAll),
   );
-  #subscriber: Redis | undefined;
-  readonly #listeners = new Map<string, (event: StoreEvent) => void>();
+  /** Each node's events: its Pub/Sub channel, or handed over directly (events.ts). */
+  readonly #events: NodeEvents;
   /** Sessions attached through this store object, with their fences: their leases are renewed here. */
   readonly #leases: Leases;
   #closed = false;
@@ -65,20 +65,13 @@ class RedisSessions implements Store {
     this.#client = options.client ?? new Redis(options.url as string, { autoResendUnfulfilledCommands: false, lazyConnect: true });
     if (this.#ownsClient) this.#client.on("error", (error: unknown) => this.#onError(error));
     this.#scripts = new ScriptRunner(this.#client);
+    this.#events = new NodeEvents(this.#client, this.#prefix, this.#onError, () => this.#leases.owners());
     this.topics = new RedisTopics(this.#client, this.#prefix, this.#onError);
   }
 
   async subscribe(node: string, listener: (event: StoreEvent) => void): Promise<() => Promise<void>> {
     this.#live();
-    const channel = this.#channel(node);
-    const subscriber = this.#subscriberConnection();
-    this.#listeners.set(channel, listener);
-    await subscriber.subscribe(channel);
-    return async () => {
-      if (this.#listeners.get(channel) !== listener) return;
-      this.#listeners.delete(channel);
-      if (!this.#closed) await subscriber.unsubscribe(channel);
-    };
+    return this.#events.subscribe(node, listener);
   }
 
   async attach(session: string, node: string, create: boolean, owner: AttachOwner = ANONYMOUS): Promise<AttachResult> {
@@ -120,13 +113,13 @@ class RedisSessions implements Store {
 
   async #appendBatch(session: string, bodies: readonly string[], whenFull: WhenFull): Promise<AppendReply> {
     // the one node this store object listens for: its own sessions' appends skip Pub/Sub
-    const local = this.#listeners.size === 1 ? (this.#listeners.keys().next().value as string) : "";
+    const local = this.#events.local();
     const args = [session, this.#max, this.#prefix + "node:", this.#ttl, this.#prefix + "user:", whenFull === "refuse" ? "1" : "0", local, ...bodies];
     const reply = (await this.#run(APPEND, this.#keys(session), args)) as AppendReply;
     const [stored, first, , here] = reply;
     if (here === 1 && stored > 0) {
       const entries = bodies.slice(0, stored).map((body, i) => ({ seq: first + i, body }));
-      this.#listeners.get(local)?.({ type: "append", session, seq: first + stored - 1, entries });
+      this.#events.tell(local, { type: "append", session, seq: first + stored - 1, entries });
     }
     return reply;
   }
@@ -173,11 +166,10 @@ class RedisSessions implements Store {
     if (this.#closed) return;
     this.#closed = true;
     this.#leases.close();
-    this.#listeners.clear();
+    this.#events.close();
     this.#scripts.close();
     this.#appends.rejectAll(new Error("@lifeline/server/redis: the store is closed"));
     // no QUIT: with Redis unreachable it would wait for a reconnection
-    this.#subscriber?.disconnect();
     if (this.#ownsClient) this.#client.disconnect();
     await this.topics.close();
   }
@@ -198,10 +190,6 @@ class RedisSessions implements Store {
     return `${this.#prefix}user:${user}`;
   }
 
-  #channel(node: string): string {
-    return `${this.#prefix}node:${node}`;
-  }
-
   #reason(value: unknown): ResetReason {
     return (RESET_REASONS.includes(value as string) ? value : "unknown-session") as ResetReason;
   }
@@ -218,36 +206,6 @@ class RedisSessions implements Store {
     // this store object no longer keeps the session alive once detached, dropped or lost to another connection
     if (result !== "ok" || script === DETACH || script === DROP) this.#leases.release(session, fence);
     return result;
-  }
-
-  /**
-   * The subscriber connection came back: events published while it was away
-   * are lost. Once its channels are subscribed again, each session attached
-   * here gets an `append` hint, so its connection reads what it may have missed.
-   */
-  async #resubscribed(subscriber: Redis): Promise<void> {
-    const channels = [...this.#listeners.keys()];
-    if (channels.length === 0) return;
-    await subscriber.subscribe(...channels);
-    for (const [session, node] of this.#leases.owners()) this.#listeners.get(this.#channel(node))?.({ type: "append", session, seq: 0 });
-  }
-
-  #subscriberConnection(): Redis {
-    return (this.#subscriber ??= pubSub(this.#client, {
-      onError: (error) => this.#onError(error),
-      resubscribe: (subscriber) => this.#resubscribed(subscriber),
-      onMessage: (channel, message) => {
-        const listener = this.#listeners.get(channel);
-        if (!listener) return;
-        let event: StoreEvent;
-        try {
-          event = JSON.parse(message) as StoreEvent;
-        } catch (error) {
-          return this.#onError(error);
-        }
-        listener(event);
-      },
-    }));
   }
 
   /** Renews these leases in one pipeline (leases.ts): whether each was renewed; `undefined` when it failed (reported). */
