@@ -32,7 +32,9 @@ describe.skipIf(SKIP_REDIS)("heap over time, two nodes sharing Redis", () => {
   let nodes: Harness[] = [];
   beforeAll(async () => {
     redis = await startRedis();
-    const start = (node: string) => startLifeline({ node, store: redisStore({ url: redis.url, keyPrefix: "soak:", sessionTtl: 1_000 }) });
+    // sessions ended are forgotten 3 s later (the churn); a live one's lease is sessionTtl + a third of it, renewed every
+    // third: 1 s (1.33 s leases) lost live sessions on a starved machine, where a renewal came more than a second late
+    const start = (node: string) => startLifeline({ node, store: redisStore({ url: redis.url, keyPrefix: "soak:", sessionTtl: 3_000 }) });
     nodes = [await start("a"), await start("b")];
   });
   afterAll(async () => {
