@@ -19,13 +19,17 @@
 // string.format("%.0f") because Lua's own number-to-string conversion would
 // round them to 14 digits.
 
-const PRELUDE = `
-local h, q = KEYS[1], KEYS[2]
+/** Lua: `now()`, Redis's clock in ms (the topics' scripts use it too). */
+export const LUA_NOW = `
 local function now()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local function num(x) return string.format('%.0f', x) end
+`;
+
+const PRELUDE = `
+local h, q = KEYS[1], KEYS[2]
+${LUA_NOW}local function num(x) return string.format('%.0f', x) end
 local function expire(ms)
   redis.call('PEXPIRE', h, ms)
   redis.call('PEXPIRE', q, ms)

@@ -9,14 +9,11 @@ import { platform } from "../platform.js";
 import { TOPIC_RECORD_TTL } from "./history.js";
 import type { GapReason, HistoryLimits, HistoryRead, TopicHistory, TopicListener, TopicPosition } from "./history.js";
 import { pubSub } from "../redis/pub-sub.js";
+import { LUA_NOW } from "../redis/scripts.js";
 
 const PRELUDE = `
 local meta, stream = KEYS[1], KEYS[2]
-local function now()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-`;
+${LUA_NOW}`;
 
 // ARGV: channel, body, max, ttl, record ttl, an epoch for a topic that has none
 const PUBLISH = `${PRELUDE}
