@@ -3,36 +3,16 @@
 // node and with the producer on the other node of a fleet sharing a real
 // Redis. A client that stops acknowledging makes the producer's send answer
 // "full" (session intact); a client that is away still overflows.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { memoryStore } from "../src/index.js";
-import type { Store } from "../src/index.js";
-import { redisStore } from "../src/redis.js";
+import { describe, expect, it } from "vitest";
 import { RoomWaiters } from "../src/room.js";
-import { ackOf, msgOf, rawClient, roundTrip, startLifeline } from "./helpers.js";
+import { deploymentsPerTest } from "./deployments.js";
+import { ackOf, msgOf, rawClient, roundTrip } from "./helpers.js";
 import type { Frame, Harness, RawClient } from "./helpers.js";
-import { SKIP_REDIS, startRedis } from "./redis/redis-server.js";
-import type { RedisProcess } from "./redis/redis-server.js";
 
 const MAX = 10;
-let redis: RedisProcess | undefined;
-let started: Harness[] = [];
-let run = 0;
 
 /** The node the client is on, and the node the producer sends from (the same one, or another sharing Redis). */
-const deployments: Record<string, () => Promise<[Harness, Harness]>> = {
-  "one node": async () => {
-    const one = await startLifeline({ store: memoryStore({ replay: { max: MAX } }) });
-    started.push(one);
-    return [one, one];
-  },
-  "producer on another node sharing Redis": async () => {
-    const keyPrefix = `p${++run}:`;
-    const store = (): Store => redisStore({ url: (redis as RedisProcess).url, keyPrefix, replay: { max: MAX } });
-    const pair: [Harness, Harness] = [await startLifeline({ node: "a", store: store() }), await startLifeline({ node: "b", store: store() })];
-    started.push(...pair);
-    return pair;
-  },
-};
+const { pairs, skipped, start } = deploymentsPerTest(() => ({}), { replay: { max: MAX } }, "producer on another node sharing Redis");
 
 /** A raw client of `user` on `session` that acknowledges every message as it arrives (unless told to stop). */
 async function reader(node: Harness, user: string, session: string): Promise<RawClient & { acking: boolean }> {
@@ -48,22 +28,8 @@ async function reader(node: Harness, user: string, session: string): Promise<Raw
   return c;
 }
 
-beforeAll(async () => {
-  if (!SKIP_REDIS) redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  for (const h of new Set(started)) {
-    await h.close();
-    await h.lifeline.store.close();
-  }
-  started = [];
-});
-
-for (const [name, deploy] of Object.entries(deployments)) {
-  describe.skipIf(name.includes("Redis") && SKIP_REDIS)(`producer backpressure, ${name}`, () => {
+for (const [name, deploy] of Object.entries(pairs)) {
+  describe.skipIf(skipped(name))(`producer backpressure, ${name}`, () => {
     it(`waitForRoom: 300 sends into a buffer of ${MAX} for a connected, acknowledging client, all stored, each delivered once in order`, async () => {
       const [clientNode, producer] = await deploy();
       const c = await reader(clientNode, "alice", "p1");
@@ -164,8 +130,7 @@ describe("producer backpressure, options", () => {
   });
 
   it("validates waitForRoom", async () => {
-    const h = await startLifeline();
-    started.push(h);
+    const h = await start();
     await expect(h.lifeline.send("s", 1, { waitForRoom: -1 })).rejects.toThrow("waitForRoom must be a number of ms >= 0, got -1");
     await expect(h.lifeline.sendToUser("u", 1, { waitForRoom: Number.NaN })).rejects.toThrow("waitForRoom must be a number of ms >= 0, got NaN");
   });

@@ -4,37 +4,18 @@
 // It must read nothing (no message, no ack count), and the owner's
 // connection must not be disturbed. sendToUser reaches each of a user's
 // sessions once, wherever they are connected, and those away on replay.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { memoryStore } from "../src/index.js";
+import { afterEach, describe, expect, it } from "vitest";
 import type { LifelineServerOptions } from "../src/index.js";
-import { redisStore } from "../src/redis.js";
-import { ackOf, isReset, msgOf, rawClient, roundTrip, startLifeline } from "./helpers.js";
+import { deploymentsPerTest } from "./deployments.js";
+import { ackOf, isReset, msgOf, rawClient, roundTrip } from "./helpers.js";
 import type { Frame, Harness, RawClient } from "./helpers.js";
-import { SKIP_REDIS, startRedis } from "./redis/redis-server.js";
-import type { RedisProcess } from "./redis/redis-server.js";
 
-let redis: RedisProcess | undefined;
-let started: Harness[] = [];
-let run = 0;
 const seen: Array<[string | undefined, string, unknown]> = [];
 
 const options = (): LifelineServerOptions => ({ onMessage: ({ user, session }, data) => void seen.push([user, session, data]) });
 
 /** Two nodes: the same one twice (memory store), or two sharing one Redis. */
-const deployments: Record<string, () => Promise<[Harness, Harness]>> = {
-  "one node": async () => {
-    const one = await startLifeline({ ...options(), store: memoryStore() });
-    started.push(one);
-    return [one, one];
-  },
-  "two nodes sharing Redis": async () => {
-    const keyPrefix = `u${++run}:`;
-    const start = (node: string) => startLifeline({ ...options(), node, store: redisStore({ url: (redis as RedisProcess).url, keyPrefix }) });
-    const pair: [Harness, Harness] = [await start("a"), await start("b")];
-    started.push(...pair);
-    return pair;
-  },
-};
+const { pairs, skipped, start } = deploymentsPerTest(options);
 
 /** A raw client of `user` (none: anonymous) that said hello for `session` and got its ack. */
 async function hello(node: Harness, user: string | undefined, session: string, ack = 0, resume = false): Promise<RawClient> {
@@ -46,23 +27,12 @@ async function hello(node: Harness, user: string | undefined, session: string, a
 
 const protocolFrames = (c: RawClient) => c.frames.filter((f): f is Frame => typeof f === "object");
 
-beforeAll(async () => {
-  if (!SKIP_REDIS) redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  for (const h of new Set(started)) {
-    await h.close();
-    await h.lifeline.store.close();
-  }
-  started = [];
+afterEach(() => {
   seen.length = 0;
 });
 
-for (const [name, deploy] of Object.entries(deployments)) {
-  describe.skipIf(name.includes("Redis") && SKIP_REDIS)(`users, ${name}`, () => {
+for (const [name, deploy] of Object.entries(pairs)) {
+  describe.skipIf(skipped(name))(`users, ${name}`, () => {
     it("a stolen session id reads nothing and knocks no one off, while the owner is connected and while it is away", async () => {
       const [a, b] = await deploy();
       const alice = await hello(a, "alice", "alice-1");
@@ -155,12 +125,11 @@ for (const [name, deploy] of Object.entries(deployments)) {
 describe("users, one node", () => {
   it("onConnect, onDisconnect and onMessage know the user; each onConnect is followed by one onDisconnect", async () => {
     const events: unknown[] = [];
-    const h = await startLifeline({
+    const h = await start({
       onConnect: (c) => void events.push(["connect", c]),
       onDisconnect: (c) => void events.push(["disconnect", c]),
       onMessage: ({ user, session, seq }) => void events.push(["message", { user, session, seq }]),
     });
-    started.push(h);
     const first = await hello(h, "alice", "s1");
     first.send({ t: "msg", seq: 1, data: 0 });
     await first.next(ackOf(1));
@@ -188,14 +157,13 @@ describe("users, one node", () => {
 
   it("a hook that throws or rejects goes to onError; the connection goes on", async () => {
     const errors: unknown[] = [];
-    const h = await startLifeline({
+    const h = await start({
       onConnect: () => {
         throw new Error("connect hook");
       },
       onDisconnect: () => Promise.reject(new Error("disconnect hook")),
       onError: (error, context) => void errors.push([(error as Error).message, context]),
     });
-    started.push(h);
     const c = await hello(h, "alice", "s1");
     c.send({ t: "msg", seq: 1, data: 0 });
     await c.next(ackOf(1));
@@ -208,8 +176,7 @@ describe("users, one node", () => {
   });
 
   it("one more session than limits.sessionsPerUser ends the least recently active one with reset evicted; the new one is kept", async () => {
-    const h = await startLifeline({ limits: { sessionsPerUser: 2 } });
-    started.push(h);
+    const h = await start({ limits: { sessionsPerUser: 2 } });
     const one = await hello(h, "alice", "a1");
     await new Promise((resolve) => setTimeout(resolve, 5));
     const two = await hello(h, "alice", "a2");
@@ -228,8 +195,7 @@ describe("users, one node", () => {
   });
 
   it("validates the user and the limits", async () => {
-    const h = await startLifeline();
-    started.push(h);
+    const h = await start();
     const transport = { send: () => {}, close: () => {} };
     expect(() => h.lifeline.connect(transport, { user: "" })).toThrow("user must be a non-empty string, got ");
     expect(() => h.lifeline.connect(transport, { user: 42 as unknown as string })).toThrow("user must be a non-empty string, got 42");
