@@ -78,25 +78,25 @@ export const MUTANTS = [
     id: "url-query-not-redacted",
     file: "core/url.ts",
     what: "url redaction keeps the query (tokens)",
-    edits: [["return search ? text.split(search).join(\"?***\") : text;", "return text;"]],
+    edits: [['.replace(/\\?[^\\s#]+/g, "?***")', ""]],
   },
   {
     id: "url-user-not-redacted",
     file: "core/url.ts",
     what: "url redaction keeps the user name",
-    edits: [["text = text.split(`${username}${password ? `:${password}` : \"\"}@`).join(\"***@\");", "text = text.split(`${password}@`).join(\"***@\");"]],
+    edits: [['text.replace(/[^\\s/]*@/g, "***@")', 'text.replace(/:[^\\s/]*@/g, ":***@")']],
   },
   {
     id: "url-redactin-query",
     file: "core/url.ts",
     what: "a runtime error quoting the query alone is not redacted (only the whole url is)",
-    edits: [["    text ??= href;\n", "    if (text) return text.split(href).join(redact(href));\n    text = href;\n"]],
+    edits: [["export function redact(url: string, text = url): string {\n", "export function redact(url: string, text = url): string {\n  if (text !== url) return text.split(url).join(redact(url));\n"]],
   },
   {
     id: "url-http-kept",
     file: "core/url.ts",
     what: "an http: url is accepted but not turned into ws:",
-    edits: [["parsed!.protocol = protocol;", ""]],
+    edits: [['    url.protocol = url.protocol.replace("http", "ws");\n    if (url.protocol === "ws:" || url.protocol === "wss:") return url.href;', '    if (/^(ws|http)s?:$/.test(url.protocol)) return url.href;']],
   },
   // ---- core/browser.ts ------------------------------------------------------
   {
