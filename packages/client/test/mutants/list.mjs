@@ -467,7 +467,7 @@ export const MUTANTS = [
     id: "options-maxretries-fraction",
     file: "core/options.ts",
     what: "a fractional maxRetries or queue.max is accepted",
-    edits: [[" && !(COUNTS.includes(name) && value % 1)", ""]],
+    edits: [[" && !(value % COUNTS[name]!)", ""]],
   },
   {
     id: "options-connect-timeout-zero",
@@ -479,7 +479,7 @@ export const MUTANTS = [
     id: "options-merge-undefined",
     file: "core/options.ts",
     what: "a nested option given as undefined replaces its default",
-    edits: [["if (value === undefined || key === \"url\") continue;", "if (key === \"url\") continue;"]],
+    edits: [["if (given !== undefined && k !== \"url\")", "if (k !== \"url\")"]],
   },
   {
     id: "options-codec-delivery-allowed",
@@ -503,7 +503,7 @@ export const MUTANTS = [
     id: "options-unknown-accepted",
     file: "core/options.ts",
     what: "an unknown option name is accepted silently",
-    edits: [["    if (!Object.hasOwn(known, key)) refuse(name, value);\n", ""]],
+    edits: [["      if (!Object.hasOwn(name ? fallback : KNOWN, k)) refuse(path, given);\n", ""]],
   },
   {
     id: "options-contradiction-accepted",
