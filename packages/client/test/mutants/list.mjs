@@ -497,7 +497,7 @@ export const MUTANTS = [
     id: "options-show-infinity-as-null",
     file: "core/errors.ts",
     what: "Infinity and NaN shown as null in messages",
-    edits: [["  if (typeof value === \"number\") return String(value);\n", ""]],
+    edits: [['typeof value === "string" || typeof value === "object" ?', 'typeof value === "string" || typeof value === "object" || typeof value === "number" ?']],
   },
   {
     id: "options-unknown-accepted",
