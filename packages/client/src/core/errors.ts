@@ -92,13 +92,11 @@ export function describe(thrown: unknown): string {
 
 /** A value as given, for a message: JSON where it can be (`""` stays `""`), never throwing. @internal */
 export function show(value: unknown): string {
-  if (typeof value === "function") return "a function";
-  // JSON would say null for Infinity and NaN
-  if (typeof value === "number") return String(value);
   try {
-    return String(JSON.stringify(value) ?? value);
+    // JSON would say null for Infinity and NaN, and fails on a BigInt
+    return typeof value === "function" ? "a function" : typeof value === "string" || typeof value === "object" ? String(JSON.stringify(value)) : String(value);
   } catch {
-    // a BigInt, a cycle: plain text
+    // a cycle: plain text
     return describe(value);
   }
 }

@@ -1,9 +1,11 @@
 // Every default in one place, and the defaults object doubles as the table
 // of rules: an option must have its default's type (a number ≥ 0, finite
 // unless the default is Infinity; a boolean; a non-empty string; an object
-// whose functions are functions, as in `codec` and `clock`); the few
-// refinements no type says (a minimum, an integer, a choice of words) are
-// the small tables below. Unknown names are refused.
+// with its default's members, as in `codec`, `clock` and a schema's
+// `~standard`); the few refinements no type says (a floor, a whole number, a
+// choice of words) are the small tables below. Unknown names are refused.
+// One recursive function does all of it (`take`): what pays in bytes is
+// fewer functions, and the long messages exist in development builds only.
 import { LifelineError, invalidOption, show } from "./errors.js";
 import { defaultShouldReconnect } from "./retry.js";
 import { IDENTITY } from "./schema.js";
@@ -66,38 +68,67 @@ export const DEFAULTS = {
 
 /** Numbers with a floor above 0 (5e-324, the smallest number above 0: anything above 0). */
 const MIN: Record<string, number> = { connectTimeout: 5e-324, interval: 5e-324, timeout: 5e-324, ttl: 5e-324, factor: 1 };
-/** Numbers that count. */
-const COUNTS = ["maxRetries", "queue.max"];
+/** Numbers that count: whole (`value % 1` is 0; for any other name `value % undefined` is NaN, falsy). */
+const COUNTS: Record<string, number> = { maxRetries: 1, "queue.max": 1 };
 /** Options given in part, the rest from the defaults. */
 const NESTED = ["backoff", "heartbeat", "queue"];
 /** A plain object (not null, not an array): what a nested option, or a message that carries a request id, must be. @internal */
 export const isObject = (value: unknown): value is Record<string, any> => typeof value === "object" && value !== null && !Array.isArray(value);
 
+// (the spread copies the WebSocket getter as a value: the name is known either way)
+const KNOWN: Record<string, unknown> = { ...DEFAULTS, url: 0, delivery: 0, share: 0 };
+
 /**
- * Whether `value` may stand where `fallback` is the default; `name` is the
- * dotted option name, `key` its last part. The default's type is the rule (no
- * default: a function, a feature made by its entry point); a number must
- * also reach its floor, be finite unless the default is Infinity, and be
- * whole where it counts; a string must not be empty; an object must have its
- * default's methods (a schema: `validate` one level down, in `~standard`).
+ * What the client keeps of `value`, given for option `name` (dotted; `key`
+ * its last part) whose default is `fallback`; throws if it does not fit.
+ * The options themselves and a nested option are merged over their default:
+ * what was given is kept in an object whose prototype is the default, so a
+ * client holds only what it was given (and one given nothing but its url
+ * shares DEFAULTS itself); unknown names are refused (own names only:
+ * `constructor` is no option, whatever Object.prototype says). Anything else
+ * must have its default's type (no default: a function, a feature made by
+ * its entry point); a number must also reach its floor, be finite unless the
+ * default is Infinity, and be whole where it counts; a string must not be
+ * empty; an object must have each member of its default, checked the same
+ * way (a schema: `~standard` with a `validate` function, a numeric
+ * `version` and a `vendor`, as Standard Schema v1 says).
  */
-function fits(value: any, fallback: any, name: string, key: string): unknown {
-  // no default: a function (a feature made by its entry point)
-  const type = typeof (fallback ?? fits);
-  return CHOICES[key]
-    ? CHOICES[key].includes(value)
-    : key === "protocols"
-      ? // a string, or an array of strings
-        [value].flat().every((p) => typeof p === "string")
-      : // debug: a logger function too
-        (key === "debug" && typeof value === "function") ||
-        (typeof value === type &&
-          value !== "" &&
-          // a number: at its floor, finite unless its default is Infinity, whole where it counts (Infinity % 1 is NaN)
-          (type !== "number" || (value >= (MIN[key] ?? 0) && (value < Infinity || fallback === Infinity) && !(COUNTS.includes(name) && value % 1))) &&
-          // an object: its default's methods, and a schema's `~standard` with its `validate`, checked the same way
-          (type !== "object" ||
-            (isObject(value) && Object.keys(fallback).every((k) => (typeof fallback[k] !== "function" && !isObject(fallback[k])) || fits(value[k], fallback[k], name, k)))));
+function take(value: any, fallback: any, name: string, key: string): any {
+  const type = typeof (fallback ?? take);
+  // heartbeat: false turns it off
+  if (value === false && key === "heartbeat") return value;
+  if (!name || NESTED.includes(key)) {
+    if (!isObject(value)) refuse(name || "options", value);
+    let own: any;
+    // own names only (for…in would also walk names an old library added to Object.prototype)
+    for (const k of Object.keys(value)) {
+      const given = value[k];
+      const path = name ? `${name}.${k}` : k;
+      if (!Object.hasOwn(name ? fallback : KNOWN, k)) refuse(path, given);
+      // the url is not kept here: the client holds it privately (tokens travel in it)
+      if (given !== undefined && k !== "url") (own ??= {})[k] = take(given, fallback[k], path, k);
+    }
+    // assigned to a plain object, then given its prototype: an assignment over the prototype would call
+    // DEFAULTS' WebSocket getter's missing setter
+    return own ? Object.setPrototypeOf(own, fallback) : fallback;
+  }
+  if (
+    CHOICES[key]
+      ? CHOICES[key].includes(value)
+      : key === "protocols"
+        ? // a string, or an array of strings
+          [value].flat().every((p) => typeof p === "string")
+        : // debug: a logger function too
+          (key === "debug" && typeof value === "function") ||
+          (typeof value === type &&
+            value !== "" &&
+            // a number: at its floor, finite unless its default is Infinity, whole where it counts (Infinity % 1 is NaN)
+            (type !== "number" || (value >= (MIN[key] ?? 0) && (value < Infinity || value === fallback) && !(value % COUNTS[name]!))) &&
+            // an object: each member of its default, checked the same way (each is truthy when it fits)
+            (type !== "object" || (isObject(value) && Object.keys(fallback).every((k) => take(value[k], fallback[k], `${name}.${k}`, k)))))
+  )
+    return value;
+  refuse(name, value, fallback);
 }
 
 /** Names of other reconnecting sockets, and what lifeline calls them (development builds only). */
@@ -121,10 +152,11 @@ function expected(name: string, key: string, fallback: unknown): string {
   if (!Object.hasOwn(KNOWN, name.split(".")[0]!) || (name.includes(".") && fallback === undefined)) {
     return `is not an option of createClient${Object.hasOwn(ALIASES, name) ? ` (lifeline calls it ${ALIASES[name]})` : ""}`;
   }
+  if (name === "WebSocket") return "must be a WebSocket constructor (pass the WebSocket option where the runtime has none)";
   if (CHOICES[key]) return `must be one of "${CHOICES[key].join('", "')}"`;
   switch (typeof fallback) {
     case "number": {
-      const kind = COUNTS.includes(name) ? "integer" : key === "factor" ? "number" : "number of ms";
+      const kind = COUNTS[name] ? "integer" : key === "factor" ? "number" : "number of ms";
       const floor = MIN[key] === 1 ? "≥ 1" : MIN[key] ? "> 0" : "≥ 0";
       return fallback === Infinity ? `must be ${kind === "integer" ? "an" : "a"} ${kind} ${floor} or Infinity` : `must be a finite ${kind} ${floor}`;
     }
@@ -136,7 +168,7 @@ function expected(name: string, key: string, fallback: unknown): string {
       return "must be a function";
     case "object": {
       const methods = Object.keys(fallback as object).filter((k) => typeof (fallback as Record<string, unknown>)[k] === "function");
-      return key === "incoming" || key === "outgoing"
+      return /^(in|out)going\b/.test(name)
         ? "must be a Standard Schema such as a zod 4 schema"
         : methods.length
           ? `must be an object with ${methods.join("(), ")}()`
@@ -146,56 +178,20 @@ function expected(name: string, key: string, fallback: unknown): string {
   return key === "protocols" ? "must be a string or an array of strings" : "must be made by its entry point (atLeastOnce(), acrossTabs())";
 }
 
-/** Throws `INVALID_OPTIONS`: the option and the value as given, and in development builds what was expected. */
+/** Throws `INVALID_OPTIONS` (`NO_WEBSOCKET` for the WebSocket): the option and the value as given, and in development builds what was expected. */
 function refuse(name: string, value: unknown, fallback?: unknown): never {
-  throw invalidOption(
+  throw new LifelineError(
+    name === "WebSocket" ? "NO_WEBSOCKET" : "INVALID_OPTIONS",
     (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `${name} ${expected(name, name.split(".").pop()!, fallback)}, got ${show(value)}` : `${name} got ${show(value)}`,
   );
 }
 
-// (the spread copies the WebSocket getter as a value: the name is known either way)
-const KNOWN: Record<string, unknown> = { ...DEFAULTS, url: 0, delivery: 0, share: 0 };
-
-/**
- * Checks `given` against `defaults` and returns them merged: what was not
- * given is read through the prototype, so a client holds only what it was
- * given (and one given nothing but its url shares DEFAULTS itself). Nested
- * options (`path` their prefix) are merged the same way over their default.
- * `known`: the names allowed here, own names only (`constructor` or
- * `toString` are not options, whatever Object.prototype says).
- */
-function merge(given: unknown, defaults: any, known: object, path: string): any {
-  if (!isObject(given)) refuse(path.slice(0, -1) || "options", given, {});
-  let out = defaults;
-  // own names only (for…in would also walk names an old library added to Object.prototype)
-  for (const [key, value] of Object.entries(given as object)) {
-    const name = path + key;
-    const fallback = defaults[key];
-    if (!Object.hasOwn(known, key)) refuse(name, value);
-    // the url is not kept here: the client holds it privately (tokens travel in it)
-    if (value === undefined || key === "url") continue;
-    if (out === defaults) out = Object.create(defaults);
-    // the WebSocket given is defined over DEFAULTS' getter, which an assignment would call
-    if (key === "WebSocket") Object.defineProperty(out, key, { value });
-    else
-      out[key] = NESTED.includes(key)
-        ? // heartbeat: false turns it off
-          key === "heartbeat" && value === false
-          ? value
-          : merge(value, fallback, fallback, `${name}.`)
-        : fits(value, fallback, name, key)
-          ? value
-          : refuse(name, value, fallback);
-  }
-  return out;
-}
-
 /** Merges user options over {@link DEFAULTS}, checking each; throws `INVALID_OPTIONS` naming the option and the value as given. */
 export function resolveOptions(options: ClientOptions<any, any>): ResolvedOptions {
-  const o = merge(options, DEFAULTS, KNOWN, "");
+  const o = take(options, DEFAULTS, "", "");
   if (typeof options.url !== "function") checkUrl(options.url);
-  const { WebSocket } = o;
-  if (typeof WebSocket !== "function") throw new LifelineError("NO_WEBSOCKET", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `WebSocket ${options.WebSocket === undefined ? "missing: pass the WebSocket option" : show(WebSocket)}` : `WebSocket ${show(WebSocket)}`);
+  // no WebSocket option and no global one (one given that is not a function was refused above)
+  if (typeof o.WebSocket !== "function") refuse("WebSocket", o.WebSocket);
   const { initial, max } = o.backoff;
   if (initial > max) {
     throw invalidOption(

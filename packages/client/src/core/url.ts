@@ -3,20 +3,15 @@
 import { LifelineError, show } from "./errors.js";
 
 /**
- * `text` (by default the url itself) with the url's credentials and query
- * masked, so a URL, or a runtime's error that quotes it or pieces of it, can
- * appear in a message without leaking tokens. An unparsable url gives a
- * placeholder (`""` stays `""`).
+ * `text` (by default `url` itself) with credentials and queries masked, so a
+ * URL, or a runtime's error that quotes it or pieces of it, can appear in a
+ * message without leaking tokens: whatever ends in `@` up to a space or `/`
+ * (`user:password@`, as a parsed URL writes it: a space, `/` or `@` in them
+ * is percent-encoded) becomes `***@`, and a `?` and what follows up to a
+ * space or `#` becomes `?***`.
  */
-export function redact(url: string, text?: string): string {
-  try {
-    const { username, password, search, href } = new URL(url);
-    text ??= href;
-    if (username || password) text = text.split(`${username}${password ? `:${password}` : ""}@`).join("***@");
-    return search ? text.split(search).join("?***") : text;
-  } catch {
-    return url === "" ? '""' : "<unparsable url>";
-  }
+export function redact(url: string, text = url): string {
+  return text.replace(/[^\s/]*@/g, "***@").replace(/\?[^\s#]+/g, "?***");
 }
 
 /**
@@ -26,17 +21,15 @@ export function redact(url: string, text?: string): string {
  */
 export function checkUrl(value: unknown, code: "INVALID_OPTIONS" | "URL_ERROR" = "INVALID_OPTIONS"): string {
   const href = typeof value === "string" ? value : (value as { href?: unknown } | null | undefined)?.href;
-  let parsed: URL | undefined;
+  let url: URL | undefined;
   try {
-    parsed = new URL(href as string);
+    url = new URL(href as string);
+    url.protocol = url.protocol.replace("http", "ws");
+    if (url.protocol === "ws:" || url.protocol === "wss:") return url.href;
   } catch {
     // no `cause`: URL's TypeError carries the raw input (credentials, tokens) in its `input` field
   }
-  const protocol = parsed?.protocol.replace(/^http/, "ws");
-  if (protocol === "ws:" || protocol === "wss:") {
-    parsed!.protocol = protocol;
-    return parsed!.href;
-  }
-  const given = typeof href === "string" ? `${parsed ? `${parsed.protocol} ` : ""}${redact(href)}` : show(value);
-  throw new LifelineError(code, (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `url must be a ws: or wss: URL, got ${given}` : `url ${given}`);
+  // the URL as parsed (credentials percent-encoded, so masked whole); an unparsable string is not shown
+  const given = url ? redact(url.href) : typeof href === "string" && href ? "***" : show(value);
+  throw new LifelineError(code, (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `url must be a ws: or wss: URL, got ${url ? `${url.protocol} ` : ""}${given}` : `url ${given}`);
 }

@@ -78,25 +78,25 @@ export const MUTANTS = [
     id: "url-query-not-redacted",
     file: "core/url.ts",
     what: "url redaction keeps the query (tokens)",
-    edits: [["return search ? text.split(search).join(\"?***\") : text;", "return text;"]],
+    edits: [['.replace(/\\?[^\\s#]+/g, "?***")', ""]],
   },
   {
     id: "url-user-not-redacted",
     file: "core/url.ts",
     what: "url redaction keeps the user name",
-    edits: [["text = text.split(`${username}${password ? `:${password}` : \"\"}@`).join(\"***@\");", "text = text.split(`${password}@`).join(\"***@\");"]],
+    edits: [['text.replace(/[^\\s/]*@/g, "***@")', 'text.replace(/:[^\\s/]*@/g, ":***@")']],
   },
   {
     id: "url-redactin-query",
     file: "core/url.ts",
     what: "a runtime error quoting the query alone is not redacted (only the whole url is)",
-    edits: [["    text ??= href;\n", "    if (text) return text.split(href).join(redact(href));\n    text = href;\n"]],
+    edits: [["export function redact(url: string, text = url): string {\n", "export function redact(url: string, text = url): string {\n  if (text !== url) return text.split(url).join(redact(url));\n"]],
   },
   {
     id: "url-http-kept",
     file: "core/url.ts",
     what: "an http: url is accepted but not turned into ws:",
-    edits: [["parsed!.protocol = protocol;", ""]],
+    edits: [['    url.protocol = url.protocol.replace("http", "ws");\n    if (url.protocol === "ws:" || url.protocol === "wss:") return url.href;', '    if (/^(ws|http)s?:$/.test(url.protocol)) return url.href;']],
   },
   // ---- core/browser.ts ------------------------------------------------------
   {
@@ -467,7 +467,7 @@ export const MUTANTS = [
     id: "options-maxretries-fraction",
     file: "core/options.ts",
     what: "a fractional maxRetries or queue.max is accepted",
-    edits: [[" && !(COUNTS.includes(name) && value % 1)", ""]],
+    edits: [[" && !(value % COUNTS[name]!)", ""]],
   },
   {
     id: "options-connect-timeout-zero",
@@ -479,7 +479,7 @@ export const MUTANTS = [
     id: "options-merge-undefined",
     file: "core/options.ts",
     what: "a nested option given as undefined replaces its default",
-    edits: [["if (value === undefined || key === \"url\") continue;", "if (key === \"url\") continue;"]],
+    edits: [["if (given !== undefined && k !== \"url\")", "if (k !== \"url\")"]],
   },
   {
     id: "options-codec-delivery-allowed",
@@ -497,13 +497,13 @@ export const MUTANTS = [
     id: "options-show-infinity-as-null",
     file: "core/errors.ts",
     what: "Infinity and NaN shown as null in messages",
-    edits: [["  if (typeof value === \"number\") return String(value);\n", ""]],
+    edits: [['typeof value === "string" || typeof value === "object" ?', 'typeof value === "string" || typeof value === "object" || typeof value === "number" ?']],
   },
   {
     id: "options-unknown-accepted",
     file: "core/options.ts",
     what: "an unknown option name is accepted silently",
-    edits: [["    if (!Object.hasOwn(known, key)) refuse(name, value);\n", ""]],
+    edits: [["      if (!Object.hasOwn(name ? fallback : KNOWN, k)) refuse(path, given);\n", ""]],
   },
   {
     id: "options-contradiction-accepted",
