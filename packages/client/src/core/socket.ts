@@ -1,9 +1,22 @@
-// Letting go of the one socket a client has at a time, and reading its events.
+// The socket's side of the client's one listener: its events, letting a
+// socket go, and the browser's hints that the line may be back (`online`,
+// the page becoming visible), heard by the same listener.
 import type { WebSocketLike } from "./types.js";
 
-/** The socket events a client listens to, all through one listener function. */
+/** The socket events a client listens to, all through one listener function (called with none by its timer). */
 export type SocketEvent = { type: string; target?: unknown; data?: unknown; code?: number; reason?: string; wasClean?: boolean };
-export type SocketListener = (event: SocketEvent) => void;
+export type SocketListener = (event?: SocketEvent) => void;
+
+type Target = { addEventListener?(type: string, fn: SocketListener): void; removeEventListener?(type: string, fn: SocketListener): void };
+
+/** The global object as a browser has it (window, document, navigator); elsewhere those are missing. */
+export const browser = globalThis as Target & { document?: Target & { visibilityState?: string }; navigator?: { onLine?: boolean } };
+
+/** Adds (or removes) `listener` for `online` on the window and `visibilitychange` on the document, where they exist. */
+export function watch(method: "addEventListener" | "removeEventListener", listener: SocketListener): void {
+  browser[method]?.("online", listener);
+  browser.document?.[method]?.("visibilitychange", listener);
+}
 
 /**
  * Stops listening and closes; never waits for the socket's `close` (a
