@@ -76,7 +76,7 @@ class LifelineClient<I, O> extends Messages implements Client<I, O> {
   }
 
   opened(): Promise<void> {
-    return this.#phase > 4 ? Promise.resolve() : this.#phase === 1 ? Promise.reject(this.#ended) : new Promise((resolve, reject) => (this.#waiters ??= []).push([resolve, reject]));
+    return new Promise((resolve, reject) => (this.#phase > 4 ? resolve() : this.#phase === 1 ? reject(this.#ended) : (this.#waiters ??= []).push([resolve, reject])));
   }
 
   connect(): void {
@@ -113,16 +113,16 @@ class LifelineClient<I, O> extends Messages implements Client<I, O> {
     return this.on("message", (message: { type?: unknown } | null) => message?.type === type && handler(message));
   }
 
-  /** Subscribed at once (nothing between this call and the first `next()` is missed); ends when the client closes. */
+  /** Subscribed at once (nothing between this call and the first `next()` is missed); ends once the client is closed. */
   [Symbol.asyncIterator](): AsyncGenerator<I, void, undefined> {
+    const client = this;
     const buffer: I[] = [];
     let wake = (_?: unknown) => {};
-    let done = this.#phase === 1;
     // every state change wakes the consumer (it waits again unless closed or something came)
-    const stops = [this.on("message", (message: I) => wake(buffer.push(message))), this.on("state", ({ to }: { to: string }) => wake((done ||= to === "closed")))];
+    const stops = [this.on("message", (message: I) => wake(buffer.push(message))), this.on("state", (change) => wake(change))];
     return (async function* () {
       try {
-        while (buffer.length || !done) buffer.length ? yield buffer.shift()! : await new Promise((resolve) => (wake = resolve));
+        while (buffer.length || client.#phase !== 1) buffer.length ? yield buffer.shift()! : await new Promise((resolve) => (wake = resolve));
       } finally {
         stops.map((stop) => stop());
       }

@@ -145,12 +145,15 @@ export abstract class Messages extends Events {
     const queue = (this.#queue ??= []);
     this.#expire();
     entry.at = this.options.clock.now();
-    if (queue.length < max) return queue.push(entry), "queued";
-    if (overflow === "error") throw new LifelineError("QUEUE_FULL", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `queue.max (${max}) reached and queue.overflow is "error"` : `queue.max ${max}`);
-    // drop-oldest with max 0 leaves nothing to drop but the entry itself
-    const dropped = overflow === "drop-newest" || !max ? entry : (queue.push(entry), queue.shift()!);
-    this.emit("drop", { message: dropped.message, reason: "overflow" });
-    return dropped === entry ? "dropped" : "queued";
+    if (queue.length >= max) {
+      if (overflow === "error") throw new LifelineError("QUEUE_FULL", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `queue.max (${max}) reached and queue.overflow is "error"` : `queue.max ${max}`);
+      // drop-oldest with max 0 has nothing to drop but the entry itself
+      const dropped = overflow === "drop-newest" || !max ? entry : queue.shift()!;
+      this.emit("drop", { message: dropped.message, reason: "overflow" });
+      if (dropped === entry) return "dropped";
+    }
+    queue.push(entry);
+    return "queued";
   }
 
   /** Drops what waited longer than `queue.ttl` (they are in arrival order: the old ones are at the front). */
