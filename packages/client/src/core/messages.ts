@@ -2,9 +2,10 @@
 // (client.ts adds the line: the phases, the socket, the heartbeat): the
 // outbound queue, the incoming pipeline, and the features' plumbing (the
 // client is the `Line` it lends them, see extension.ts).
-import type { SendResult } from "./api.js";
+import type { SendResult, State } from "./api.js";
 import { LifelineError, describe } from "./errors.js";
 import { Events } from "./events.js";
+import type { Handler } from "./events.js";
 import { EXTEND } from "./extension.js";
 import { invalid } from "./incoming.js";
 import { describeIssues } from "./schema.js";
@@ -30,6 +31,7 @@ export abstract class Messages extends Events {
   abstract readonly isOpen: boolean;
   /** Writes a frame to the open socket; false (and a reconnect) if it refuses. */
   abstract write(frame: Frame): boolean;
+  abstract readonly state: State;
 
   get pending(): readonly any[] {
     this.run(() => this.#expire());
@@ -63,6 +65,26 @@ export abstract class Messages extends Events {
     this.features = [...this.features, x];
     (this.#nexts ??= [])[index] = (value, re, data) => this.#pass(index + 1, data, value, re);
     return x;
+  }
+
+  onType(type: unknown, handler: Handler): () => void {
+    return this.on("message", (message: { type?: unknown } | null) => message?.type === type && handler(message));
+  }
+
+  /** Subscribed at once (nothing between this call and the first `next()` is missed); ends once the client is closed. */
+  [Symbol.asyncIterator](): AsyncGenerator<any, void, undefined> {
+    const buffer: unknown[] = [];
+    let wake = (_?: unknown) => {};
+    // every state change wakes the consumer (it waits again unless closed or something came)
+    const stops = [this.on("message", (message) => wake(buffer.push(message))), this.on("state", (change) => wake(change))];
+    const self = this;
+    return (async function* () {
+      try {
+        while (buffer.length || self.state !== "closed") buffer.length ? yield buffer.shift()! : await new Promise((resolve) => (wake = resolve));
+      } finally {
+        stops.map((stop) => stop());
+      }
+    })();
   }
 
   /**
