@@ -101,7 +101,7 @@ export abstract class Connection extends Messages {
     this.run(() => {
       // a close code outside 1000–4999 (Deno says 0 for a refused handshake) is reported as 1006;
       // Node 22 fires only `error` for a refused attempt, and browsers fire `error` just before an abnormal `close`: either way the socket is finished
-      if (type !== "open") return this.lost(type === "close" && event.code! >= 1000 && event.code! <= 4999 ? event.code! : 1006, String(event.reason ?? ""), !!event.wasClean);
+      if (type !== "open") return this.lost(type === "close" && event.code! >= 1000 && event.code! <= 4999 ? event.code! : 1006, event.reason ?? "", event.wasClean);
       // open, its `open` and `error` listeners are no longer needed (each costs ~200 B in Node's EventTarget): every
       // runtime follows an `error` with a `close` once open, and a line gone silent is the heartbeat's to find
       ws!.removeEventListener("open", this.listener);

@@ -197,16 +197,6 @@ export abstract class Messages extends Events {
   // ---- the rest of the Line lent to features (extension.ts) ---------------------
 
   /** @internal */
-  get events(): this {
-    return this;
-  }
-
-  /** @internal */
-  get framed(): boolean {
-    return this.features.some((x) => x.framed);
-  }
-
-  /** @internal */
   get queued(): number {
     return this.#queue?.length ?? 0;
   }
