@@ -53,8 +53,6 @@ export abstract class Connection extends Messages {
   protected abstract opening(now: number): number | undefined;
   /** The heartbeat: the open or pinging phase's timer fired (`late`: more than a second after it was due). */
   protected abstract pulse(now: number, late: boolean): void;
-  /** The heartbeat's share of each incoming frame, before the application's. */
-  protected abstract frame(data: unknown): void;
 
   get state(): State {
     return STATES[this.phase]!;
@@ -97,7 +95,7 @@ export abstract class Connection extends Messages {
       if (this.phase === 4 && (type === "online" || (type === "visibilitychange" && browser.document?.visibilityState === "visible"))) this.run(() => this.attempt(3));
       return;
     }
-    if (type === "message") return this.frame(event.data);
+    if (type === "message") return this.read(event.data);
     this.run(() => {
       // a close code outside 1000–4999 (Deno says 0 for a refused handshake) is reported as 1006;
       // Node 22 fires only `error` for a refused attempt, and browsers fire `error` just before an abnormal `close`: either way the socket is finished

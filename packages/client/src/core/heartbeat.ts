@@ -61,7 +61,7 @@ export abstract class Heartbeat extends Connection {
   }
 
   /** Any frame proves the line is alive; only a pong proves the server speaks the heartbeat. Then the application's share (messages.ts). */
-  protected frame(data: unknown): void {
+  protected override read(data: unknown): void {
     const heartbeat = this.options.heartbeat;
     if (heartbeat) {
       const now = (this.#heard = this.options.clock.now());
@@ -76,7 +76,7 @@ export abstract class Heartbeat extends Connection {
       }
       if (data === heartbeat.ping) return void this.write(heartbeat.pong);
     }
-    this.read(data);
+    super.read(data);
   }
 }
 
