@@ -35,7 +35,7 @@ export abstract class Messages extends Events {
 
   get pending(): readonly any[] {
     this.run(() => this.#expire());
-    return [...this.features.flatMap((x) => x.pending?.() ?? []), ...(this.#queue ?? []).map((entry) => entry.message)];
+    return this.features.flatMap((x) => x.pending?.() ?? []).concat((this.#queue ?? []).map((entry) => entry.message));
   }
 
   send(message: unknown, meta?: Meta): SendResult {
