@@ -1,13 +1,12 @@
-// The client as the application drives it: createClient, connect,
-// reconnect, close and disposal, over the heartbeat (heartbeat.ts), the line
-// (connection.ts: the phases, the socket, retries), what it sends and receives
+// createClient, and the client's last link: its construction (features,
+// autoConnect, createClient's events held for late handlers) and disposal,
+// over the heartbeat (heartbeat.ts), the line (connection.ts: phases, the
+// socket, retries, connect/reconnect/close), what it sends and receives
 // (messages.ts) and its events (events.ts).
 import type { Client } from "./api.js";
 import { Heartbeat } from "./heartbeat.js";
-import { LifelineError, closedError, describe } from "./errors.js";
 import { EXTEND } from "./extension.js";
 import { resolveOptions } from "./options.js";
-import { watch } from "./socket.js";
 import type { ClientOptions, InferInput, InferOutput, StandardSchemaV1 } from "./types.js";
 
 class LifelineClient<I, O> extends Heartbeat implements Client<I, O> {
@@ -21,36 +20,6 @@ class LifelineClient<I, O> extends Heartbeat implements Client<I, O> {
     this.hold();
   }
 
-  connect(): void {
-    this.run(() => {
-      if (this.phase > 1) return;
-      this.restart();
-      this.hook("start");
-      // `online`, or the page becoming visible, cuts a pending backoff short (the listener)
-      watch("addEventListener", this.listener);
-      this.attempt(2);
-    });
-  }
-
-  reconnect(): void {
-    this.run(() => {
-      if (this.phase < 2) return this.connect();
-      if (this.release()) this.emit("close", { code: 1000, reason: "reconnect", wasClean: true, willReconnect: true });
-      this.attempt(3);
-    });
-  }
-
-  close(code = 1000, reason = ""): void {
-    if (!(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
-      throw new LifelineError("INVALID_OPTIONS", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `close code must be 1000 or 3000–4999, got ${describe(code)}` : `close code ${describe(code)}`);
-    }
-    this.run(() => {
-      if (this.phase > 4) this.hook("closing");
-      if (this.release(code, reason) && this.phase !== 1) this.emit("close", { code, reason, wasClean: true, willReconnect: false });
-      this.stop(closedError());
-    });
-  }
-
   [Symbol.dispose](): void {
     this.close();
   }
@@ -58,7 +27,6 @@ class LifelineClient<I, O> extends Heartbeat implements Client<I, O> {
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
   }
-
 }
 
 /**

@@ -1,7 +1,7 @@
 // The line: the phase machine with its one timer, the one socket and how
-// an attempt gets it (the url resolved per attempt), the heartbeat, retries
-// and giving up, and `opened()`. Its base (messages.ts) holds what is sent
-// and received; client.ts on top is what the application drives.
+// an attempt gets it (the url resolved per attempt), retries and giving up,
+// and the lifecycle (connect, reconnect, close, opened). Its base
+// (messages.ts) holds what is sent and received; heartbeat.ts extends it.
 //
 // Phases, numbered so the public state is a lookup and "open" a comparison:
 // 0 idle, 1 closed, 2 connecting, 3 retrying, 4 waiting (a backoff), 5 open,
@@ -11,7 +11,7 @@
 // meaning is the phase's: connect timeout (2, 3), end of the wait (4),
 // silence (5), pong timeout (6, 7); `#due` is when it is due.
 import type { State } from "./api.js";
-import { LifelineError, describe } from "./errors.js";
+import { LifelineError, closedError, describe } from "./errors.js";
 import { Messages } from "./messages.js";
 import { advisedDelay, attemptFailed, backoffDelay, gaveUp } from "./retry.js";
 import { browser, releaseSocket, resolveUrl, urlError, watch } from "./socket.js";
@@ -49,9 +49,10 @@ export abstract class Connection extends Messages {
     this.#url = url;
   }
 
-  /** The heartbeat (heartbeat.ts): a line opened at `now`, so the open phase's timer runs for the interval it gives. */
+  // The heartbeat's (heartbeat.ts): connect() judges the server afresh; a line opened at `now` arms the open
+  // phase's timer for the interval it gives; the open or pinging phase's timer fired (`late`: a second after due).
+  protected abstract restart(): void;
   protected abstract opening(now: number): number | undefined;
-  /** The heartbeat: the open or pinging phase's timer fired (`late`: more than a second after it was due). */
   protected abstract pulse(now: number, late: boolean): void;
 
   get state(): State {
@@ -65,6 +66,36 @@ export abstract class Connection extends Messages {
 
   opened(): Promise<void> {
     return new Promise((resolve, reject) => (this.phase > 4 ? resolve() : this.phase === 1 ? reject(this.#ended) : (this.#waiters ??= []).push([resolve, reject])));
+  }
+
+  connect(): void {
+    this.run(() => {
+      if (this.phase > 1) return;
+      this.restart();
+      this.hook("start");
+      // `online`, or the page becoming visible, cuts a pending backoff short (the listener)
+      watch("addEventListener", this.listener);
+      this.#attempt(2);
+    });
+  }
+
+  reconnect(): void {
+    this.run(() => {
+      if (this.phase < 2) return this.connect();
+      if (this.#release()) this.emit("close", { code: 1000, reason: "reconnect", wasClean: true, willReconnect: true });
+      this.#attempt(3);
+    });
+  }
+
+  close(code = 1000, reason = ""): void {
+    if (!(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
+      throw new LifelineError("INVALID_OPTIONS", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `close code must be 1000 or 3000–4999, got ${describe(code)}` : `close code ${describe(code)}`);
+    }
+    this.run(() => {
+      if (this.phase > 4) this.hook("closing");
+      if (this.#release(code, reason) && this.phase !== 1) this.emit("close", { code, reason, wasClean: true, willReconnect: false });
+      this.#stop(closedError());
+    });
   }
 
   /** Writes a frame to the open socket; false (and the line given up) if the socket refuses it. @internal */
@@ -82,17 +113,14 @@ export abstract class Connection extends Messages {
     }
   }
 
-  /**
-   * The one callback of a client: the listener of every socket it opens and
-   * of the browser's hints, and, called with no event, its timer's.
-   */
+  /** The one callback of a client: the listener of every socket it opens and of the browser's hints, and, called with no event, its timer's. */
   protected readonly listener = (event?: SocketEvent): void => {
     if (!event) return this.run(() => this.#tick());
     const ws = this.#ws;
     const type = event.type;
     // a browser hint (`online`, the page visible) cuts a pending backoff short; a late event of a socket let go is ignored
     if (event.target !== undefined && event.target !== ws) {
-      if (this.phase === 4 && (type === "online" || (type === "visibilitychange" && browser.document?.visibilityState === "visible"))) this.run(() => this.attempt(3));
+      if (this.phase === 4 && (type === "online" || (type === "visibilitychange" && browser.document?.visibilityState === "visible"))) this.run(() => this.#attempt(3));
       return;
     }
     if (type === "message") return this.read(event.data);
@@ -139,24 +167,20 @@ export abstract class Connection extends Messages {
     const now = this.options.clock.now();
     if (this.phase < 4) return this.lost(1006, "connect timeout");
     // while the browser says it is offline, no attempt is spent; `online` cuts the wait short
-    if (this.phase < 5) return browser.navigator?.onLine !== false ? this.attempt(3) : this.arm(LATE_MS);
+    if (this.phase < 5) return browser.navigator?.onLine !== false ? this.#attempt(3) : this.arm(LATE_MS);
     // a timer that fires more than a second late: the device slept
     this.pulse(now, now - this.due > LATE_MS);
   }
 
   /** A new attempt (phase 2 connecting, 3 retrying): the url (a function is called now, a promise waited for), then the socket. */
-  protected attempt(phase: number): void {
+  #attempt(phase: number): void {
     // connect(): counting starts over
     if (phase === 2) this.#retries = 0;
-    this.release();
+    this.#release();
     this.go(phase, this.options.connectTimeout);
     this.#href = undefined;
     const token = this.#timer;
-    resolveUrl(
-      this.#url,
-      (url) => token === this.#timer && this.run(() => this.#dial(url)),
-      (cause) => token === this.#timer && this.run(() => this.lost(1006, "url error", false, cause)),
-    );
+    resolveUrl(this.#url, (url) => token === this.#timer && this.run(() => this.#dial(url)), (cause) => token === this.#timer && this.run(() => this.lost(1006, "url error", false, cause)));
   }
 
   #dial(url: string | URL): void {
@@ -172,12 +196,8 @@ export abstract class Connection extends Messages {
     }
   }
 
-  /**
-   * Lets the socket go, never waiting for its `close` (a half-open peer may
-   * never send one); true when there was one. A connection that lasted
-   * `resetAfter` was stable, so the retry count starts over.
-   */
-  protected release(code = 1000, reason = ""): boolean {
+  /** Lets the socket go, never waiting for a `close` a half-open peer may never send; true when there was one. A connection that lasted `resetAfter` was stable: the retry count starts over. */
+  #release(code = 1000, reason = ""): boolean {
     const ws = this.#ws;
     if (this.phase > 4 && this.options.clock.now() - this.#openedAt >= this.options.backoff.resetAfter) this.#retries = 0;
     if (!ws) return false;
@@ -194,18 +214,12 @@ export abstract class Connection extends Messages {
     const o = this.options;
     const failed = this.phase > 1 && this.phase < 4;
     let again = reason === DEAD;
-    this.release(1000, again ? reason : "");
+    this.#release(1000, again ? reason : "");
     const attempt = ++this.#retries;
-    if (failed) {
-      const href = this.#href;
-      const where = href ? redact(href) : "the url";
-      this.emit(
-        "error",
-        reason === "url error"
-          ? urlError(cause, href)
-          : new LifelineError(reason === "connect timeout" ? "CONNECT_TIMEOUT" : "CONNECT_FAILED", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? attemptFailed(reason, where, o.connectTimeout, attempt) : `${where} ${attempt}`),
-      );
-    }
+    const href = this.#href;
+    const where = href ? redact(href) : "the url";
+    // an attempt that did not open says why, once
+    if (failed) this.emit("error", reason === "url error" ? urlError(cause, href) : new LifelineError(reason === "connect timeout" ? "CONNECT_TIMEOUT" : "CONNECT_FAILED", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? attemptFailed(reason, where, o.connectTimeout, attempt) : `${where} ${attempt}`));
     if (!again) {
       try {
         again = o.shouldReconnect(info);
@@ -215,14 +229,14 @@ export abstract class Connection extends Messages {
     }
     const willReconnect = again && attempt <= o.maxRetries;
     this.emit("close", { ...info, willReconnect });
-    if (!willReconnect) return this.stop(new LifelineError("GAVE_UP", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? gaveUp(attempt, code, reason) : `${attempt} ${code} ${reason}`));
+    if (!willReconnect) return this.#stop(new LifelineError("GAVE_UP", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? gaveUp(attempt, code, reason) : `${attempt} ${code} ${reason}`));
     // a server under load may ask for a longer wait (1013 with retryAfter): at least that, plus the jittered delay
     const delay = advisedDelay(info) + backoffDelay(o.backoff, attempt, o.random);
     this.go(4, delay);
     this.emit("reconnecting", { attempt, delay });
   }
 
-  protected stop(error: LifelineError): void {
+  #stop(error: LifelineError): void {
     if (this.phase === 1) return;
     this.#ended = error;
     this.go(1);

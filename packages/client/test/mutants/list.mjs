@@ -527,7 +527,7 @@ export const MUTANTS = [
     id: "client-stale-socket-heard",
     file: "core/connection.ts",
     what: "events of a socket already let go are acted on",
-    edits: [["this.run(() => this.attempt(3));\n      return;\n", "this.run(() => this.attempt(3));\n"]],
+    edits: [["this.run(() => this.#attempt(3));\n      return;\n", "this.run(() => this.#attempt(3));\n"]],
   },
   {
     id: "client-heartbeat-timeout-early",
@@ -567,7 +567,7 @@ export const MUTANTS = [
   },
   {
     id: "client-no-closing-hook",
-    file: "core/client.ts",
+    file: "core/connection.ts",
     what: "close() gives features no last word (final ack)",
     edits: [["      if (this.phase > 4) this.hook(\"closing\");\n", ""]],
   },
@@ -575,7 +575,7 @@ export const MUTANTS = [
     id: "client-offline-spends-attempts",
     file: "core/connection.ts",
     what: "attempts are spent while the browser is offline",
-    edits: [["return browser.navigator?.onLine !== false ? this.attempt(3) : this.arm(LATE_MS);", "return this.attempt(3);"]],
+    edits: [["return browser.navigator?.onLine !== false ? this.#attempt(3) : this.arm(LATE_MS);", "return this.#attempt(3);"]],
   },
   {
     id: "client-pending-no-expire",
@@ -641,7 +641,7 @@ export const MUTANTS = [
     id: "connect-failed-silent",
     file: "core/connection.ts",
     what: "a failed attempt emits no error",
-    edits: [["    if (failed) {\n", "    if (false) {\n"]],
+    edits: [["    if (failed) this.emit(", "    if (false) this.emit("]],
   },
   {
     id: "gave-up-says-closed",
