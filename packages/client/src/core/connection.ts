@@ -9,7 +9,7 @@
 // device slept). idle → connecting → open ⇄ pinging; a failure → waiting →
 // retrying → open …; closed after close() or giving up. The one timer's
 // meaning is the phase's: connect timeout (2, 3), end of the wait (4),
-// silence (5), pong timeout (6, 7); `#due` is when it is due.
+// silence (5), pong timeout (6, 7); `due` is when it is due.
 import type { State } from "./api.js";
 import { LifelineError, closedError, describe } from "./errors.js";
 import { Messages } from "./messages.js";

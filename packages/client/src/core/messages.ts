@@ -1,7 +1,8 @@
 // What the application sends and receives, as the base of the client
-// (client.ts adds the line: the phases, the socket, the heartbeat): the
-// outbound queue, the incoming pipeline, and the features' plumbing (the
-// client is the `Line` it lends them, see extension.ts).
+// (connection.ts adds the line: the phases, the socket; heartbeat.ts and
+// client.ts the rest): send and the outbound queue, the incoming pipeline,
+// onType and async iteration, and the features' plumbing (the client is the
+// `Line` it lends them, see extension.ts).
 import type { SendResult, State } from "./api.js";
 import { LifelineError, describe } from "./errors.js";
 import { Events } from "./events.js";
@@ -31,6 +32,7 @@ export abstract class Messages extends Events {
   abstract readonly isOpen: boolean;
   /** Writes a frame to the open socket; false (and a reconnect) if it refuses. */
   abstract write(frame: Frame): boolean;
+  /** The public state (iteration ends at "closed"). */
   abstract readonly state: State;
 
   get pending(): readonly any[] {
