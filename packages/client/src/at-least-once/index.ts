@@ -95,13 +95,12 @@ function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension
     // splice in place: V8 trims the front of the array without copying the rest, where two slices copied it per ack
     const messages = unacked.splice(0, count).map((entry) => entry.message);
     firstSeq += count;
-    line.events.emit("delivered", { messages, seq });
+    line.emit("delivered", { messages, seq });
     // room in the window: what waited behind it may go
     if (line.queued) line.flush();
   };
 
   return {
-    framed: true,
     start() {
       // after close(), a connect() with nothing left to deliver starts a fresh session
       if (stopped && unacked.length === 0 && line.queued === 0) fresh();
@@ -140,12 +139,12 @@ function acknowledged(line: Line, ackEvery: number, ackDelay: number): Extension
         }
         case "reset":
           // the server has no state for this session: start a fresh one and send, under it, all we hold
-          line.events.emit("reset", { reason: String(frame!.reason ?? "") });
+          line.emit("reset", { reason: String(frame!.reason ?? "") });
           fresh();
           return line.reconnect();
         default:
           // a kind of another feature on this connection (topics), or nothing lifeline knows
-          if (!line.claim(value)) invalid(line.events, data, 'not a lifeline envelope (expected t: "msg", "ack" or "reset")', value);
+          if (!line.claim(value)) invalid(line, data, 'not a lifeline envelope (expected t: "msg", "ack" or "reset")', value);
       }
     },
     closing: sendAck,

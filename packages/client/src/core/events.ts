@@ -27,7 +27,10 @@ export class Events {
   readonly #all = new Map<string, Handler[]>();
   /** Events waiting for the change under way (or the hold) to end, in order. */
   #queue: Array<[string, unknown]> | undefined;
-  /** Changes open + 1 while dispatching + 1 while creating or holding; events wait while it is above 0. */
+  /**
+   * Changes under way, + 1 while dispatching, + 1 while createClient's events
+   * are held (`#held`): events wait while it is above 0.
+   */
   #depth = 1;
   #held = false;
   /** Development builds: codes already written to the console as unheard, and `debug`'s writer. */
@@ -52,7 +55,7 @@ export class Events {
     else this.#run(type, payload);
   }
 
-  /** Runs `change`; events it raises are delivered when it (and any outer change) returns. @internal */
+  /** Runs `change`; events it raises are delivered when it (and any outer change) returns. createClient's hold ends here. */
   protected run<T>(change: () => T): T {
     this.#release();
     this.#depth++;

@@ -1,7 +1,7 @@
 // Incoming messages the application will not see as messages: `invalid`
 // (shared with acknowledged delivery). Decoding, validation and the order of
-// delivery behind an asynchronous schema are client.ts's (#read, check,
-// #later).
+// delivery behind a Blob or an asynchronous schema are messages.ts's (read,
+// check).
 import { LifelineError } from "./errors.js";
 import type { Emitter } from "./types.js";
 

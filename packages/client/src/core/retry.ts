@@ -43,7 +43,7 @@ export function advisedDelay({ code, reason }: CloseInfo): number {
   }
 }
 
-// The two errors of retrying are made where they happen (connection.ts's onLost: as functions of their own
+// The two errors of retrying are made where they happen (connection.ts's lost(): as functions of their own
 // they cost bytes in every build); their long messages, for development builds only, are written here.
 
 /** Development builds: the message of an attempt that did not open (`CONNECT_TIMEOUT` or `CONNECT_FAILED`); `where`: the url without its secrets. */

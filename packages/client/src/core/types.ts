@@ -191,18 +191,15 @@ export interface Meta {
 /** Passes an incoming value on to the next feature (and finally to validation and `message`); `re` marks a reply, `data` is what `invalid` shows (the application's message as it came). */
 export type Next = (value: unknown, re: unknown, data: unknown) => void | Promise<void>;
 
-/** What the core lends a feature. */
-export interface Line {
+/** What the core lends a feature (the client itself): its options, its events (emit/on/off), and the members below. */
+export interface Line extends Emitter {
   readonly options: ResolvedOptions;
-  readonly events: Emitter;
   /** True while a socket is open. */
   readonly isOpen: boolean;
   /** Writes a frame to the open socket; false (and a reconnect) if it refuses. */
   write(frame: Frame): boolean;
   /** Sends what the queue holds, as far as the line and the features let it. */
   flush(): void;
-  /** True when a feature carries request ids in its own envelopes (acknowledged delivery). */
-  readonly framed: boolean;
   /** Messages waiting in the core's queue. */
   readonly queued: number;
   /** Validates `value` against `schema`; calls `done` with the result, or reports `invalid` (showing `data`) and calls `fail`. */
@@ -238,8 +235,6 @@ export interface Extension {
   stop?(): void;
   /** Messages the feature holds beyond the queue (sent, not yet acknowledged), oldest first. */
   pending?(): unknown[];
-  /** True when the feature carries request ids in its own envelopes. */
-  readonly framed?: boolean;
 }
 
 /** An opt-in feature (`atLeastOnce()`, `acrossTabs()`): a factory the client calls once with the line it lends. */

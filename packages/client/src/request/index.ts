@@ -68,7 +68,7 @@ export function request<In, Out, Reply extends StandardSchemaV1 | undefined = un
         byClient.set(client, (waiting = new Map()));
         return {
           // without acknowledged delivery's envelopes the id travels in the message itself
-          outgoing: (value, meta) => (!meta || (client as Lent).framed ? value : { ...(value as object), ...meta }),
+          outgoing: (value, meta) => (!meta || (client as Lent).options.delivery ? value : { ...(value as object), ...meta }),
           receive(data, value, next, re) {
             // ids are strings: a `re` of another type finds nothing
             const request = waiting.get((re ?? (value as { re?: unknown } | null)?.re) as string);
@@ -80,7 +80,7 @@ export function request<In, Out, Reply extends StandardSchemaV1 | undefined = un
           stop: () => waiting.forEach((request) => request[1](closedError())),
         };
       });
-    if (!(client as Lent).framed && !isObject(message)) {
+    if (!(client as Lent).options.delivery && !isObject(message)) {
       throw new LifelineError("INVALID_MESSAGE", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? "request() needs an object message to carry its id" : "message");
     }
     const { clock, random } = (client as Lent).options;

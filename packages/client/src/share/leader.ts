@@ -44,7 +44,7 @@ export function createLeader(me: string, line: Line, post: (post: Post) => void,
   let gen = 0;
   let rtt = 0;
   const onBeat = (beat: { rtt: number }) => (rtt = beat.rtt);
-  line.events.on("heartbeat", onBeat);
+  line.on("heartbeat", onBeat);
   const clear = () => {
     for (const timer of pongs) clock.clearTimeout(timer);
     pongs.clear();
@@ -61,7 +61,7 @@ export function createLeader(me: string, line: Line, post: (post: Post) => void,
     retire() {
       clear();
       shared?.lost();
-      line.events.off("heartbeat", onBeat);
+      line.off("heartbeat", onBeat);
     },
     asked: (id) => route(routes, id, SELF),
     handle(message) {

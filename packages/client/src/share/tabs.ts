@@ -135,7 +135,7 @@ export function joinTabs(line: Line, setup: TabsSetup): Extension {
   // the socket of each attempt, what to resend and what is pending are the attempts' (attempt.ts)
   return Object.assign(attempts, {
     start() {
-      tab.framed = line.framed;
+      tab.framed = !!line.options.delivery;
       if (tab.solo) return announce("solo");
       try {
         channel = new setup.Channel(`lifeline:${setup.name}`);

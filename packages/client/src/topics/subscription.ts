@@ -32,7 +32,7 @@ export interface Owner {
   /** Validates with `schema`: `done` with the value, or `fail` (the client's `invalid` event was emitted). */
   check(data: unknown, value: unknown, schema: StandardSchemaV1, done: (value: unknown) => void, fail: (error: Error) => void): void | Promise<void>;
   /** An error no handler of the handle hears goes to the client's `error` event. */
-  readonly events: { emit(type: "error", error: LifelineError): void };
+  emit(type: "error", error: LifelineError): void;
 }
 
 type Fn = (...args: any[]) => void;
@@ -75,12 +75,12 @@ export function createHandle(topic: string, owner: Owner, schema: StandardSchema
     },
     tell(type, ...args) {
       const list = handlers[type] ?? [];
-      if (type === "error" && !list.length) return owner.events.emit("error", args[0] as LifelineError);
+      if (type === "error" && !list.length) return owner.emit("error", args[0] as LifelineError);
       for (const handler of list) {
         try {
           handler(...args);
         } catch (cause) {
-          owner.events.emit("error", new LifelineError("HANDLER_ERROR", type, { cause }));
+          owner.emit("error", new LifelineError("HANDLER_ERROR", type, { cause }));
         }
       }
     },

@@ -2,7 +2,7 @@
 // each attempt, so a polyfill installed after import still counts), the url
 // and protocols resolved from what the user gave, and the socket opened the
 // way both peers open it.
-import { LifelineError } from "../index.js";
+import { DEFAULTS, LifelineError } from "../index.js";
 import type { WebSocketConstructor, WebSocketLike } from "../index.js";
 import type { LifelineWebSocketOptions, ProtocolsProvider, UrlProvider } from "./options.js";
 
@@ -16,7 +16,7 @@ export type Protocols = string | string[] | null | undefined;
 
 /** The constructor to use now: the `WebSocket` option, else the global one. */
 export function webSocketConstructor(options: LifelineWebSocketOptions): WebSocketConstructor {
-  const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  const Ctor = options.WebSocket ?? DEFAULTS.WebSocket;
   if (typeof Ctor !== "function") {
     throw new LifelineError("NO_WEBSOCKET", (typeof process < "u" && typeof Deno > "u" ? process!.env.NODE_ENV : "production") !== "production" ? "no global WebSocket: pass the WebSocket option" : "WebSocket");
   }

@@ -10,11 +10,8 @@ import { clientFor } from "./options.js";
 import type { LifelineWebSocketOptions, ProtocolsProvider, UrlProvider } from "./options.js";
 import { WebSocketSurface } from "./surface.js";
 
-const CONNECTING = 0;
-const OPEN = 1;
-const CLOSING = 2;
-const CLOSED = 3;
-type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOSED;
+/** The platform's readyState values: 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED (written as numbers: a constant each would cost a variable). */
+type ReadyState = 0 | 1 | 2 | 3;
 
 /** The platform's values, and whatever else the socket in use accepts ("nodebuffer" for the `ws` package). */
 type BinaryType = "blob" | "arraybuffer" | (string & {});
@@ -41,7 +38,7 @@ export class LifelineWebSocket extends WebSocketSurface {
   readonly #options: LifelineWebSocketOptions;
   /** The url and protocols as given (values or functions), resolved before every attempt. */
   readonly #given: [UrlProvider, ProtocolsProvider];
-  #readyState: ReadyState = CONNECTING;
+  #readyState: ReadyState = 0 /* CONNECTING */;
   /** As the user set it; otherwise what the socket took when asked for "blob" (the `ws` package keeps "nodebuffer"), "blob" before the first socket. */
   #binaryType: string | undefined;
   #socketType: string | undefined;
@@ -86,7 +83,7 @@ export class LifelineWebSocket extends WebSocketSurface {
     const client = (this.#client = clientFor(options, { url: () => this.#target(), WebSocket: Socket }));
     client.on("open", () => {
       this.#opened = true;
-      this.#readyState = OPEN;
+      this.#readyState = 1 /* OPEN */;
       this.dispatchEvent(new Event("open"));
     });
     client.on("close", (event) => this.#onClose(event));
@@ -95,7 +92,7 @@ export class LifelineWebSocket extends WebSocketSurface {
     client.on("reconnecting", ({ attempt }) => (this.#retryCount = attempt));
     if (options.debug) for (const type of ["state", "close", "reconnecting", "drop", "error"] as const) client.on(type, (event) => this.#debug(type, event));
     if (options.startClosed) {
-      this.#readyState = CLOSED;
+      this.#readyState = 3 /* CLOSED */;
       return;
     }
     webSocketConstructor(options);
@@ -150,7 +147,7 @@ export class LifelineWebSocket extends WebSocketSurface {
    * or from `reconnect()`; 0 while open.
    */
   get retryCount(): number {
-    return this.#readyState === OPEN ? 0 : this.#retryCount;
+    return this.#readyState === 1 /* OPEN */ ? 0 : this.#retryCount;
   }
 
   /**
@@ -174,10 +171,10 @@ export class LifelineWebSocket extends WebSocketSurface {
     this.#byUser = true;
     this.#client.close(code, reason);
     // a socket of the current attempt whose end is not reported yet (the client is busy with another event): its `close` comes later
-    if (this.#socketAttempt === this.#attempts && this.#ended < this.#attempts) this.#readyState = CLOSING;
+    if (this.#socketAttempt === this.#attempts && this.#ended < this.#attempts) this.#readyState = 2 /* CLOSING */;
     else {
       this.#ended = this.#attempts; // an attempt still resolving its url ends without a socket
-      this.#readyState = CLOSED;
+      this.#readyState = 3 /* CLOSED */;
     }
   }
 
@@ -196,7 +193,7 @@ export class LifelineWebSocket extends WebSocketSurface {
   /** Called by the client before every attempt: this attempt's url and protocols, resolved together and kept for the constructor. */
   #target(): Promise<string> {
     const attempt = ++this.#attempts;
-    if (this.#ended === attempt - 1) this.#readyState = CONNECTING;
+    if (this.#ended === attempt - 1) this.#readyState = 0 /* CONNECTING */;
     this.#byUser = false;
     this.#failed = true; // until it has a socket
     this.#debug("connect", this.#retryCount);
@@ -228,13 +225,13 @@ export class LifelineWebSocket extends WebSocketSurface {
     const error = this.#lastError;
     this.#opened = false;
     this.#lastError = undefined;
-    this.#readyState = CLOSED;
+    this.#readyState = 3 /* CLOSED */;
     // A connection that never opened failed: error, then close 1006, as the platform reports it. One that
     // lifeline gave up on (neither its own failure nor the user's close) timed out, as both peers report it.
     if (!opened) this.dispatchEvent(eventOf("error", { message: this.#failed || this.#byUser ? (error?.message ?? reason) : "TIMEOUT", error }));
     this.dispatchEvent(eventOf("close", opened ? { code, reason, wasClean } : { code: 1006, reason, wasClean: false }));
     // the next attempt started before this close was delivered
-    if (this.#ended < this.#attempts) this.#readyState = CONNECTING;
+    if (this.#ended < this.#attempts) this.#readyState = 0 /* CONNECTING */;
   }
 
   #debug(...args: unknown[]): void {
