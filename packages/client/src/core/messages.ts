@@ -77,12 +77,12 @@ export abstract class Messages extends Events {
   [Symbol.asyncIterator](): AsyncGenerator<any, void, undefined> {
     const buffer: unknown[] = [];
     let wake = (_?: unknown) => {};
-    // every state change wakes the consumer (it waits again unless closed or something came)
-    const stops = [this.on("message", (message) => wake(buffer.push(message))), this.on("state", (change) => wake(change))];
-    const self = this;
+    // a close ends the iteration even when a connect() follows before the consumer runs again
+    let closed = this.state === "closed";
+    const stops = [this.on("message", (message) => wake(buffer.push(message))), this.on("state", ({ to }: { to: string }) => wake((closed ||= to === "closed")))];
     return (async function* () {
       try {
-        while (buffer.length || self.state !== "closed") buffer.length ? yield buffer.shift()! : await new Promise((resolve) => (wake = resolve));
+        while (buffer.length || !closed) buffer.length ? yield buffer.shift()! : await new Promise((resolve) => (wake = resolve));
       } finally {
         stops.map((stop) => stop());
       }

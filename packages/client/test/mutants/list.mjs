@@ -412,7 +412,7 @@ export const MUTANTS = [
     id: "iterate-never-ends",
     file: "core/messages.ts",
     what: "the async iterator does not end when the client closes",
-    edits: [["while (buffer.length || self.state !== \"closed\")", "while (true)"]],
+    edits: [["while (buffer.length || !closed)", "while (true)"]],
   },
   {
     id: "iterate-lifo",

@@ -229,6 +229,22 @@ describe("async iteration", () => {
     await expect(consumer).resolves.toEqual([]);
   });
 
+  it("ends on close() even when connect() follows before the consumer runs again", async () => {
+    const { fake, client } = openClient();
+    const seen: unknown[] = [];
+    const consumer = (async () => {
+      for await (const message of client) seen.push(message);
+    })();
+    await flushMicrotasks();
+    fake.last().receive("1");
+    client.close();
+    client.connect();
+    await consumer;
+    expect(seen).toEqual([1]);
+    expect(client.state).toBe("connecting");
+    client.close();
+  });
+
   it("breaking out of the loop unsubscribes it", async () => {
     const { fake, client } = openClient();
     const iterator = client[Symbol.asyncIterator]();
