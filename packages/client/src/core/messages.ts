@@ -106,7 +106,8 @@ export abstract class Messages extends Events {
   /** An application frame came in: read now, or after the frames waiting behind a Blob or an asynchronous schema. */
   protected read(data: unknown): void {
     // a binary view (Bun hands out Node Buffers, pooled) as the ArrayBuffer of just its bytes, copied now
-    if (ArrayBuffer.isView(data)) data = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+    // (a text frame, the common case, skips both binary checks here and in #read)
+    if (typeof data !== "string" && ArrayBuffer.isView(data)) data = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
     const tail = this.#tail;
     const step = tail ? tail.then(() => this.#read(data)) : this.#read(data);
     if (step) {
@@ -120,7 +121,7 @@ export abstract class Messages extends Events {
 
   /** Decodes a frame and hands it on; a promise for a Blob (only when something reset binaryType) or an asynchronous schema. */
   #read(data: unknown): void | Promise<void> {
-    if (typeof (data as Blob | null)?.arrayBuffer === "function") return (data as Blob).arrayBuffer().then((buffer) => this.#read(buffer));
+    if (typeof data !== "string" && typeof (data as Blob | null)?.arrayBuffer === "function") return (data as Blob).arrayBuffer().then((buffer) => this.#read(buffer));
     let value: unknown;
     try {
       value = this.options.codec.decode(data as string | ArrayBuffer);
