@@ -53,6 +53,7 @@ class Client {
   }
 
   #acked(seq) {
+    acks++;
     if (seq > this.acked) this.acked = seq;
     this.onProgress?.();
   }
@@ -84,6 +85,8 @@ class Client {
 }
 
 let clients = [];
+/** Acknowledgements received (every client), so a burst can report how many its server sent. */
+let acks = 0;
 
 /** Opens `count` clients, `concurrency` at a time; stops early at `untilMs` or a failure (`bounded`: report it, else throw). */
 async function open({ kind, url, count, prefix, concurrency = 200, boundMs, bounded = false }) {
@@ -114,6 +117,7 @@ async function closeAll() {
 async function inbound({ perClient, window }) {
   const started = wallClock();
   const cpu = process.cpuUsage();
+  const acks0 = acks;
   await Promise.all(
     clients.map(
       (c) =>
@@ -134,7 +138,7 @@ async function inbound({ perClient, window }) {
   );
   const used = process.cpuUsage(cpu);
   // the clients' own CPU: with one core each, this process may bound the rate rather than the server
-  return { started, done: wallClock(), clientCpuMicros: used.user + used.system };
+  return { started, done: wallClock(), clientCpuMicros: used.user + used.system, acks: acks - acks0 };
 }
 
 /**

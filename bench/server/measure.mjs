@@ -5,6 +5,7 @@
 //   idle      N idle connections (lifeline: sessions whose hello was answered): heap per connection
 //   in        50 clients send, at most `window` unacknowledged each: messages/s, server CPU per message
 //   out       the server pushes to 50 clients (lifeline.send, ws.send, socket.emit): the same figures
+//             (in and out: every kind up at once, taking turns in bursts, turns.mjs)
 //   churn     sessions made and closed, then expired (lifeline), or connections opened and closed
 //             (raw ws): heap after expiry vs before
 // Every phase also reads the event loop's worst delay in the server process.
@@ -12,12 +13,10 @@
 // processes open within a bounded time, and what stopped them.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { start } from "./ipc.mjs";
 import { haveRedis, startRedis } from "./redis.mjs";
+import { rateTurns, startKind } from "./turns.mjs";
 
 const file = (path) => fileURLToPath(new URL(path, import.meta.url));
-const TARGET = file("./target.mjs");
-const LOAD = file("./load.mjs");
 
 export const SERVER_MEASURES = ["serverIdle", "serverIn", "serverOut", "serverChurn", "serverCapacity"];
 export const KINDS = ["ws", "lifeline-memory", "lifeline-redis", "socketio"];
@@ -34,8 +33,9 @@ export const SERVER_CONFIG = {
   /** replay.max of both stores: the push phase's producer does not wait for acks (see docs/performance.md). */
   replayMax: 100_000,
   idle: { count: scaled(5_000) },
-  in: { clients: 50, perClient: by64(2_048), window: 256 },
-  out: { clients: 50, perClient: by64(2_048), batch: 16 },
+  /** The rate phases, in turns (turns.mjs): per kind `warmup` + `cycles` bursts of `clients` × `perBurst` messages. */
+  in: { clients: 50, perBurst: by64(512), window: 256, warmup: 2, cycles: 12 },
+  out: { clients: 50, perBurst: by64(512), batch: 16, warmup: 2, cycles: 12 },
   churn: { count: scaled(20_000), concurrency: 200, kinds: ["ws", "lifeline-memory", "lifeline-redis"] },
   /** Two client processes, so that the server's descriptors run out before theirs; both stores (with Redis the node also holds its connections to redis-server, where the sessions live). */
   capacity: { boundMs: scaled(40_000), processes: 2, kinds: ["ws", "lifeline-memory", "lifeline-redis"] },
@@ -45,8 +45,6 @@ const PROFILE = process.env.BENCH_PROFILE;
 const serverFlags = (kind) => ["--expose-gc", ...(PROFILE?.split(",").includes(kind) ? ["--cpu-prof", `--cpu-prof-dir=${file("./profiles")}`] : [])];
 /** The descriptor limit the bench's processes get: `ulimit -n` raised to the hard limit (ipc.mjs). */
 export const FD_LIMIT = Number(spawnSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).stdout.trim()) || undefined;
-
-const cpuMicros = (a, b) => b.user - a.user + (b.system - a.system);
 
 /** Waits until the target holds no connection and its store no session (bounded by the TTL and 10 s). */
 async function settled(target, kind, redis) {
@@ -60,36 +58,13 @@ async function settled(target, kind, redis) {
   }
 }
 
-/** Messages/s, the server process's CPU per message, and Redis's (µs), over one phase. */
-function rates(n, seconds, mark, read, redisMicros) {
-  return {
-    perSecond: n / seconds,
-    cpuPerMessage: cpuMicros(mark.cpu, read.cpu) / n,
-    ...(redisMicros !== undefined && { redisCpuPerMessage: redisMicros / n }),
-    loopMaxMs: read.loopMaxMs,
-    blockMs: read.blockMs,
-    // when the worst block ended, in µs of the monotonic clock: the time base of a --cpu-prof profile (profile.mjs)
-    blockAt: read.blockAt,
-  };
-}
+/** The options of a kind's server process. */
+const kindOptions = (kind) => ({ sessionTtl: SERVER_CONFIG.sessionTtl, replayMax: SERVER_CONFIG.replayMax, execArgv: serverFlags(kind) });
 
-/** Redis commands per message, and Redis's µs in each, from its command statistics (scripts' inner commands included). */
-function perMessageCommands(stats, n) {
-  return Object.fromEntries(
-    Object.entries(stats)
-      .filter(([name]) => !["config", "info", "dbsize", "flushall"].includes(name))
-      .map(([name, { calls, usec }]) => [name, { calls: calls / n, us: usec / n }]),
-  );
-}
-
-/** One round of one server kind: every wanted phase in one target process. */
+/** One round of one server kind: its idle and churn phases in one target process. */
 async function runKind(kind, round, redis, wanted, progress) {
   const c = SERVER_CONFIG;
-  const target = await start(TARGET, [kind, redis?.url ?? "", c.sessionTtl, c.replayMax], { execArgv: serverFlags(kind), what: `${kind} server` });
-  const load = await start(LOAD, [], { what: `${kind} clients` });
-  const url = `${kind === "socketio" ? "http" : "ws"}://127.0.0.1:${target.ready.port}/`;
-  const redisCpu = () => (kind === "lifeline-redis" ? redis.cpuMicros() : undefined);
-  const commands = (n) => (kind === "lifeline-redis" ? { redisCommands: perMessageCommands(redis.commandStats(), n) } : {});
+  const { target, load, url, stop } = await startKind(kind, redis, kindOptions(kind));
   const out = {};
   try {
     if (wanted("serverIdle")) {
@@ -103,40 +78,6 @@ async function runKind(kind, round, redis, wanted, progress) {
       out.idle = { perConnection: (after - before) / opened, connections: opened, loopMaxMs, blockMs, blockAt };
       await load.call("closeAll", {}, 60_000);
       await settled(target, kind, redis);
-    }
-    if (wanted("serverIn")) {
-      progress(`server client→server round ${round + 1}: ${kind}`);
-      await load.call("open", { kind, url, count: c.in.clients, prefix: `in-${round}` });
-      const mark = await target.call("mark");
-      if (kind === "lifeline-redis") redis.resetStats();
-      const redis0 = redisCpu();
-      const { started, done, clientCpuMicros } = await load.call("inbound", { perClient: c.in.perClient, window: c.in.window }, 180_000);
-      const read = await target.call("read");
-      const n = read.received - mark.received;
-      if (n !== c.in.clients * c.in.perClient) throw new Error(`in: the server handled ${n} messages, ${c.in.clients * c.in.perClient} were sent`);
-      out.in = {
-        ...rates(n, (done - started) / 1000, mark, read, redis0 === undefined ? undefined : redisCpu() - redis0),
-        ...commands(n),
-        clientCpuPerMessage: clientCpuMicros / n,
-      };
-      await load.call("closeAll", {}, 60_000);
-    }
-    if (wanted("serverOut")) {
-      progress(`server server→client round ${round + 1}: ${kind}`);
-      const { sessions } = await load.call("open", { kind, url, count: c.out.clients, prefix: `out-${round}` });
-      const before = await target.call("heap");
-      const mark = await target.call("mark");
-      if (kind === "lifeline-redis") redis.resetStats();
-      const redis0 = redisCpu();
-      const expecting = load.call("expect", { total: c.out.perClient }, 180_000);
-      const { started } = await target.call("push", { perConnection: c.out.perClient, batch: c.out.batch, sessions }, 180_000);
-      const { done } = await expecting;
-      const read = await target.call("read");
-      const n = c.out.clients * c.out.perClient;
-      out.out = { ...rates(n, (done - started) / 1000, mark, read, redis0 === undefined ? undefined : redisCpu() - redis0), ...commands(n) };
-      // what the server still holds once every message is delivered (and, for lifeline, acknowledged)
-      out.out.kept = (await target.call("heap")) - before;
-      await load.call("closeAll", {}, 60_000);
     }
     if (wanted("serverChurn") && c.churn.kinds.includes(kind)) {
       await settled(target, kind, redis);
@@ -152,8 +93,7 @@ async function runKind(kind, round, redis, wanted, progress) {
       out.churn = { before, after, delta: after - before, loopMaxMs, blockMs, blockAt, seconds };
     }
   } finally {
-    await load.stop();
-    await target.stop();
+    await stop();
   }
   return out;
 }
@@ -161,9 +101,7 @@ async function runKind(kind, round, redis, wanted, progress) {
 /** Capacity: two client processes open up to the descriptor limit's worth of idle connections, bounded in time. */
 async function capacity(kind, redis, progress) {
   const c = SERVER_CONFIG.capacity;
-  const target = await start(TARGET, [kind, redis?.url ?? "", SERVER_CONFIG.sessionTtl, SERVER_CONFIG.replayMax], { execArgv: serverFlags(kind), what: `${kind} server` });
-  const loads = await Promise.all(Array.from({ length: c.processes }, (_, i) => start(LOAD, [], { what: `${kind} clients ${i}` })));
-  const url = `${kind === "socketio" ? "http" : "ws"}://127.0.0.1:${target.ready.port}/`;
+  const { target, loads, url, stop } = await startKind(kind, redis, kindOptions(kind), c.processes);
   // together the clients could take every descriptor the server process has
   const perProcess = Math.ceil((FD_LIMIT ?? 20_000) / c.processes);
   progress(`server capacity: ${kind}, up to ${perProcess * c.processes} connections within ${c.boundMs / 1000} s`);
@@ -191,8 +129,7 @@ async function capacity(kind, redis, progress) {
           : "nothing: all opened";
     return { connections, seconds, perConnection: (heap - base) / connections, errors, stoppedBy, tried };
   } finally {
-    await Promise.all(loads.map((load) => load.stop()));
-    await target.stop();
+    await stop();
   }
 }
 
@@ -205,16 +142,27 @@ export async function measureServer({ rounds, wanted, progress }) {
   const failures = [];
   let capacities;
   try {
+    const failed = (what, error) => {
+      failures.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+      progress(`FAILED ${failures.at(-1)}`);
+    };
     for (let round = 0; round < rounds; round++) {
       const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]);
-      for (const kind of order) {
+      const rates = {};
+      if (wanted("serverIn") || wanted("serverOut")) {
         redis?.flush();
-        try {
-          byKind[kind][round] = await runKind(kind, round, redis, wanted, progress);
-        } catch (error) {
-          failures.push(`server ${kind} round ${round + 1}: ${error instanceof Error ? error.message : String(error)}`);
-          progress(`FAILED ${failures.at(-1)}`);
+        await rateTurns({ kinds: order, round, redis, wanted, progress, config: SERVER_CONFIG, options: kindOptions }).then(
+          (figures) => Object.assign(rates, figures),
+          (error) => failed(`server rates round ${round + 1}`, error),
+        );
+      }
+      for (const kind of order) {
+        let run = {};
+        if (wanted("serverIdle") || wanted("serverChurn")) {
+          redis?.flush();
+          run = await runKind(kind, round, redis, wanted, progress).catch((error) => failed(`server ${kind} round ${round + 1}`, error));
         }
+        if (run || rates[kind]) byKind[kind][round] = { ...run, ...rates[kind] };
       }
     }
     if (wanted("serverCapacity")) {
@@ -223,8 +171,7 @@ export async function measureServer({ rounds, wanted, progress }) {
         try {
           capacities[kind] = await capacity(kind, redis, progress);
         } catch (error) {
-          failures.push(`server capacity ${kind}: ${error instanceof Error ? error.message : String(error)}`);
-          progress(`FAILED ${failures.at(-1)}`);
+          failed(`server capacity ${kind}`, error);
         }
       }
     }

@@ -16,7 +16,9 @@ const get = (run, path) => path.split(".").reduce((v, k) => v?.[k], run);
 function figures(result) {
   const { kinds, rounds } = result;
   const values = (kind, path) => (rounds[kind] ?? []).map((run) => get(run, path));
-  const ratios = (kind, path) => values(kind, path).map((v, i) => v / get(rounds.ws?.[i], path));
+  // the rate phases measured in turns carry their ratios (medians of per-cycle ratios, turns.mjs)
+  const toRaw = (path) => path.replace(".", ".toRaw.");
+  const ratios = (kind, path) => values(kind, path).map((v, i) => get(rounds[kind][i], toRaw(path)) ?? v / get(rounds.ws?.[i], path));
   // per round, the worst over its phases
   const worst = (kind, key) => (rounds[kind] ?? []).map((run) => Math.max(...PHASES.map((p) => run?.[p]?.[key]).filter((v) => v !== undefined)));
   const stat = (kind, path) => summary(values(kind, path));
@@ -45,6 +47,8 @@ export function serverTable(result) {
     valueRow("client→server: server CPU µs / message", "in.cpuPerMessage", us),
     ratioRow("  × raw", "in.cpuPerMessage"),
     redisRow("  Redis's own CPU µs / message", "in.redisCpuPerMessage"),
+    valueRow("  the clients' own CPU µs / message", "in.clientCpuPerMessage", us),
+    valueRow("  acknowledgements per 1,000 messages", "in.acksPerMessage", (n) => fmtFixed(n * 1000, 1)),
     valueRow(`server→client, ${c.out.clients} sessions: messages/s`, "out.perSecond", fmtInt),
     ratioRow("  × raw", "out.perSecond"),
     valueRow("server→client: server CPU µs / message", "out.cpuPerMessage", us),
