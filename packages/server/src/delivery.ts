@@ -1,16 +1,24 @@
 // The client's messages on one connection (a layer of its class chain, see
 // connection.ts): each is handed to `onMessage` once, in seq order (a seq at
 // or below the last one handled is a duplicate: acknowledged again, not
-// handled), and the mark of what was handled is stored and acknowledged in a
-// commit: when the inbox runs dry, every COMMIT_EVERY messages while it does
-// not, and before it waits for a later turn (inbox.ts).
+// handled), and the mark of what was handled is stored in a commit: when the
+// inbox runs dry, every COMMIT_EVERY messages while it does not, and before
+// it waits for a later turn (inbox.ts). What is stored is acknowledged once
+// COMMIT_EVERY more messages are, or once the client's frames stopped for
+// ACK_QUIET_MS: a client streaming to a window hears one ack per 64 messages
+// instead of one per socket read (each ack a write on both sides).
 import { ackFrame, messageBody } from "./frames.js";
 import { Link } from "./link.js";
 import type { MessageContext } from "./options.js";
+import { platform } from "./platform.js";
 import type { Fence } from "./store.js";
 
-/** Commit (store the high-water mark, ack) at least this often while frames keep coming. */
+/** Commit (store the high-water mark) at least this often while frames keep coming; ack at least this often too. */
 const COMMIT_EVERY = 64;
+/** The rest of what was handled is acknowledged once no frame came for this long (20 to 40 ms after the last). */
+const ACK_QUIET_MS = 20;
+/** Taken when the module loads, so that a test's fake timers do not hold the server's acks (as turn-budget.ts). */
+const setTimer = platform.setTimeout;
 /** Frames waiting in the inbox above which its socket stops reading (pausing costs syscalls: not for every wait). */
 const PAUSE_ABOVE = 512;
 
@@ -20,6 +28,11 @@ export abstract class Delivery extends Link {
   #recorded = 0;
   #sinceCommit = 0;
   #ackDue = false;
+  /** The last seq an ack frame told the client. */
+  #announced = 0;
+  /** The quiet timer is armed; `#ackMoved`: a commit came since, so it waits once more. */
+  #ackArmed = false;
+  #ackMoved = false;
 
   /** A fenced write was refused: another connection owns the session, or it is gone. */
   protected abstract lost(result: "fenced" | "gone"): void | Promise<void>;
@@ -33,7 +46,8 @@ export abstract class Delivery extends Link {
    * handling, tried on 7 December, broke it).
    */
   protected afterStep(last: boolean): Promise<void> | void {
-    if (last || this.#sinceCommit >= COMMIT_EVERY) return this.commit(true);
+    // the third: 64 handled since the last ack frame, so that acks stay at most 64 apart (the client's window moves)
+    if (last || this.#sinceCommit >= COMMIT_EVERY || this.#handled - this.#announced >= COMMIT_EVERY) return this.commit(true);
   }
 
   /**
@@ -98,45 +112,75 @@ export abstract class Delivery extends Link {
     this.failWith(error, "onMessage", seq);
   }
 
-  /** Stores the high-water mark and (with `ack`) tells the client; a promise only while the store writes. */
-  protected commit(ack: boolean): Promise<void> | void {
+  /**
+   * Stores the high-water mark and (with `ack`) tells the client, at once
+   * with `now`, else as the batching above says; a promise only while the
+   * store writes.
+   */
+  protected commit(ack: boolean, now = false): Promise<void> | void {
     if (this.sessionId === undefined || this.fence === 0 || (this.phase !== "bound" && this.phase !== "closed")) return;
     this.#sinceCommit = 0;
-    if (this.#handled > this.#recorded) return this.#record(this.sessionId, this.fence, this.#handled, ack);
-    if (ack) this.#sendAck();
+    if (this.#handled > this.#recorded) return this.#record(this.sessionId, this.fence, this.#handled, ack, now);
+    if (ack) this.#sendAck(now);
   }
 
-  async #record(session: string, fence: Fence, handled: number, ack: boolean): Promise<void> {
+  async #record(session: string, fence: Fence, handled: number, ack: boolean, now: boolean): Promise<void> {
     const result = await this.hub.store.record(session, fence, handled);
     if (result !== "ok") return this.lost(result);
     if (handled > this.#recorded) this.#recorded = handled;
-    if (ack) this.#sendAck();
+    if (ack) this.#sendAck(now);
   }
 
-  /** Acknowledges what the store has, when the client has something to hear. */
-  #sendAck(): void {
+  /** Acknowledges what the store has, when the client has something to hear: now, or when its frames stop. */
+  #sendAck(now: boolean): void {
     if (!this.#ackDue || this.phase !== "bound") return;
+    if (!now && this.#recorded - this.#announced < COMMIT_EVERY) return this.#ackWhenQuiet();
     // a commit that found nothing new to store still acks; anything handled since waits for the next commit
     this.#ackDue = this.#handled > this.#recorded;
-    this.transport.send(ackFrame(this.#recorded));
+    this.#announce(this.#recorded);
+  }
+
+  #announce(seq: number): void {
+    this.#announced = seq;
+    this.transport.send(ackFrame(seq));
+  }
+
+  /** One timer per connection at most: re-armed once per ACK_QUIET_MS while commits keep coming, not per commit. */
+  #ackWhenQuiet(): void {
+    if (this.#ackArmed) {
+      this.#ackMoved = true;
+      return;
+    }
+    this.#ackArmed = true;
+    // not unref'd: an ack owed keeps the process for at most 40 ms (an in-process connection has no socket to do it)
+    setTimer.call(
+      globalThis,
+      () => {
+        this.#ackArmed = false;
+        if (!this.#ackMoved) return this.#sendAck(true);
+        this.#ackMoved = false;
+        this.#ackWhenQuiet();
+      },
+      ACK_QUIET_MS,
+    );
   }
 
   // ---- for the handshake (a session begins, is reset) ----------------------
 
   /** A session was attached: the client's messages up to `inbound` were handled before. */
   protected startMarks(inbound: number): void {
-    this.#handled = this.#recorded = inbound;
+    this.#handled = this.#recorded = this.#announced = inbound;
   }
 
   /** Acknowledges the handled messages to the client in any case. */
   protected acknowledgeHandled(): void {
-    this.transport.send(ackFrame(this.#handled));
+    this.#announce(this.#handled);
   }
 
   /** Commits and acknowledges what was handled, even when the client heard it already. */
   protected commitAll(): Promise<void> | void {
     this.#ackDue = true;
-    return this.commit(true);
+    return this.commit(true, true);
   }
 
   /** Something was handled that the client has not heard acknowledged. */
@@ -146,7 +190,7 @@ export abstract class Delivery extends Link {
 
   /** The session is gone: nothing handled, nothing to acknowledge. */
   protected clearMarks(): void {
-    this.#handled = this.#recorded = this.#sinceCommit = 0;
+    this.#handled = this.#recorded = this.#sinceCommit = this.#announced = 0;
     this.#ackDue = false;
   }
 }

@@ -75,7 +75,7 @@ describe("createLifelineServer", () => {
     await store.close();
   });
 
-  it("batches acks: one when the waiting frames are handled, and one per 64 while they keep coming", async () => {
+  it("batches acks: one per 64 while frames keep coming, and one for the rest once they stop", async () => {
     const lifeline = createLifelineServer();
     const { sent, transport } = recorder();
     const conn = lifeline.connect(transport);
@@ -97,6 +97,30 @@ describe("createLifelineServer", () => {
     seqs.forEach((seq, i) => expect(seq - (i === 0 ? 10 : (seqs[i - 1] as number))).toBeLessThanOrEqual(64));
     await lifeline.close();
   });
+
+  for (const perRead of [8, 50]) {
+    it(`a client streaming ${perRead} frames per socket read hears an ack per 64 messages at most 64 apart, and the last one once its frames stop`, async () => {
+      const lifeline = createLifelineServer();
+      const { sent, transport } = recorder();
+      const conn = lifeline.connect(transport);
+      conn.receive(JSON.stringify({ t: "hello", session: "stream", ack: 0 }));
+      await vi.waitFor(() => expect(sent).toEqual(['{"t":"ack","seq":0}']));
+      sent.length = 0;
+      // reads of `perRead` frames, each in a turn of its own: the inbox runs dry after every one
+      for (let seq = 1; seq <= 800; seq++) {
+        conn.receive(JSON.stringify({ t: "msg", seq, data: seq }));
+        if (seq % perRead === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await vi.waitFor(() => expect(sent.at(-1)).toBe('{"t":"ack","seq":800}'));
+      const seqs = sent.map((text) => (JSON.parse(text) as { seq: number }).seq);
+      // one per dry inbox would be 100 for reads of 8; a machine slow enough to leave 20 ms between two reads adds one each time
+      expect(seqs.length).toBeLessThanOrEqual(16);
+      // never more than 64 apart (with reads of 50, acking only at a dry inbox would leave 100): the client's window keeps moving
+      seqs.forEach((seq, i) => expect(seq - (i === 0 ? 0 : (seqs[i - 1] as number))).toBeGreaterThan(0));
+      seqs.forEach((seq, i) => expect(seq - (i === 0 ? 0 : (seqs[i - 1] as number))).toBeLessThanOrEqual(64));
+      await lifeline.close();
+    });
+  }
 
   it("connect() with foreign: the embedder hears of a frame that is not lifeline's within receive(), and the connection stays open", async () => {
     const lifeline = createLifelineServer();
@@ -203,8 +227,8 @@ describe("bounded", () => {
     const conn = lifeline.connect(transport);
     conn.receive(JSON.stringify({ t: "hello", session: "ttl", ack: 0 }));
     conn.receive(JSON.stringify({ t: "msg", seq: 1, data: 1 }));
-    await settle();
-    expect(sent).toContain('{"t":"ack","seq":1}');
+    // a lone message is acknowledged once the client's frames stopped for a moment (delivery.ts, real timers)
+    await vi.waitFor(() => expect(sent).toContain('{"t":"ack","seq":1}'));
     vi.advanceTimersByTime(60_000);
     expect(store.size).toBe(1); // connected: never expires
     conn.end();

@@ -75,6 +75,9 @@ export function browser(options: Partial<ClientOptions<any, any>> = {}) {
   return { clock, fake, origin, tabs, open, lead, up, closeAll };
 }
 
+/** Longer than @lifeline/server's wait for a client's frames to stop before it acknowledges the rest (20 to 40 ms). */
+const QUIET_ACKS_MS = 45;
+
 /** Lets channel messages, lock grants and the tabs' reactions run. */
 export const settle = () => flushMicrotasks(30);
 
@@ -98,6 +101,7 @@ export function serve(fake: FakeWebSocketKit, topics?: DeliveryOptions["topics"]
    */
   const pump = async (options: { acks?: boolean; handled?: boolean } = {}) => {
     release();
+    let heardQuietAcks = false;
     for (let round = 0; round < 50; round++) {
       await settle();
       let moved = false;
@@ -120,7 +124,13 @@ export function serve(fake: FakeWebSocketKit, topics?: DeliveryOptions["topics"]
       }
       await new Promise((resolve) => setImmediate(resolve));
       // done when nothing moved, including during that wait (a write behind an echoed post comes late)
-      if (!moved && !fake.sockets.some((socket) => socket.readyState === 1 && (wired.get(socket)?.read ?? 0) < socket.sent.length)) return;
+      if (!moved && !fake.sockets.some((socket) => socket.readyState === 1 && (wired.get(socket)?.read ?? 0) < socket.sent.length)) {
+        if (heardQuietAcks) return;
+        // the server acknowledges the rest of what it handled once the frames stopped for 20 ms (@lifeline/server's
+        // delivery.ts, on real timers): wait for those acks once, then go round again for what they set off
+        heardQuietAcks = true;
+        await new Promise((resolve) => setTimeout(resolve, QUIET_ACKS_MS));
+      }
     }
   };
   const gone = (socket: FakeSocket) => {
