@@ -142,15 +142,18 @@ return live
 } satisfies Script;
 
 /** ARGV: fence, seq. → "ok" | "fenced" | "gone" */
-export const RECORD = script(
-  "record",
-  `
-local bad = fenced(ARGV[1])
-if bad then return bad end
-if tonumber(ARGV[2]) > tonumber(redis.call('HGET', h, 'inbound')) then redis.call('HSET', h, 'inbound', ARGV[2]) end
+export const RECORD = {
+  name: "record",
+  // without the prelude: the commonest script (a mark per dry queue) defines no helper it does not use
+  lua: `
+local h = KEYS[1]
+local r = redis.call('HMGET', h, 'fence', 'reset', 'inbound')
+if not r[1] or r[2] then return 'gone' end
+if tonumber(r[1]) ~= tonumber(ARGV[1]) then return 'fenced' end
+if tonumber(ARGV[2]) > tonumber(r[3]) then redis.call('HSET', h, 'inbound', ARGV[2]) end
 return 'ok'
 `,
-);
+} satisfies Script;
 
 /**
  * Appends a batch of bodies (one session's `send()`s of one tick, see appends.ts).
