@@ -9,7 +9,7 @@ import { Events } from "./events.js";
 import type { Handler } from "./events.js";
 import { EXTEND } from "./extension.js";
 import { invalid } from "./incoming.js";
-import { describeIssues } from "./schema.js";
+import { issuesMessage } from "./schema.js";
 import type { Entry, Extension, Feature, Frame, Line, Meta, Next, ResolvedOptions, StandardResult, StandardSchemaV1 } from "./types.js";
 
 /** Shared by every client without features, so such a client allocates no list of its own. */
@@ -45,7 +45,7 @@ export abstract class Messages extends Events {
     const result = this.options.outgoing["~standard"].validate(message);
     if (result instanceof Promise) throw new LifelineError("INVALID_MESSAGE", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? "the outgoing schema must validate synchronously" : "async outgoing");
     if (result.issues) {
-      throw new LifelineError("INVALID_MESSAGE", (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `the message does not match its schema: ${describeIssues(result.issues)}` : String(result.issues[0]?.message), { cause: result.issues });
+      throw new LifelineError("INVALID_MESSAGE", issuesMessage(result.issues), { cause: result.issues });
     }
     let value = result.value;
     for (const x of this.features) if (x.outgoing) value = x.outgoing(value, meta);
@@ -154,7 +154,7 @@ export abstract class Messages extends Events {
   #checked(data: unknown, result: StandardResult<unknown>, done?: (value: unknown) => void, fail?: (error: Error) => void): void {
     if (!result.issues) return done ? done(result.value) : this.emit("message", result.value);
     // (not inside `fail?.()`: its argument would not be evaluated without a fail)
-    const error = invalid(this, data, (typeof process < "u" && typeof Deno > "u" ? process.env.NODE_ENV : "production") !== "production" ? `the message does not match its schema: ${describeIssues(result.issues)}` : String(result.issues[0]?.message), result.issues);
+    const error = invalid(this, data, issuesMessage(result.issues), result.issues);
     fail?.(error);
   }
 
