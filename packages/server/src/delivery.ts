@@ -157,9 +157,11 @@ export abstract class Delivery extends Link {
       globalThis,
       () => {
         this.#ackArmed = false;
-        if (!this.#ackMoved) return this.#sendAck(true);
+        const moved = this.#ackMoved;
         this.#ackMoved = false;
-        this.#ackWhenQuiet();
+        // frames came meanwhile and an ack is still owed: wait once more; else acknowledge (nothing when nothing is owed)
+        if (moved && this.#ackDue) this.#ackWhenQuiet();
+        else this.#sendAck(true);
       },
       ACK_QUIET_MS,
     );
