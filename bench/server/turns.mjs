@@ -33,7 +33,7 @@ export async function startKind(kind, redis, { sessionTtl, replayMax, execArgv }
 }
 
 /** Redis commands per message, and Redis's µs in each, from its command statistics (scripts' inner commands included). */
-export function perMessageCommands(stats, n) {
+function perMessageCommands(stats, n) {
   return Object.fromEntries(
     Object.entries(stats)
       .filter(([name]) => !["config", "info", "dbsize", "flushall"].includes(name))
@@ -41,36 +41,34 @@ export function perMessageCommands(stats, n) {
   );
 }
 
-/** One burst of one kind: messages/s, the server's CPU per message, Redis's, and the loop's worst in it. */
-async function burst(k, phase, cycle, config, redis) {
-  const redisCpu = k.kind === "lifeline-redis" ? redis.cpuMicros() : undefined;
-  const mark = await k.target.call("mark");
-  let n;
-  let seconds;
+/** Drives one burst of one kind's clients (in) or server (out): the messages it carried, when it started and ended, and what the clients report. */
+async function drive(k, phase, cycle, config, sessions) {
+  const n = config.clients * config.perBurst;
   if (phase === "in") {
     const { started, done, clientCpuMicros, acks } = await k.load.call("inbound", { perClient: config.perBurst, window: config.window }, 180_000);
-    const read = await k.target.call("read");
-    n = read.received - mark.received;
-    if (n !== config.clients * config.perBurst) throw new Error(`in: the ${k.kind} server handled ${n} messages, ${config.clients * config.perBurst} were sent`);
-    seconds = (done - started) / 1000;
     // on a 2-core machine the rate follows both processes' CPU: the clients' own per message, and the acks they got
-    return { n, ...figures(n, seconds, mark, read, redisCpu, k, redis), clientCpuPerMessage: clientCpuMicros / n, acksPerMessage: acks / n };
+    return { n, started, done, clients: { clientCpuPerMessage: clientCpuMicros / n, acksPerMessage: acks / n } };
   }
   // the clients count what they received since they opened: this burst ends at the cycle's total
   const expecting = k.load.call("expect", { total: (cycle + 1) * config.perBurst }, 180_000);
-  const { started } = await k.target.call("push", { perConnection: config.perBurst, batch: config.batch, sessions: k.sessions }, 180_000);
+  const { started } = await k.target.call("push", { perConnection: config.perBurst, batch: config.batch, sessions }, 180_000);
   const { done } = await expecting;
-  const read = await k.target.call("read");
-  n = config.clients * config.perBurst;
-  seconds = (done - started) / 1000;
-  return { n, ...figures(n, seconds, mark, read, redisCpu, k, redis) };
+  return { n, started, done, clients: {} };
 }
 
-function figures(n, seconds, mark, read, redisCpu, k, redis) {
+/** One burst of one kind: messages/s, the server's CPU per message, Redis's, and the loop's worst in it. */
+async function burst(k, phase, cycle, config, redis, sessions) {
+  const redisCpu = k.kind === "lifeline-redis" ? redis.cpuMicros() : undefined;
+  const mark = await k.target.call("mark");
+  const { n, started, done, clients } = await drive(k, phase, cycle, config, sessions);
+  const read = await k.target.call("read");
+  if (phase === "in" && read.received - mark.received !== n) throw new Error(`in: the ${k.kind} server handled ${read.received - mark.received} messages, ${n} were sent`);
   return {
-    perSecond: n / seconds,
+    n,
+    perSecond: n / ((done - started) / 1000),
     cpuPerMessage: cpuMicros(mark.cpu, read.cpu) / n,
     ...(redisCpu !== undefined && { redisCpuPerMessage: (redis.cpuMicros() - redisCpu) / n }),
+    ...clients,
     loopMaxMs: read.loopMaxMs,
     blockMs: read.blockMs,
     blockAt: read.blockAt,
@@ -92,17 +90,18 @@ const shuffled = (list) => {
  */
 async function phase(name, up, config, round, redis, progress) {
   progress(`server ${name === "in" ? "client→server" : "server→client"} round ${round + 1}: ${up.map((k) => k.kind).join(", ")} in turns of ${config.clients} × ${config.perBurst}`);
+  const sessions = new Map();
+  const heapBefore = new Map();
   for (const k of up) {
-    const { sessions } = await k.load.call("open", { kind: k.kind, url: k.url, count: config.clients, prefix: `${name}-${round}` });
-    k.sessions = sessions;
-    k.heapBefore = await k.target.call("heap");
+    sessions.set(k, (await k.load.call("open", { kind: k.kind, url: k.url, count: config.clients, prefix: `${name}-${round}` })).sessions);
+    heapBefore.set(k, await k.target.call("heap"));
   }
   const bursts = Object.fromEntries(up.map((k) => [k.kind, []]));
   const redisKind = up.find((k) => k.kind === "lifeline-redis");
   for (let cycle = 0; cycle < config.warmup + config.cycles; cycle++) {
     if (cycle === config.warmup && redisKind) redis.resetStats();
     for (const k of shuffled(up)) {
-      const b = await burst(k, name, cycle, config, redis);
+      const b = await burst(k, name, cycle, config, redis, sessions.get(k));
       if (cycle >= config.warmup) bursts[k.kind].push(b);
     }
   }
@@ -128,7 +127,7 @@ async function phase(name, up, config, round, redis, progress) {
       bursts: list.length,
     };
     // what the server still holds once every message is delivered (and, for lifeline, acknowledged)
-    if (name === "out") out[k.kind].kept = (await k.target.call("heap")) - k.heapBefore;
+    if (name === "out") out[k.kind].kept = (await k.target.call("heap")) - heapBefore.get(k);
     await k.load.call("closeAll", {}, 60_000);
   }
   return out;
