@@ -3,7 +3,7 @@
 // microtasks leaving in one write (the socket corked), and every reply
 // settled even when the connection drops before it comes.
 import type { Redis } from "ioredis";
-import type { Script } from "./scripts.js";
+import type { Script } from "./lua.js";
 
 export class ScriptRunner {
   readonly #client: Redis;

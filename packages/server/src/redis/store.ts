@@ -7,7 +7,7 @@ import type { AppendResult, AttachOwner, AttachResult, Entry, Fence, FencedResul
 import { storeLimits } from "../session-record.js";
 import { NodeEvents } from "./events.js";
 import { ACKNOWLEDGE, APPEND, ATTACH, DETACH, DROP, INSPECT, READ, RECORD, RENEW, SESSIONS_OF } from "./scripts.js";
-import type { Script } from "./scripts.js";
+import type { Script } from "./lua.js";
 import { AppendBatches } from "./appends.js";
 import { Leases } from "./leases.js";
 import { ScriptRunner } from "./runner.js";

@@ -9,7 +9,7 @@ import { platform } from "../platform.js";
 import { TOPIC_RECORD_TTL } from "./history.js";
 import type { GapReason, HistoryLimits, HistoryRead, TopicHistory, TopicListener, TopicPosition } from "./history.js";
 import { pubSub } from "../redis/pub-sub.js";
-import { LUA_NOW } from "../redis/scripts.js";
+import { LUA_NOW } from "../redis/lua.js";
 
 const PRELUDE = `
 local meta, stream = KEYS[1], KEYS[2]
