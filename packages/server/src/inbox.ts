@@ -11,7 +11,9 @@
 // no handled message waits for its mark across a turn of the event loop. A
 // Durable Object torn down between turns would otherwise have kept the effects
 // of handled messages (their replies) without their mark, and handled them
-// again from the client's resend.
+// again from the client's resend. (The Redis store may hold a mark up to 2 ms
+// to write it with other connections' marks, redis/marks.ts; the inbox still
+// waits for it before it handles more.)
 import { turnBudget } from "./turn-budget.js";
 
 /** One piece of inbound work that is not a frame: a promise when it has to wait for something. */

@@ -9,6 +9,7 @@ import { NodeEvents } from "./events.js";
 import { ACKNOWLEDGE, APPEND, ATTACH, DETACH, DROP, INSPECT, READ, RECORD, RENEW, SESSIONS_OF } from "./scripts.js";
 import type { Script } from "./lua.js";
 import { AppendBatches } from "./appends.js";
+import { MarkGroups } from "./marks.js";
 import { Leases } from "./leases.js";
 import { ScriptRunner } from "./runner.js";
 import type { RedisStoreOptions } from "./options.js";
@@ -38,6 +39,11 @@ class RedisSessions implements Store {
   /** This tick's appends, one script call per session (appends.ts). */
   readonly #appends = new AppendBatches(
     (session, bodies, whenFull) => this.#appendBatch(session, bodies, whenFull),
+    (writeAll) => this.#scripts.corked(writeAll),
+  );
+  /** The connections' marks, written as group commits (marks.ts). */
+  readonly #marks = new MarkGroups(
+    (keys, args) => this.#run(RECORD, keys, args),
     (writeAll) => this.#scripts.corked(writeAll),
   );
   /** Each node's events: its Pub/Sub channel, or handed over directly (events.ts). */
@@ -99,7 +105,7 @@ class RedisSessions implements Store {
   }
 
   async record(session: string, fence: Fence, seq: number): Promise<FencedResult> {
-    return this.#fencedWrite(RECORD, session, fence, [fence, seq]);
+    return this.#fencedWrite(RECORD, session, fence, [fence, seq], this.#marks);
   }
 
   append(session: string, body: string, whenFull: WhenFull = "overflow"): Promise<AppendResult> {
@@ -201,8 +207,10 @@ class RedisSessions implements Store {
     return this.#scripts.run(script, keys, args);
   }
 
-  async #fencedWrite(script: Script, session: string, fence: Fence, args: ReadonlyArray<string | number>): Promise<FencedResult> {
-    const result = fencedResult(await this.#run(script, this.#keys(session), args));
+  /** A fenced script call (through `group` when given); a session this store object lost or let go is no longer leased. */
+  async #fencedWrite(script: Script, session: string, fence: Fence, args: ReadonlyArray<string | number>, group?: MarkGroups): Promise<FencedResult> {
+    const keys = this.#keys(session);
+    const result = fencedResult(await (group ? group.add(keys, args) : this.#run(script, keys, args)));
     // this store object no longer keeps the session alive once detached, dropped or lost to another connection
     if (result !== "ok" || script === DETACH || script === DROP) this.#leases.release(session, fence);
     return result;
