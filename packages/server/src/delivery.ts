@@ -10,15 +10,13 @@
 import { ackFrame, messageBody } from "./frames.js";
 import { Link } from "./link.js";
 import type { MessageContext } from "./options.js";
-import { platform } from "./platform.js";
+import { realSetTimeout } from "./platform.js";
 import type { Fence } from "./store.js";
 
 /** Commit (store the high-water mark) at least this often while frames keep coming; ack at least this often too. */
 const COMMIT_EVERY = 64;
 /** The rest of what was handled is acknowledged once no frame came for this long (20 to 40 ms after the last). */
 const ACK_QUIET_MS = 20;
-/** Taken when the module loads, so that a test's fake timers do not hold the server's acks (as turn-budget.ts). */
-const setTimer = platform.setTimeout;
 /** Frames waiting in the inbox above which its socket stops reading (pausing costs syscalls: not for every wait). */
 const PAUSE_ABOVE = 512;
 
@@ -153,7 +151,7 @@ export abstract class Delivery extends Link {
     }
     this.#ackArmed = true;
     // not unref'd: an ack owed keeps the process for at most 40 ms (an in-process connection has no socket to do it)
-    setTimer.call(
+    realSetTimeout.call(
       globalThis,
       () => {
         this.#ackArmed = false;

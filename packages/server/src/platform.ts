@@ -14,3 +14,15 @@ interface Platform {
 }
 
 export const platform = globalThis as unknown as Platform;
+
+/**
+ * The runtime's own `setTimeout`, taken when the package loads: for the
+ * server's short internal waits (quiet acks, mark groups), so that a test's
+ * fake timers, installed later, do not hold them. Call it with `globalThis`
+ * as `this`.
+ */
+export const realSetTimeout = platform.setTimeout;
+
+const monotonic: { now(): number } = (globalThis as { performance?: { now(): number } }).performance ?? Date;
+/** Milliseconds on a clock that only moves forward (`performance.now()` where the runtime has it). */
+export const now = (): number => monotonic.now();

@@ -10,8 +10,10 @@
 // turn that reads many sockets' windows does little more per frame than
 // queue its text.
 
+import { now } from "./platform.js";
+
 type Schedule = (callback: () => void, ms?: number) => unknown;
-const scope = globalThis as unknown as { setImmediate?: Schedule; setTimeout: Schedule; performance?: { now(): number } };
+const scope = globalThis as unknown as { setImmediate?: Schedule; setTimeout: Schedule };
 /**
  * The next turn of the loop: `setImmediate` (after I/O, no timer's delay)
  * where the runtime has it, else a 0 ms timer. Taken when the module loads,
@@ -19,8 +21,6 @@ const scope = globalThis as unknown as { setImmediate?: Schedule; setTimeout: Sc
  */
 const schedule = scope.setImmediate ?? scope.setTimeout;
 const later = (callback: () => void): void => void schedule.call(globalThis, callback, 0);
-const clock = scope.performance ?? Date;
-const now = (): number => clock.now();
 
 /** Steps handled per turn before the inboxes yield. */
 const STEPS_PER_TURN = 1_024;

@@ -1,7 +1,7 @@
 // The connections' marks written to Redis in groups (src/redis/marks.ts):
 // a lone mark goes at once; marks asked for while a group is in flight go
-// together, in one write, once it is answered and no sooner than 2 ms after
-// it went; every caller gets its own reply. The writes are stand-ins here
+// together (written in one go), once it is answered and no sooner than 2 ms
+// after it went; every caller gets its own reply. The writes are stand-ins here
 // (each answered when the test says), so the order of events is exact; the
 // store's use of it against a real redis-server is in the store's own tests.
 import { describe, expect, it } from "vitest";
@@ -16,18 +16,23 @@ interface Call {
 
 function harness() {
   const calls: Call[] = [];
-  /** The marks of each `together` (one write to Redis), by their first key. */
+  /**
+   * The marks of each group, by their first key: the calls made in one go (one
+   * synchronous stretch), which the store's runner sends in one write to Redis.
+   */
   const writes: string[][] = [];
+  let inStretch = false;
   const groups = new MarkGroups(
     (keys, args) =>
       new Promise((answer, fail) => {
         calls.push({ keys, args, answer, fail });
+        if (!inStretch) {
+          inStretch = true;
+          writes.push([]);
+          queueMicrotask(() => (inStretch = false));
+        }
         writes.at(-1)!.push(keys[0]!);
       }),
-    (writeAll) => {
-      writes.push([]);
-      writeAll();
-    },
   );
   return { groups, calls, writes };
 }
@@ -99,14 +104,11 @@ describe("redisStore: marks in groups", () => {
 
   it("a write that throws rejects its caller, and does not stop the group", async () => {
     const writes: string[] = [];
-    const groups = new MarkGroups(
-      (keys) => {
-        if (keys[0] === "bad") throw new Error("the store is closed");
-        writes.push(keys[0]!);
-        return Promise.resolve("ok");
-      },
-      (writeAll) => writeAll(),
-    );
+    const groups = new MarkGroups((keys) => {
+      if (keys[0] === "bad") throw new Error("the store is closed");
+      writes.push(keys[0]!);
+      return Promise.resolve("ok");
+    });
     const bad = groups.add(["bad"], []);
     const good = groups.add(["good"], []);
     await expect(bad).rejects.toThrow("the store is closed");

@@ -79,4 +79,3 @@ export const script = (name: string, body: string): Script => ({
   name,
   lua: ["local h, q = KEYS[1], KEYS[2]\n", ...HELPERS.filter(([helper]) => new RegExp(`\\b${helper}\\(`).test(body)).map(([, lua]) => lua), body].join(""),
 });
-

@@ -14,13 +14,13 @@
 // stays within one commit's worth (64); a handled message's mark may be
 // written up to MARK_GAP_MS later than alone, which a node killed meanwhile
 // redelivers (acknowledged only once stored, it was in flight for the client).
-import { platform } from "../platform.js";
+// The script calls of one group are made in one go: the runner corks the
+// connection's socket for the rest of the stretch (runner.ts), so they leave
+// in one write.
+import { now, platform, realSetTimeout } from "../platform.js";
 
 /** Groups of marks go at most this often (ms). */
 const MARK_GAP_MS = 2;
-/** Taken when the module loads, so that a test's fake timers do not hold the marks (as delivery.ts). */
-const setTimer = platform.setTimeout;
-const clock: { now(): number } = (globalThis as { performance?: { now(): number } }).performance ?? Date;
 
 /** Runs one mark's script call. */
 export type WriteMark = (keys: readonly string[], args: ReadonlyArray<string | number>) => Promise<unknown>;
@@ -34,7 +34,6 @@ interface Mark {
 
 export class MarkGroups {
   readonly #write: WriteMark;
-  readonly #together: (writeAll: () => void) => void;
   /** The marks of the next group. */
   #next: Mark[] | undefined;
   /** Replies still awaited from the group in flight (0: none is). */
@@ -44,10 +43,8 @@ export class MarkGroups {
   /** When the last group went. */
   #sentAt = -Infinity;
 
-  /** `together` runs the writes of one group (the store sends them as one write to Redis). */
-  constructor(write: WriteMark, together: (writeAll: () => void) => void) {
+  constructor(write: WriteMark) {
     this.#write = write;
-    this.#together = together;
   }
 
   /** Writes a mark with the next group. */
@@ -66,8 +63,8 @@ export class MarkGroups {
       this.#scheduled = false;
       this.#flush();
     };
-    const wait = this.#sentAt + MARK_GAP_MS - clock.now();
-    if (wait > 0) setTimer.call(globalThis, go, Math.ceil(wait));
+    const wait = this.#sentAt + MARK_GAP_MS - now();
+    if (wait > 0) realSetTimeout.call(globalThis, go, Math.ceil(wait));
     else platform.queueMicrotask(go);
   }
 
@@ -77,20 +74,18 @@ export class MarkGroups {
     this.#next = undefined;
     if (!group) return;
     this.#awaited = group.length;
-    this.#sentAt = clock.now();
+    this.#sentAt = now();
     const answered = (): void => {
       if (--this.#awaited === 0 && this.#next) this.#schedule();
     };
-    this.#together(() => {
-      for (const mark of group) {
-        let reply: Promise<unknown>;
-        try {
-          reply = this.#write(mark.keys, mark.args);
-        } catch (error) {
-          reply = Promise.reject(error);
-        }
-        reply.then(mark.resolve, mark.reject).then(answered);
+    for (const mark of group) {
+      let reply: Promise<unknown>;
+      try {
+        reply = this.#write(mark.keys, mark.args);
+      } catch (error) {
+        reply = Promise.reject(error);
       }
-    });
+      reply.then(mark.resolve, mark.reject).then(answered);
+    }
   }
 }

@@ -42,10 +42,7 @@ class RedisSessions implements Store {
     (writeAll) => this.#scripts.corked(writeAll),
   );
   /** The connections' marks, written as group commits (marks.ts). */
-  readonly #marks = new MarkGroups(
-    (keys, args) => this.#run(RECORD, keys, args),
-    (writeAll) => this.#scripts.corked(writeAll),
-  );
+  readonly #marks = new MarkGroups((keys, args) => this.#run(RECORD, keys, args));
   /** Each node's events: its Pub/Sub channel, or handed over directly (events.ts). */
   readonly #events: NodeEvents;
   /** Sessions attached through this store object, with their fences: their leases are renewed here. */
