@@ -27,12 +27,8 @@ export class Events {
   readonly #all = new Map<string, Handler[]>();
   /** Events waiting for the change under way (or the hold) to end, in order. */
   #queue: Array<[string, unknown]> | undefined;
-  /**
-   * Changes under way, + 1 while dispatching, + 1 while createClient's events
-   * are held (`#held`): events wait while it is above 0.
-   */
-  #depth = 1;
-  #held = false;
+  /** 0 nothing under way, 1 a change or a dispatch, 2 createClient's events held: events wait while it is not 0. */
+  #busy = 1;
   /** Development builds: codes already written to the console as unheard, and `debug`'s writer. */
   declare warned: string[] | undefined;
   declare log: ((line: string) => void) | undefined;
@@ -51,46 +47,39 @@ export class Events {
 
   /** Delivers now, or after the current change, dispatch or hold. @internal */
   emit(type: string, payload: unknown): void {
-    if (this.#depth) (this.#queue ??= []).push([type, payload]);
-    else this.#run(type, payload);
+    if (this.#busy) (this.#queue ??= []).push([type, payload]);
+    else {
+      // nothing under way (a message): delivered at once, without a queue entry, then what its handlers raised
+      this.#busy = 1;
+      this.#dispatch(type, payload);
+      this.#drain();
+    }
   }
 
   /** Runs `change`; events it raises are delivered when it (and any outer change) returns. createClient's hold ends here. */
   protected run<T>(change: () => T): T {
-    this.#release();
-    this.#depth++;
+    const outer = this.#busy === 1;
+    this.#busy = 1;
     try {
       return change();
     } finally {
-      this.#end();
+      if (!outer) this.#drain();
     }
   }
 
   /** createClient is done: its events wait for the next microtask, or the client's next change, whichever is first. */
   protected hold(): void {
-    this.#held = true;
-    queueMicrotask(() => this.#release());
+    this.#busy = 2;
+    queueMicrotask(() => this.#busy > 1 && this.#drain());
   }
 
-  #release(): void {
-    if (this.#held) {
-      this.#held = false;
-      this.#end();
-    }
-  }
-
-  #end(): void {
-    const next = --this.#depth === 0 && this.#queue?.shift();
-    if (next) this.#run(next[0], next[1]);
-  }
-
-  /** Dispatches one event, then every event raised meanwhile, in order (#dispatch never throws: it reports what handlers throw). */
-  #run(type: string, payload: unknown): void {
-    this.#depth++;
-    for (let next: [string, unknown] | undefined = [type, payload]; next; next = this.#queue?.shift()) this.#dispatch(next[0], next[1]);
-    this.#depth--;
+  /** Dispatches every event waiting, and those raised meanwhile, in order (#dispatch never throws: it reports what handlers throw). */
+  #drain(): void {
+    this.#busy = 1;
+    for (let next; (next = this.#queue?.shift()); ) this.#dispatch(next[0], next[1]);
     // an idle client keeps no grown array behind
     this.#queue = undefined;
+    this.#busy = 0;
   }
 
   /**
