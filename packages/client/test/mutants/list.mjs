@@ -358,19 +358,19 @@ export const MUTANTS = [
     id: "events-mid-change",
     file: "core/events.ts",
     what: "events emitted mid-change instead of after the change",
-    edits: [["if (this.#depth) (this.#queue ??= []).push([type, payload]);\n    else this.#run(type, payload);", "this.#run(type, payload);"]],
+    edits: [["if (this.#busy) (this.#queue ??= []).push([type, payload]);\n    else {", "{"]],
   },
   {
     id: "events-reentrant-dispatch",
     file: "core/events.ts",
     what: "an event raised by a handler is dispatched inside that handler",
-    edits: [["  #run(type: string, payload: unknown): void {\n    this.#depth++;", "  #run(type: string, payload: unknown): void {\n    this.#depth += 0;"], ["    this.#depth--;\n", "    this.#depth -= 0;\n"]],
+    edits: [["      this.#busy = 1;\n      this.#dispatch(type, payload);", "      this.#dispatch(type, payload);"], ["    this.#busy = 1;\n    for (let next", "    this.#busy = 0;\n    for (let next"]],
   },
   {
     id: "events-held-reversed",
     file: "core/events.ts",
     what: "held events are delivered newest first",
-    edits: [["next; next = this.#queue?.shift()) this.#dispatch", "next; next = this.#queue?.pop()) this.#dispatch"]],
+    edits: [["(next = this.#queue?.shift())", "(next = this.#queue?.pop())"]],
   },
   {
     id: "events-duplicate-handler",
@@ -388,7 +388,7 @@ export const MUTANTS = [
     id: "events-no-hold",
     file: "core/events.ts",
     what: "createClient's own events are delivered before the caller can attach handlers",
-    edits: [["queueMicrotask(() => this.#release());", "this.#release();"]],
+    edits: [["queueMicrotask(() => this.#busy > 1 && this.#drain());", "this.#drain();"]],
   },
   {
     id: "events-unheard-silent",
