@@ -1,15 +1,13 @@
-// The line: the phase machine with its one timer, the one socket and how
-// an attempt gets it (the url resolved per attempt), retries and giving up,
-// and the lifecycle (connect, reconnect, close, opened). Its base
-// (messages.ts) holds what is sent and received; heartbeat.ts extends it.
+// The line: the phase machine with its one timer, the one socket and how an
+// attempt gets it (the url resolved per attempt), retries and giving up, and
+// the lifecycle (connect, reconnect, close, opened). Its base (messages.ts)
+// holds what is sent and received; heartbeat.ts extends it.
 //
 // Phases, numbered so the public state is a lookup and "open" a comparison:
 // 0 idle, 1 closed, 2 connecting, 3 retrying, 4 waiting (a backoff), 5 open,
-// 6 pinging (a ping is out), 7 pinging again (the first timed out late: the
-// device slept). idle → connecting → open ⇄ pinging; a failure → waiting →
-// retrying → open …; closed after close() or giving up. The one timer's
-// meaning is the phase's: connect timeout (2, 3), end of the wait (4),
-// silence (5), pong timeout (6, 7); `due` is when it is due.
+// 6 pinging, 7 pinging again (the first ping timed out late: the device
+// slept). The one timer's meaning is the phase's: connect timeout (2, 3), end
+// of the wait (4), silence (5), pong timeout (6, 7); `due` is when it is due.
 import type { State } from "./api.js";
 import { LifelineError, closedError, describe } from "./errors.js";
 import { Messages } from "./messages.js";
@@ -71,6 +69,8 @@ export abstract class Connection extends Messages {
   connect(): void {
     this.run(() => {
       if (this.phase > 1) return;
+      // counting starts over, and the heartbeat judges the server afresh
+      this.#retries = 0;
       this.restart();
       this.hook("start");
       // `online`, or the page becoming visible, cuts a pending backoff short (the listener)
@@ -174,8 +174,6 @@ export abstract class Connection extends Messages {
 
   /** A new attempt (phase 2 connecting, 3 retrying): the url (a function is called now, a promise waited for), then the socket. */
   #attempt(phase: number): void {
-    // connect(): counting starts over
-    if (phase === 2) this.#retries = 0;
     this.#release();
     this.go(phase, this.options.connectTimeout);
     this.#href = undefined;
