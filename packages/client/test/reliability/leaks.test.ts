@@ -1,5 +1,6 @@
-// Leaks: memory over 10,000 connect/close cycles, listeners left on sockets
-// and on window/document, and whether a closed client lets Node exit.
+// Leaks: memory over 10,000 connect/close cycles and over 200,000 messages
+// through one client, listeners left on sockets and on window/document, and
+// whether a closed client lets Node exit.
 import * as path from "node:path";
 import { startServer } from "@lifeline/test-server";
 import type { TestServer } from "@lifeline/test-server";
@@ -15,6 +16,12 @@ const CYCLES = 10_000;
  * a clean run measures a few B to a few tens of B a cycle. 512 B leaves room both ways.
  */
 const MAX_GROWTH_PER_CYCLE = 512;
+/**
+ * One open client over ~200,000 messages: a clean run grows well under 0.2 B
+ * a message after GC (the received messages and their events are all let
+ * go); keeping each message's event or payload costs ~50 B a message.
+ */
+const MAX_GROWTH_PER_MESSAGE = 1;
 /** How long a closed client's process may take to exit by itself (generous: the machine is shared). */
 const EXIT_WITHIN_MS = 10_000;
 
@@ -62,6 +69,22 @@ describe("memory", () => {
     expect(figures.perCycle).toBeLessThan(MAX_GROWTH_PER_CYCLE);
     // no timer of any client is left behind
     expect(figures.timers).toBe(0);
+  });
+
+  it("stays flat over 200,000 messages sent and received by one long-lived client", { timeout: 60_000 }, async () => {
+    // 110 rounds of 2,000 sent and 2,000 received on the open line plus 10 queued across a reconnect; the first 10 warm up
+    const child = runNode(path.join(FIXTURES, "messages.mjs"), ["110", "2000", "10"], { execArgv: ["--expose-gc"] });
+    const result = await child.exit(50_000);
+    expect(result.timedOut, result.stderr).toBe(false);
+    expect(result.code, result.stderr).toBe(0);
+    const figures = JSON.parse(child.lines.at(-1)!) as { messages: number; received: number; opened: number; state: string; pending: number; before: number; after: number; perMessage: number };
+    report(`leaks: ${figures.messages} messages through one client, heap after GC ${(figures.before / 1e6).toFixed(2)} MB → ${(figures.after / 1e6).toFixed(2)} MB (${figures.perMessage.toFixed(3)} B/message)`);
+    // every message reached its handler, every queued one went out on the next line, the client closed
+    expect(figures.received).toBe(110 * 2_000);
+    expect(figures.opened).toBe(111);
+    expect(figures.pending).toBe(0);
+    expect(figures.state).toBe("closed");
+    expect(figures.perMessage).toBeLessThan(MAX_GROWTH_PER_MESSAGE);
   });
 });
 
