@@ -68,11 +68,10 @@ export class MarkGroups {
     else platform.queueMicrotask(go);
   }
 
-  /** Sends the marks that waited, as one group (no group is in flight). */
+  /** Sends the marks that waited, as one group (no group is in flight; scheduled only when a mark waits). */
   #flush(): void {
-    const group = this.#next;
+    const group = this.#next!;
     this.#next = undefined;
-    if (!group) return;
     this.#awaited = group.length;
     this.#sentAt = now();
     const answered = (): void => {

@@ -102,7 +102,8 @@ class RedisSessions implements Store {
   }
 
   async record(session: string, fence: Fence, seq: number): Promise<FencedResult> {
-    return this.#fencedWrite(RECORD, session, fence, [fence, seq], this.#marks);
+    // marks go to Redis in groups (marks.ts)
+    return this.#fenced(RECORD, session, fence, await this.#marks.add(this.#keys(session), [fence, seq]));
   }
 
   append(session: string, body: string, whenFull: WhenFull = "overflow"): Promise<AppendResult> {
@@ -204,10 +205,13 @@ class RedisSessions implements Store {
     return this.#scripts.run(script, keys, args);
   }
 
-  /** A fenced script call (through `group` when given); a session this store object lost or let go is no longer leased. */
-  async #fencedWrite(script: Script, session: string, fence: Fence, args: ReadonlyArray<string | number>, group?: MarkGroups): Promise<FencedResult> {
-    const keys = this.#keys(session);
-    const result = fencedResult(await (group ? group.add(keys, args) : this.#run(script, keys, args)));
+  async #fencedWrite(script: Script, session: string, fence: Fence, args: ReadonlyArray<string | number>): Promise<FencedResult> {
+    return this.#fenced(script, session, fence, await this.#run(script, this.#keys(session), args));
+  }
+
+  /** What a fenced script answered; a session this store object lost or let go is no longer leased. */
+  #fenced(script: Script, session: string, fence: Fence, reply: unknown): FencedResult {
+    const result = fencedResult(reply);
     // this store object no longer keeps the session alive once detached, dropped or lost to another connection
     if (result !== "ok" || script === DETACH || script === DROP) this.#leases.release(session, fence);
     return result;
